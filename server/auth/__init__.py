@@ -1,0 +1,1 @@
+"""Sign-in, sessions, roles and the area each user may see."""

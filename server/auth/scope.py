@@ -1,0 +1,40 @@
+"""The area a user may see and change: the one place every page and the sync engine ask."""
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from server.models import Subdistrict, User, UserArea, Village
+
+
+def area_village_ids(session: Session, user: User) -> set[str] | None:
+    """Village ids in the user's area; None means the whole database (admins)."""
+    if user.role == "admin":
+        return None
+    if user.role == "supervisor":
+        if not user.district_code:
+            return set()
+        rows = session.exec(
+            select(Village.id).join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
+            .where(Subdistrict.district_code == user.district_code)
+        )
+        return set(rows)
+    areas = session.exec(select(UserArea).where(UserArea.user_id == user.id)).all()
+    subdistricts = [a.subdistrict_code for a in areas if a.subdistrict_code]
+    villages = {a.village_id for a in areas if a.village_id}
+    if subdistricts:
+        villages |= set(session.exec(select(Village.id).where(Village.subdistrict_code.in_(subdistricts))))
+    return villages
+
+
+def area_subdistrict_codes(session: Session, user: User) -> set[str] | None:
+    ids = area_village_ids(session, user)
+    if ids is None:
+        return None
+    if not ids:
+        return set()
+    return set(session.exec(select(Village.subdistrict_code).where(Village.id.in_(ids))))
+
+
+def can_see_village(session: Session, user: User, village_id: str | None) -> bool:
+    ids = area_village_ids(session, user)
+    return ids is None or (village_id is not None and village_id in ids)

@@ -1,0 +1,122 @@
+"""The program's records: sages, trainer teams, trainings and their sessions, households,
+enrollments, attendance, surveys."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from server.models.base import Synced
+
+SESSION_KINDS = ("knowledge", "study_visit", "home_practice")
+ENROLLMENT_STATUSES = ("selected", "withdrawn")
+SURVEY_KINDS = ("baseline", "after_training", "follow_up_3m", "follow_up_6m", "follow_up_12m")
+
+
+class Sage(Synced, table=True):
+    """A community sage (ปราชญ์ชุมชน) in the district's registry."""
+
+    village_id: str = Field(foreign_key="village.id", index=True)
+    name: str
+    citizen_id: str | None = Field(default=None, max_length=13)
+    phone: str | None = None
+    skills: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    found_by: str | None = None  # ศอช.ต., อช., village head…
+    workshop_date: dt.date | None = None  # provincial trainer workshop attended
+    note: str | None = None
+
+
+class TrainerTeam(Synced, table=True):
+    __tablename__ = "trainer_team"
+    """A village's team of 5 community livelihood trainers for one fiscal year, led by one sage."""
+
+    __table_args__ = (UniqueConstraint("village_id", "fiscal_year"),)
+
+    village_id: str = Field(foreign_key="village.id", index=True)
+    fiscal_year: int  # Buddhist Era, e.g. 2570
+    lead_sage_id: str | None = Field(default=None, foreign_key="sage.id")
+    note: str | None = None
+
+
+class TeamMember(SQLModel, table=True):
+    __tablename__ = "team_member"
+    """A trainer (other than the lead) on a team; a sage from outside the village needs a note."""
+
+    __table_args__ = (UniqueConstraint("team_id", "sage_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="trainer_team.id", index=True)
+    sage_id: str = Field(foreign_key="sage.id")
+    outside_note: str | None = None
+
+
+class Training(Synced, table=True):
+    """A village's 5-day course in one trade for one fiscal year."""
+
+    __table_args__ = (UniqueConstraint("village_id", "occupation", "fiscal_year"),)
+
+    village_id: str = Field(foreign_key="village.id", index=True)
+    occupation: str
+    fiscal_year: int
+    title: str | None = None
+
+
+class TrainingSession(Synced, table=True):
+    """One day of a training: days 1–3 knowledge, day 4 study visit, day 5 practice at home."""
+
+    __tablename__ = "training_session"
+    __table_args__ = (UniqueConstraint("training_id", "day"),)
+
+    training_id: str = Field(foreign_key="training.id", index=True)
+    day: int
+    kind: str
+    date: dt.date | None = None
+    destination: str | None = None  # study visit
+    note: str | None = None
+
+
+class Household(Synced, table=True):
+    village_id: str = Field(foreign_key="village.id", index=True)
+    house_no: str
+    head_name: str
+    citizen_id: str | None = Field(default=None, max_length=13, index=True)
+    members: int = 1
+    annual_income: int = 0  # baht per year, whole household
+    phone: str | None = None
+    consent: bool = False
+    interest: str | None = None  # trade the household wants to learn
+    note: str | None = None
+
+
+class Enrollment(Synced, table=True):
+    """A target household selected for a training."""
+
+    __table_args__ = (UniqueConstraint("training_id", "household_id"),)
+
+    training_id: str = Field(foreign_key="training.id", index=True)
+    household_id: str = Field(foreign_key="household.id", index=True)
+    occupation: str | None = None
+    status: str = "selected"
+    selection_reason: str | None = None  # required when a richer household is chosen over a poorer
+
+
+class Attendance(Synced, table=True):
+    __table_args__ = (UniqueConstraint("session_id", "household_id"),)
+
+    session_id: str = Field(foreign_key="training_session.id", index=True)
+    household_id: str = Field(foreign_key="household.id", index=True)
+    present: bool = False
+    note: str | None = None
+
+
+class Survey(Synced, table=True):
+    __table_args__ = (UniqueConstraint("household_id", "kind"),)
+
+    household_id: str = Field(foreign_key="household.id", index=True)
+    kind: str
+    surveyed_on: dt.date | None = None
+    annual_income: int | None = None
+    trade_income_month: int | None = None
+    practising_trade: bool | None = None
+    note: str | None = None

@@ -1,0 +1,197 @@
+"""The program's rules, each in one place: used by the pages, the sync engine and the tests.
+
+Validators return a list of `FieldError`s (empty when the data is good). Messages are kept in
+both Thai and English so that an API answer carries both and a page shows the user's language.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+TEAM_SIZE = 5  # one lead livelihood sage + 4 community trainers
+TRAINING_DAYS = 5
+MAX_INCOME = 100_000_000  # baht per year; anything above is a typing error, not a household
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    code: str  # invalid | required | unknown_reference | forbidden | deleted | unknown_entity ...
+    message_th: str
+    message_en: str
+
+    def message(self, locale: str) -> str:
+        return self.message_en if locale == "en" else self.message_th
+
+    def as_api(self) -> dict[str, Any]:
+        return {"field": self.field, "code": self.code,
+                "message": f"{self.message_th} / {self.message_en}",
+                "message_th": self.message_th, "message_en": self.message_en}
+
+
+def required(field: str) -> FieldError:
+    return FieldError(field, "required", "จำเป็นต้องกรอก", "This field is required")
+
+
+def invalid(field: str, th: str, en: str) -> FieldError:
+    return FieldError(field, "invalid", th, en)
+
+
+# --- citizen ID -------------------------------------------------------------------------------
+
+def citizen_id_check_digit(first12: str) -> int:
+    """The 13th digit of a Thai citizen ID: (11 − Σ dᵢ·(14−i) mod 11) mod 10."""
+    total = sum(int(d) * (13 - i) for i, d in enumerate(first12))
+    return (11 - total % 11) % 10
+
+
+def normalize_citizen_id(raw: str | None) -> str | None:
+    """Strip the dashes and spaces people type (1-2345-67890-12-3); None for blank."""
+    if raw is None:
+        return None
+    cleaned = re.sub(r"[\s-]", "", str(raw))
+    return cleaned or None
+
+
+def is_valid_citizen_id(value: str) -> bool:
+    return (len(value) == 13 and value.isdigit()
+            and citizen_id_check_digit(value[:12]) == int(value[12]))
+
+
+def check_citizen_id(field: str, value: Any) -> list[FieldError]:
+    if value is None or value == "":
+        return []
+    if not isinstance(value, str):
+        return [invalid(field, "เลขประจำตัวประชาชนต้องเป็นตัวเลข 13 หลัก",
+                        "The citizen ID must be 13 digits")]
+    if not (len(value) == 13 and value.isdigit()):
+        return [invalid(field, "เลขประจำตัวประชาชนต้องเป็นตัวเลข 13 หลัก",
+                        "The citizen ID must be 13 digits")]
+    if not is_valid_citizen_id(value):
+        return [invalid(field, "เลขประจำตัวประชาชนไม่ถูกต้อง (เลขตรวจสอบหลักสุดท้ายไม่ตรง)",
+                        "The citizen ID is not valid (its check digit does not match)")]
+    return []
+
+
+def mask_citizen_id(value: str | None) -> str:
+    """Lists and exports show only the last 4 digits: x-xxxx-xxxxx-12-3."""
+    if not value:
+        return ""
+    return "x-xxxx-xxxxx-" + value[10:12] + "-" + value[12:]
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+def check_int(field: str, value: Any, *, minimum: int = 0, maximum: int = MAX_INCOME,
+              optional: bool = True) -> list[FieldError]:
+    if value is None:
+        return [] if optional else [required(field)]
+    if isinstance(value, bool) or not isinstance(value, int):
+        return [invalid(field, "ต้องเป็นจำนวนเต็ม", "Must be a whole number")]
+    if value < minimum:
+        if minimum == 0:
+            return [invalid(field, "ต้องไม่ติดลบ", "Must not be negative")]
+        return [invalid(field, f"ต้องไม่น้อยกว่า {minimum}", f"Must be at least {minimum}")]
+    if value > maximum:
+        return [invalid(field, f"ต้องไม่เกิน {maximum:,}", f"Must be at most {maximum:,}")]
+    return []
+
+
+def check_text(field: str, value: Any, *, max_length: int = 200, optional: bool = True) -> list[FieldError]:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return [] if optional else [required(field)]
+    if not isinstance(value, str):
+        return [invalid(field, "ต้องเป็นข้อความ", "Must be text")]
+    if len(value) > max_length:
+        return [invalid(field, f"ยาวเกิน {max_length} ตัวอักษร", f"Longer than {max_length} characters")]
+    return []
+
+
+def check_bool(field: str, value: Any, *, optional: bool = True) -> list[FieldError]:
+    if value is None:
+        return [] if optional else [required(field)]
+    if not isinstance(value, bool):
+        return [invalid(field, "ต้องเป็นใช่หรือไม่ใช่", "Must be true or false")]
+    return []
+
+
+def check_choice(field: str, value: Any, choices: tuple[str, ...], *, optional: bool = False) -> list[FieldError]:
+    if value is None:
+        return [] if optional else [required(field)]
+    if value not in choices:
+        return [invalid(field, "ค่าที่เลือกไม่ถูกต้อง: " + ", ".join(choices),
+                        "Not one of: " + ", ".join(choices))]
+    return []
+
+
+def check_date(field: str, value: Any, *, optional: bool = True) -> list[FieldError]:
+    """Dates travel as ISO text (Gregorian) in the API; pages parse BE input before calling this."""
+    if value is None:
+        return [] if optional else [required(field)]
+    if isinstance(value, dt.date):
+        return []
+    try:
+        dt.date.fromisoformat(str(value))
+    except ValueError:
+        return [invalid(field, "วันที่ไม่ถูกต้อง (ปปปป-ดด-วว)", "Not a valid date (YYYY-MM-DD)")]
+    return []
+
+
+# --- households -------------------------------------------------------------------------------
+
+def income_per_person(annual_income: int | None, members: int | None) -> float | None:
+    """Baht per person per year: the measure that ranks candidates, lowest first."""
+    if annual_income is None or not members:
+        return None
+    return annual_income / members
+
+
+def check_household(data: dict[str, Any], *, partial: bool = False) -> list[FieldError]:
+    """Field rules of a household; `partial` checks only the fields present (a sync upsert)."""
+    errors: list[FieldError] = []
+
+    def present(name: str) -> bool:
+        return not partial or name in data
+
+    if present("house_no"):
+        errors += check_text("house_no", data.get("house_no"), max_length=20, optional=False)
+    if present("head_name"):
+        errors += check_text("head_name", data.get("head_name"), max_length=120, optional=False)
+    if present("citizen_id"):
+        errors += check_citizen_id("citizen_id", data.get("citizen_id"))
+    if present("members"):
+        errors += check_int("members", data.get("members"), minimum=1, maximum=50, optional=False)
+    if present("annual_income"):
+        errors += check_int("annual_income", data.get("annual_income"), optional=False)
+    if present("phone"):
+        errors += check_phone("phone", data.get("phone"))
+    if present("consent"):
+        errors += check_bool("consent", data.get("consent"))
+    for name in ("note", "interest"):
+        if name in data:
+            errors += check_text(name, data.get(name), max_length=1000)
+    return errors
+
+
+def check_phone(field: str, value: Any) -> list[FieldError]:
+    if value is None or value == "":
+        return []
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9+\- ]{9,15}", value):
+        return [invalid(field, "เบอร์โทรศัพท์ไม่ถูกต้อง", "Not a valid phone number")]
+    return []
+
+
+# --- trainings --------------------------------------------------------------------------------
+
+def default_session_kind(day: int) -> str:
+    """Days 1–3: knowledge and demonstration; day 4: study visit; day 5: practice at home."""
+    if day <= 3:
+        return "knowledge"
+    return "study_visit" if day == 4 else "home_practice"
+
+
+def fiscal_year_be(on: dt.date) -> int:
+    """The Thai fiscal year runs 1 Oct – 30 Sep and is named by its BE year (Oct 2026 → 2570)."""
+    return on.year + 543 + (1 if on.month >= 10 else 0)

@@ -1,0 +1,62 @@
+"""Typed settings read once from the environment; unsafe production defaults are refused."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET = "sammachip-development-secret-change-me"
+
+
+class UnsafeSettings(RuntimeError):
+    """Raised when the server would start in production with a development default."""
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def default_database_url() -> str:
+    data = ROOT / "data"
+    return f"sqlite:///{data / 'sammachip.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=default_database_url)
+    secret_key: str = DEFAULT_SECRET
+    demo: bool = False
+    development: bool = False
+    secure_cookies: bool = False
+    session_hours: int = 12
+    max_failed_logins: int = 5
+    lockout_minutes: int = 15
+    default_locale: str = "th"
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or default_database_url(),
+            secret_key=os.environ.get("SECRET_KEY") or DEFAULT_SECRET,
+            demo=_flag("SAMMACHIP_DEMO"),
+            development=_flag("SAMMACHIP_DEV"),
+            secure_cookies=_flag("SECURE_COOKIES"),
+            session_hours=int(os.environ.get("SESSION_HOURS", "12")),
+            max_failed_logins=int(os.environ.get("MAX_FAILED_LOGINS", "5")),
+            lockout_minutes=int(os.environ.get("LOCKOUT_MINUTES", "15")),
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def check_safe(self) -> None:
+        """Outside demo/development mode a default or short secret is a configuration error."""
+        if self.demo or self.development:
+            return
+        if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+            raise UnsafeSettings(
+                "SECRET_KEY must be set to a random value of at least 32 characters "
+                "(or run with SAMMACHIP_DEMO=1 / SAMMACHIP_DEV=1 for a non-production server)."
+            )
