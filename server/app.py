@@ -1,0 +1,64 @@
+"""The app factory: settings, database, templates, pages, the sync API and static files in one place."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Litestar, Response, get
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from sqlalchemy.engine import Engine
+
+from server.api import api_route_handlers
+from server.db import make_engine
+from server.deps import provide_db
+from server.settings import ROOT, Settings
+
+PWA_DIR = ROOT / "pwa"
+TEMPLATES_DIR = ROOT / "templates"
+
+
+@get("/healthz", include_in_schema=False, sync_to_thread=False)
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/sw.js", include_in_schema=False, sync_to_thread=False)
+def service_worker() -> Response[bytes]:
+    # Served from the root so that its scope covers every page (a worker's scope is its own path).
+    body = (PWA_DIR / "sw.js").read_bytes()
+    return Response(body, media_type="text/javascript",
+                    headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"})
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    settings.check_safe()
+    engine = engine or make_engine(settings.database_url)
+
+    from server.pages import page_route_handlers
+    from server.web import configure_templates, exception_handlers
+
+    static = create_static_files_router(path="/static", directories=[PWA_DIR], name="static")
+    handlers = [healthz, static, *page_route_handlers, *api_route_handlers]
+    if (PWA_DIR / "sw.js").exists():
+        handlers.append(service_worker)
+
+    return Litestar(
+        route_handlers=handlers,
+        dependencies={"db": Provide(provide_db)},
+        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine,
+                                       engine_callback=configure_templates),
+        plugins=[HTMXPlugin()],
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_secure=settings.secure_cookies,
+                               cookie_samesite="strict", exclude=["/api/"]),
+        openapi_config=OpenAPIConfig(title="Sammachip API", version="1", path="/schema"),
+        exception_handlers=exception_handlers(),
+        state={"settings": settings, "engine": engine},
+        request_max_body_size=6 * 1024 * 1024,
+        debug=False,
+    )
