@@ -1,0 +1,63 @@
+"""Checking a username and password, with a limit on failed attempts per username.
+
+One function for the web sign-in page and the device-token API, so the limit cannot be side-stepped
+by switching doors.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlmodel import Session, select
+
+from server.auth.passwords import verify_password
+from server.models import LoginThrottle, User
+from server.settings import Settings
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    user: User | None
+    locked_until: datetime | None = None
+
+    @property
+    def locked(self) -> bool:
+        return self.locked_until is not None
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    # SQLite hands datetimes back without a zone; everything we store is UTC.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def authenticate(session: Session, settings: Settings, username: str, password: str) -> SignInResult:
+    """Return the user for a good password; count failures and lock the name after too many.
+
+    The caller commits (the failure count must be kept even when sign-in fails).
+    """
+    username = (username or "").strip().lower()[:64]
+    now = datetime.now(timezone.utc)
+    throttle = session.get(LoginThrottle, username) if username else None
+    if throttle and _aware(throttle.locked_until) and _aware(throttle.locked_until) > now:
+        return SignInResult(user=None, locked_until=_aware(throttle.locked_until))
+
+    user = session.exec(select(User).where(User.username == username)).first() if username else None
+    ok = verify_password(user.password_hash if user else None, password or "")
+    if ok and user is not None and user.active:
+        if throttle:
+            session.delete(throttle)
+        return SignInResult(user=user)
+
+    if username:
+        throttle = throttle or LoginThrottle(username=username)
+        throttle.failures = (throttle.failures or 0) + 1
+        throttle.last_failure_at = now
+        if throttle.failures >= settings.max_failed_logins:
+            throttle.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+            throttle.failures = 0
+        session.add(throttle)
+        if throttle.locked_until and _aware(throttle.locked_until) > now:
+            return SignInResult(user=None, locked_until=_aware(throttle.locked_until))
+    return SignInResult(user=None)
