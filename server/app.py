@@ -5,6 +5,7 @@ from pathlib import Path
 
 from litestar import Litestar, Response, get
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -41,7 +42,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     engine = engine or make_engine(settings.database_url)
 
     from server.pages import page_route_handlers
-    from server.web import configure_templates, exception_handlers
+    from server.web import configure_templates, current_user, exception_handlers, set_request_locale
 
     static = create_static_files_router(path="/static", directories=[PWA_DIR], name="static")
     handlers = [healthz, static, *page_route_handlers, *api_route_handlers]
@@ -50,7 +51,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     return Litestar(
         route_handlers=handlers,
-        dependencies={"db": Provide(provide_db)},
+        dependencies={"db": Provide(provide_db), "user": Provide(current_user, sync_to_thread=False)},
+        before_request=set_request_locale,
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine,
                                        engine_callback=configure_templates),
         plugins=[HTMXPlugin()],
@@ -58,7 +60,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                                cookie_samesite="strict", exclude=["/api/"]),
         openapi_config=OpenAPIConfig(title="Sammachip API", version="1", path="/schema"),
         exception_handlers=exception_handlers(),
-        state={"settings": settings, "engine": engine},
+        state=State({"settings": settings, "engine": engine}),
         request_max_body_size=6 * 1024 * 1024,
         debug=False,
     )

@@ -1,0 +1,62 @@
+"""Browser sessions: an opaque cookie whose hash is a row in `web_session` (works across processes)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from litestar import Request, Response
+from sqlmodel import Session, delete
+
+from server.auth.passwords import hash_token, new_token
+from server.models import User, WebSession
+from server.settings import Settings
+
+SESSION_COOKIE = "sammachip_session"
+
+
+class LoginRequired(Exception):
+    """The page needs a signed-in user; answered with a redirect to the sign-in page."""
+
+
+class PermissionDenied(Exception):
+    """The user is signed in but their role may not do this; answered 403."""
+
+
+class NotFoundInArea(Exception):
+    """The record does not exist or lies outside the user's area; answered 404 either way."""
+
+
+def start_session(db: Session, user: User, settings: Settings) -> tuple[str, datetime]:
+    token = new_token()
+    expires = datetime.now(timezone.utc) + timedelta(hours=settings.session_hours)
+    db.add(WebSession(token_hash=hash_token(token), user_id=user.id, expires_at=expires))
+    return token, expires
+
+
+def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", path="/",
+                        secure=settings.secure_cookies, max_age=settings.session_hours * 3600)
+
+
+def end_session(db: Session, request: Request) -> None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        db.exec(delete(WebSession).where(WebSession.token_hash == hash_token(token)))
+
+
+def session_user(db: Session, request: Request) -> User | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    row = db.get(WebSession, hash_token(token))
+    if row is None:
+        return None
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=timezone.utc)
+    if expires <= datetime.now(timezone.utc):
+        return None
+    user = db.get(User, row.user_id)
+    return user if user is not None and user.active else None
+
+
+def require_role(user: User, *roles: str) -> None:
+    if user.role not in roles:
+        raise PermissionDenied()

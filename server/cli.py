@@ -1,0 +1,106 @@
+"""The `sammachip` console command: serve, migrate, seed-demo, create-user."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from sqlmodel import Session, select
+
+
+def _settings():
+    from server.settings import Settings
+
+    return Settings.from_env()
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    from server.db import make_engine
+    from server.migrate import upgrade
+    from server.reference_data import ensure_defaults
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as db:
+        ensure_defaults(db)
+    print("database is at the latest schema")
+    return 0
+
+
+def cmd_seed_demo(_args: argparse.Namespace) -> int:
+    from server.db import make_engine
+    from server.demo import DEMO_PASSWORD, has_data, seed_demo
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    with Session(engine) as db:
+        if has_data(db):
+            print("the database already has data; demo data not loaded")
+            return 0
+        seed_demo(db)
+    print(f"demo data loaded. Accounts: admin, supervisor, officer — password: {DEMO_PASSWORD}")
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from server.auth.passwords import hash_password
+    from server.db import make_engine
+    from server.models import User
+    from server.models.users import ROLES
+
+    if args.role not in ROLES:
+        print(f"role must be one of {', '.join(ROLES)}", file=sys.stderr)
+        return 2
+    password = args.password or getpass.getpass("password: ")
+    if len(password) < 10:
+        print("password must be at least 10 characters", file=sys.stderr)
+        return 2
+    engine = make_engine(_settings().database_url)
+    with Session(engine) as db:
+        if db.exec(select(User).where(User.username == args.username)).first():
+            print(f"user {args.username} already exists", file=sys.stderr)
+            return 1
+        db.add(User(username=args.username, display_name=args.name or args.username, role=args.role,
+                    district_code=args.district, password_hash=hash_password(password)))
+        db.commit()
+    print(f"user {args.username} created")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+
+    settings = _settings()
+    app = create_app(settings)
+    if settings.demo:
+        print("Sammachip demo: http://%s:%d — accounts admin / supervisor / officer, password "
+              "sammachip-demo" % (args.host, args.port), flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="sammachip", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the web server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
+    sub.add_parser("seed-demo", help="load demo data into an empty database").set_defaults(func=cmd_seed_demo)
+    create = sub.add_parser("create-user", help="add a user")
+    create.add_argument("username")
+    create.add_argument("--role", required=True)
+    create.add_argument("--name")
+    create.add_argument("--district")
+    create.add_argument("--password", help="prompted for when omitted")
+    create.set_defaults(func=cmd_create_user)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

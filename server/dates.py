@@ -1,0 +1,56 @@
+"""Buddhist-Era dates: shown as "24 พ.ย. 2569", typed as 24/11/2569, stored as Gregorian dates."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+BE_OFFSET = 543
+THAI_MONTHS = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
+               "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
+ENGLISH_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_date(value: dt.date | dt.datetime | str | None, locale: str = "th") -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    year = value.year + BE_OFFSET
+    if locale == "en":
+        return f"{value.day} {ENGLISH_MONTHS[value.month - 1]} {year} BE"
+    return f"{value.day} {THAI_MONTHS[value.month - 1]} {year}"
+
+
+def to_input(value: dt.date | None) -> str:
+    """The text a date field shows for editing: dd/mm/yyyy in the Buddhist Era."""
+    if value is None:
+        return ""
+    return f"{value.day:02d}/{value.month:02d}/{value.year + BE_OFFSET}"
+
+
+class DateInputError(ValueError):
+    pass
+
+
+def parse_date(text: str | None) -> dt.date | None:
+    """Read 24/11/2569, 24-11-2569, 2569-11-24 (BE) or 2026-11-24 (CE, from <input type=date>).
+
+    Years above 2400 are Buddhist Era. Blank is None; anything else raises DateInputError.
+    """
+    if text is None or not text.strip():
+        return None
+    text = text.strip()
+    match = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+        if not match:
+            raise DateInputError(text)
+        year, month, day = (int(g) for g in match.groups())
+    if year > 2400:
+        year -= BE_OFFSET
+    try:
+        return dt.date(year, month, day)
+    except ValueError as exc:
+        raise DateInputError(text) from exc

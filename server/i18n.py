@@ -1,0 +1,54 @@
+"""Message catalogs (gettext .po files read with Babel) and the request's language.
+
+English strings are the message ids; Thai is the default language. Each area of the app keeps its
+own catalog (`locale/<lang>/LC_MESSAGES/<area>.po`); they are merged and compiled in memory at
+start-up, so there is no build step and no compiled file to forget.
+"""
+from __future__ import annotations
+
+import gettext
+from contextvars import ContextVar
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALES = ("th", "en")
+DEFAULT_LOCALE = "th"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
+
+
+@lru_cache(maxsize=None)
+def translations(locale: str) -> gettext.NullTranslations:
+    po_files = sorted((LOCALE_DIR / locale / "LC_MESSAGES").glob("*.po"))
+    if not po_files:
+        return gettext.NullTranslations()
+    catalog = Catalog(locale=locale)
+    for po_path in po_files:
+        with po_path.open("rb") as handle:
+            for message in read_po(handle, locale=locale):
+                if message.id and message.string:
+                    catalog[message.id] = message
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def gettext_(message: str) -> str:
+    return translations(current_locale.get()).gettext(message)
+
+
+def ngettext_(singular: str, plural: str, n: int) -> str:
+    return translations(current_locale.get()).ngettext(singular, plural, n)
+
+
+def pick_locale(cookie_value: str | None, accept_language: str | None = None) -> str:
+    if cookie_value in LOCALES:
+        return cookie_value
+    return DEFAULT_LOCALE

@@ -1,0 +1,6 @@
+"""Server-rendered pages, one module per area of the program."""
+from __future__ import annotations
+
+from server.pages import account, home, users, villages
+
+page_route_handlers = [*account.handlers, *home.handlers, *villages.handlers, *users.handlers]

@@ -1,0 +1,37 @@
+"""The home page: what to do next in my area."""
+from __future__ import annotations
+
+from litestar import get
+from litestar.response import Template
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from server.auth.scope import area_village_ids
+from server.models import Conflict, User
+from server.progress import current_fiscal_year, village_progress
+from server.web import render
+
+
+@get("/", sync_to_thread=True)
+def home(db: Session, user: User) -> Template:
+    village_ids = area_village_ids(db, user)
+    progress = village_progress(db, village_ids)
+    participating = [p for p in progress if p.village.participating]
+    todo = {
+        "no_team": [p for p in participating if not p.team_complete],
+        "no_training": [p for p in participating if p.training is None],
+        "no_households": [p for p in participating if p.training is not None and p.enrolled == 0],
+        "upcoming": sorted((p for p in participating if p.next_session is not None),
+                           key=lambda p: p.next_session.date)[:5],
+    }
+    open_conflicts = 0
+    if user.role in ("supervisor", "admin"):
+        query = select(func.count()).select_from(Conflict).where(Conflict.status == "open")
+        if village_ids is not None:
+            query = query.where(Conflict.village_id.in_(village_ids or {""}))
+        open_conflicts = db.exec(query).one()
+    return render("home.html", user=user, progress=participating, todo=todo,
+                  open_conflicts=open_conflicts, fiscal_year=current_fiscal_year())
+
+
+handlers = [home]

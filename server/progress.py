@@ -1,0 +1,107 @@
+"""Where each village stands in the program: team, training, households enrolled, days held."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from server.models import (
+    Enrollment,
+    Household,
+    Subdistrict,
+    TeamMember,
+    Training,
+    TrainerTeam,
+    TrainingSession,
+    Village,
+)
+from server.rules import TEAM_SIZE, TRAINING_DAYS, fiscal_year_be
+
+
+@dataclass
+class VillageProgress:
+    village: Village
+    subdistrict: Subdistrict
+    households: int = 0
+    team_size: int = 0
+    training: Training | None = None
+    enrolled: int = 0
+    days_held: int = 0
+    next_session: TrainingSession | None = None
+
+    @property
+    def team_complete(self) -> bool:
+        return self.team_size >= TEAM_SIZE
+
+    @property
+    def steps_done(self) -> int:
+        """0–4: team formed, training planned, households selected, all 5 days held."""
+        return sum([self.team_complete, self.training is not None, self.enrolled > 0,
+                    self.days_held >= TRAINING_DAYS])
+
+
+def current_fiscal_year() -> int:
+    return fiscal_year_be(dt.date.today())
+
+
+def village_progress(db: Session, village_ids: set[str] | None, fiscal_year: int | None = None,
+                     today: dt.date | None = None) -> list[VillageProgress]:
+    fiscal_year = fiscal_year or current_fiscal_year()
+    today = today or dt.date.today()
+    query = (select(Village, Subdistrict).join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
+             .where(Village.deleted == False)  # noqa: E712
+             .order_by(Village.code))
+    if village_ids is not None:
+        if not village_ids:
+            return []
+        query = query.where(Village.id.in_(village_ids))
+    rows = {v.id: VillageProgress(village=v, subdistrict=s) for v, s in db.exec(query)}
+    if not rows:
+        return []
+    ids = list(rows)
+
+    for village_id, count in db.exec(
+        select(Household.village_id, func.count()).where(Household.village_id.in_(ids),
+                                                         Household.deleted == False)  # noqa: E712
+        .group_by(Household.village_id)):
+        rows[village_id].households = count
+
+    teams = db.exec(select(TrainerTeam).where(TrainerTeam.village_id.in_(ids),
+                                              TrainerTeam.fiscal_year == fiscal_year)).all()
+    team_ids = {t.id: t for t in teams}
+    member_counts = dict(db.exec(select(TeamMember.team_id, func.count())
+                                 .where(TeamMember.team_id.in_(list(team_ids) or [""]))
+                                 .group_by(TeamMember.team_id)).all())
+    for team in teams:
+        rows[team.village_id].team_size = member_counts.get(team.id, 0) + (1 if team.lead_sage_id else 0)
+
+    trainings = db.exec(select(Training).where(Training.village_id.in_(ids),
+                                               Training.fiscal_year == fiscal_year,
+                                               Training.deleted == False)  # noqa: E712
+                        .order_by(Training.created_at)).all()
+    by_training: dict[str, VillageProgress] = {}
+    for training in trainings:
+        progress = rows[training.village_id]
+        if progress.training is None:
+            progress.training = training
+            by_training[training.id] = progress
+    if by_training:
+        for training_id, count in db.exec(
+            select(Enrollment.training_id, func.count())
+            .where(Enrollment.training_id.in_(list(by_training)), Enrollment.status == "selected",
+                   Enrollment.deleted == False)  # noqa: E712
+            .group_by(Enrollment.training_id)):
+            by_training[training_id].enrolled = count
+        sessions = db.exec(select(TrainingSession)
+                           .where(TrainingSession.training_id.in_(list(by_training)))
+                           .order_by(TrainingSession.day)).all()
+        for session in sessions:
+            progress = by_training[session.training_id]
+            if session.date and session.date <= today:
+                progress.days_held += 1
+            elif session.date and (progress.next_session is None
+                                   or session.date < progress.next_session.date):
+                progress.next_session = session
+    return list(rows.values())
