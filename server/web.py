@@ -53,7 +53,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.lstrip_blocks = True
 
 
-def set_request_locale(request: Request) -> None:
+async def set_request_locale(request: Request) -> None:
     """before_request hook: the language comes from the `lang` cookie, Thai by default."""
     current_locale.set(pick_locale(request.cookies.get(LANG_COOKIE)))
 

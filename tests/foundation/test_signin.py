@@ -1,0 +1,72 @@
+"""Sign-in, sign-out, the failed-attempt limit, CSRF and unsafe production settings."""
+import pytest
+from sqlmodel import Session
+
+from server.app import create_app
+from server.settings import Settings, UnsafeSettings
+from tests.foundation.helpers import csrf_token, post_form, sign_in
+from tests.support.factories import make_geography, make_user
+
+
+@pytest.fixture
+def officer(engine):
+    with Session(engine) as db:
+        geo = make_geography(db)
+        make_user(db, username="somchai", role="officer", subdistrict_codes=["341401"])
+        db.commit()
+    return geo
+
+
+def test_a_good_password_opens_a_session_and_sign_out_ends_it(client, officer):
+    assert client.get("/", follow_redirects=False).headers["location"] == "/login"
+    response = sign_in(client, "somchai")
+    assert response.status_code == 200 and "somchai" in response.text
+    stolen = client.cookies["sammachip_session"]
+    post_form(client, "/logout", {})
+    client.cookies["sammachip_session"] = stolen
+    assert client.get("/", follow_redirects=False).status_code in (302, 303)
+
+
+def test_a_wrong_password_is_answered_in_the_users_language_and_keeps_the_username(client, officer):
+    response = post_form(client, "/login", {"username": "somchai", "password": "nope"})
+    assert response.status_code == 401
+    assert "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง" in response.text
+    assert 'value="somchai"' in response.text
+
+
+def test_five_failures_lock_the_name_even_for_the_right_password(client, officer):
+    for _ in range(5):
+        post_form(client, "/login", {"username": "somchai", "password": "wrong"})
+    response = post_form(client, "/login", {"username": "somchai", "password": "pw-test-1234"})
+    assert response.status_code == 429
+    assert "sammachip_session" not in client.cookies
+
+
+def test_unknown_names_are_limited_too(client, officer):
+    for _ in range(5):
+        post_form(client, "/login", {"username": "ghost", "password": "wrong"})
+    assert post_form(client, "/login", {"username": "ghost", "password": "x"}).status_code == 429
+
+
+def test_a_form_without_the_csrf_token_is_refused(client, officer):
+    csrf_token(client)
+    response = client.post("/login", data={"username": "somchai", "password": "pw-test-1234"})
+    assert response.status_code == 403
+    assert "sammachip_session" not in client.cookies
+
+
+def test_htmx_requests_carry_the_token_in_a_header(client, officer):
+    sign_in(client, "somchai")
+    without = client.post("/logout", headers={"HX-Request": "true"})
+    assert without.status_code == 403
+    with_header = client.post("/logout", headers={"HX-Request": "true", "x-csrftoken": csrf_token(client)},
+                              follow_redirects=False)
+    assert with_header.status_code in (302, 303)
+
+
+def test_production_refuses_the_default_secret(db_url):
+    with pytest.raises(UnsafeSettings):
+        create_app(Settings(database_url=db_url))
+    with pytest.raises(UnsafeSettings):
+        create_app(Settings(database_url=db_url, secret_key="short"))
+    create_app(Settings(database_url=db_url, demo=True))  # demo mode may use it
