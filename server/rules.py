@@ -403,3 +403,116 @@ def immutable(field: str) -> FieldError:
 
 def invalid_value(field: str) -> FieldError:
     return invalid(field, "ค่าไม่ถูกต้อง", "Not a valid value")
+
+
+# --- office: sages, trainer teams, target selection, groups, configuration -------------------
+
+def check_sage(data: dict[str, Any]) -> list[FieldError]:
+    """A sage in the registry: a name; citizen ID optional but valid when given; skills as short texts."""
+    errors = check_text("name", data.get("name"), max_length=120, optional=False)
+    errors += check_citizen_id("citizen_id", data.get("citizen_id"))
+    errors += check_phone("phone", data.get("phone"))
+    errors += check_text("found_by", data.get("found_by"), max_length=120)
+    errors += check_text("note", data.get("note"), max_length=1000)
+    skills = data.get("skills") or []
+    if any(not isinstance(s, str) or len(s) > 100 for s in skills):
+        errors.append(invalid("skills", "ความเชี่ยวชาญแต่ละรายการยาวได้ไม่เกิน 100 ตัวอักษร",
+                              "Each skill may be at most 100 characters"))
+    return errors
+
+
+def check_team_lead(*, led_elsewhere: str | None, is_member: bool, same_village: bool,
+                    note: str | None) -> list[FieldError]:
+    """One lead livelihood sage per team; a sage leads at most one team in a fiscal year.
+
+    `led_elsewhere` names the village whose team the sage already leads that year (None if none).
+    """
+    if led_elsewhere:
+        return [invalid("lead_sage_id",
+                        f"ปราชญ์ท่านนี้เป็นปราชญ์สัมมาชีพของทีม{led_elsewhere}ในปีงบประมาณนี้แล้ว "
+                        "(นำได้เพียงหนึ่งทีมต่อปี)",
+                        f"This sage already leads the team of {led_elsewhere} this fiscal year "
+                        "(a sage leads one team a year)")]
+    if is_member:
+        return [invalid("lead_sage_id", "ปราชญ์ท่านนี้เป็นวิทยากรในทีมนี้อยู่แล้ว ให้นำออกจากรายชื่อวิทยากรก่อน",
+                        "This sage is already a trainer on this team; remove them from the trainers first")]
+    if not same_village and not (note and note.strip()):
+        return [required_note("note")]
+    return []
+
+
+def required_note(field: str) -> FieldError:
+    return FieldError(field, "required",
+                      "ปราชญ์ท่านนี้อยู่นอกหมู่บ้าน ต้องบันทึกเหตุผลที่มาเป็นวิทยากรของหมู่บ้านนี้",
+                      "This sage lives outside the village: note why they train here")
+
+
+def check_team_member(*, members_now: int, already_on_team: bool, is_lead: bool, same_village: bool,
+                      outside_note: str | None) -> list[FieldError]:
+    """A trainer joining a team: 5 trainers in all (the lead and 4 more); outsiders need a note."""
+    if is_lead or already_on_team:
+        return [invalid("sage_id", "ปราชญ์ท่านนี้อยู่ในทีมนี้แล้ว", "This sage is already on this team")]
+    if members_now + 1 >= TEAM_SIZE:
+        return [invalid("sage_id",
+                        f"ทีมมีวิทยากรครบ {TEAM_SIZE} คนแล้ว (ปราชญ์สัมมาชีพ 1 คนและวิทยากร {TEAM_SIZE - 1} คน) "
+                        "ต้องนำวิทยากรออกก่อนจึงจะเพิ่มได้",
+                        f"The team already has {TEAM_SIZE} trainers (the lead and {TEAM_SIZE - 1} more); "
+                        "remove one before adding another")]
+    if not same_village and not (outside_note and outside_note.strip()):
+        return [required_note("outside_note")]
+    return check_text("outside_note", outside_note, max_length=500)
+
+
+def team_missing(*, has_lead: bool, members: int) -> tuple[bool, int]:
+    """What a team still lacks: (the lead is missing, how many trainers besides the lead)."""
+    return (not has_lead, max(0, TEAM_SIZE - 1 - members))
+
+
+def rank_candidates(households: list[Any]) -> list[Any]:
+    """Candidates for a training, lowest income per person first (unknown income last)."""
+    def key(h: Any) -> tuple:
+        per_person = income_per_person(h.annual_income, h.members)
+        return (per_person is None, per_person or 0, str(h.house_no))
+    return sorted(households, key=key)
+
+
+def check_selection(ranked: list[Any], selected_ids: set[str], reasons: dict[str, str], *,
+                    limit: int) -> list[FieldError]:
+    """Target selection: at most `limit` households; a household chosen over a poorer one that is
+    left out needs a written reason (field `reason_<household id>`)."""
+    errors: list[FieldError] = []
+    if len(selected_ids) > limit:
+        errors.append(invalid("selected", f"เลือกได้ไม่เกิน {limit} ครัวเรือน (เลือกไว้ {len(selected_ids)})",
+                              f"Select at most {limit} households ({len(selected_ids)} selected)"))
+    left_out = [income_per_person(h.annual_income, h.members) for h in ranked if h.id not in selected_ids]
+    poorest_left_out = min((v for v in left_out if v is not None), default=None)
+    for household in ranked:
+        if household.id not in selected_ids or poorest_left_out is None:
+            continue
+        per_person = income_per_person(household.annual_income, household.members)
+        richer = per_person is None or per_person > poorest_left_out
+        if richer and not (reasons.get(household.id) or "").strip():
+            errors.append(FieldError(f"reason_{household.id}", "required",
+                                     "ครัวเรือนนี้มีรายได้ต่อคนสูงกว่าครัวเรือนที่ไม่ได้เลือก ต้องระบุเหตุผล",
+                                     "This household earns more per person than one left out: give a reason"))
+    return errors
+
+
+def check_group(data: dict[str, Any]) -> list[FieldError]:
+    errors = check_text("name", data.get("name"), max_length=200, optional=False)
+    errors += check_text("category", data.get("category"), max_length=32, optional=False)
+    errors += check_phone("phone", data.get("phone"))
+    errors += check_int("fund_balance", data.get("fund_balance"), optional=True)
+    for name in ("rules", "activities", "note"):
+        errors += check_text(name, data.get(name), max_length=4000)
+    return errors
+
+
+def check_poverty_line(from_year: Any, to_year: Any, amount: Any) -> list[FieldError]:
+    errors = check_int("from_year", from_year, minimum=2400, maximum=2800, optional=False)
+    errors += check_int("to_year", to_year, minimum=2400, maximum=2800, optional=False)
+    errors += check_int("amount", amount, minimum=1, maximum=10_000_000, optional=False)
+    if not errors and from_year > to_year:
+        errors.append(invalid("to_year", "ปีสิ้นสุดต้องไม่ก่อนปีเริ่มต้น", "The last year must not be before the first"))
+    return errors
+# --- end of office rules

@@ -1,6 +1,7 @@
 """Server-rendered pages, one module per area of the program."""
 from __future__ import annotations
 
-from server.pages import account, home, users, villages
+from server.pages import account, home, sages, users, villages
 
-page_route_handlers = [*account.handlers, *home.handlers, *villages.handlers, *users.handlers]
+page_route_handlers = [*account.handlers, *home.handlers, *villages.handlers, *users.handlers,
+                       *sages.handlers]

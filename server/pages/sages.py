@@ -1,0 +1,357 @@
+"""The sage registry (ทะเบียนปราชญ์ชุมชน) and each village's trainer team for a fiscal year."""
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+from sqlmodel import Session, select
+
+from server.audit import audit
+from server.auth.scope import area_village_ids
+from server.auth.web import NotFoundInArea
+from server.dates import to_input
+from server.i18n import gettext_
+from server.models import Sage, TeamMember, TrainerTeam, User, Village
+from server.office import (
+    area_subdistricts,
+    area_villages,
+    date_value,
+    is_htmx,
+    is_stale,
+    occupation_names,
+    occupations,
+    record_in_area,
+    stale_notice,
+    text_value,
+    village_in_area,
+    village_options,
+)
+from server.progress import current_fiscal_year
+from server.rules import (
+    TEAM_SIZE,
+    check_sage,
+    check_team_lead,
+    check_team_member,
+    normalize_citizen_id,
+    team_missing,
+)
+from server.web import Form, FormState, as_list, render
+from sync.changes import stamp_change
+
+SAGE_FIELDS = ("village_id", "name", "citizen_id", "phone", "skills", "found_by", "workshop_date", "note")
+FOUND_BY = ("ศอช.ต.", "อช.", "ผู้นำ อช.", "กำนัน", "ผู้ใหญ่บ้าน", "ผู้นำชุมชน")
+
+
+# --- the registry -------------------------------------------------------------------------------
+
+def _sage_context(db: Session, user: User) -> dict[str, Any]:
+    villages = area_villages(db, user)
+    return {"villages": villages, "village_options": village_options(villages), "village_names": {v.id: v.name for v, _s in villages},
+            "subdistricts": area_subdistricts(db, user), "trades": occupations(db),
+            "occupation_names": occupation_names(db), "found_by_choices": FOUND_BY}
+
+
+def _sage_values(sage: Sage, trade_codes: set[str]) -> dict[str, Any]:
+    return {"village_id": sage.village_id, "name": sage.name, "citizen_id": sage.citizen_id or "",
+            "phone": sage.phone or "", "skills": [s for s in sage.skills if s in trade_codes],
+            "other_skills": ", ".join(s for s in sage.skills if s not in trade_codes),
+            "found_by": sage.found_by or "", "workshop_date": to_input(sage.workshop_date), "note": sage.note or "",
+            "seq": sage.seq}
+
+
+def _search(db: Session, user: User, params: Any) -> list[Sage]:
+    ids = area_village_ids(db, user)
+    query = select(Sage).where(Sage.deleted == False).order_by(Sage.name)  # noqa: E712
+    if ids is not None:
+        query = query.where(Sage.village_id.in_(ids or {""}))
+    village = params.get("village") or ""
+    if village:
+        query = query.where(Sage.village_id == village)
+    subdistrict = params.get("subdistrict") or ""
+    if subdistrict:
+        query = query.join(Village, Village.id == Sage.village_id).where(Village.subdistrict_code == subdistrict)
+    sages = list(db.exec(query).all())
+    names = occupation_names(db)
+    skill = (params.get("skill") or "").strip().lower()
+    if skill:
+        sages = [s for s in sages if any(skill == k.lower() or skill in k.lower()
+                                         or skill in names.get(k, "").lower() for k in s.skills)]
+    text = (params.get("q") or "").strip().lower()
+    if text:
+        sages = [s for s in sages if text in s.name.lower() or text in (s.phone or "")
+                 or any(text in k.lower() or text in names.get(k, "").lower() for k in s.skills)]
+    return sages
+
+
+@get("/sages", sync_to_thread=True)
+def sage_list(request: Request, db: Session, user: User) -> Template:
+    params = {k: request.query_params.get(k) or "" for k in ("q", "village", "subdistrict", "skill")}
+    sages = _search(db, user, params)
+    audit(db, action="view", entity="sage", user_id=user.id, detail={"list": True, **params})
+    db.commit()
+    template = "_sage_rows.html" if is_htmx(request) else "sages.html"
+    return render(template, user=user, sages=sages, params=params, **_sage_context(db, user))
+
+
+def _read_sage_form(db: Session, user: User, data: dict[str, Any]) -> tuple[FormState, dict[str, Any]]:
+    """The typed values, checked; returns the form (values + errors) and the clean record fields."""
+    skills = as_list(data, "skills")
+    other = [s.strip() for s in (text_value(data, "other_skills") or "").split(",") if s.strip()]
+    form = FormState(values={**{k: text_value(data, k) or "" for k in
+                                ("village_id", "name", "citizen_id", "phone", "found_by", "note",
+                                 "other_skills", "seq", "workshop_date")}, "skills": skills})
+    clean: dict[str, Any] = {
+        "village_id": text_value(data, "village_id"), "name": text_value(data, "name"),
+        "citizen_id": normalize_citizen_id(text_value(data, "citizen_id")),
+        "phone": text_value(data, "phone"), "skills": list(dict.fromkeys(skills + other)),
+        "found_by": text_value(data, "found_by"), "note": text_value(data, "note"),
+        "workshop_date": date_value(form, data, "workshop_date"),
+    }
+    form.add(check_sage(clean))
+    ids = area_village_ids(db, user)
+    if not clean["village_id"]:
+        form.error("village_id", gettext_("This field is required"))
+    elif ids is not None and clean["village_id"] not in ids or db.get(Village, clean["village_id"]) is None:
+        form.error("village_id", gettext_("Choose a village in your area."))
+    return form, clean
+
+
+@get("/sages/new", sync_to_thread=True)
+def sage_new(request: Request, db: Session, user: User) -> Template:
+    form = FormState(values={"village_id": request.query_params.get("village") or "", "skills": []})
+    return render("sage_form.html", user=user, form=form, sage=None, **_sage_context(db, user))
+
+
+@post("/sages", sync_to_thread=True)
+def sage_create(db: Session, user: User, data: Form) -> Template | Redirect:
+    form, clean = _read_sage_form(db, user, data)
+    if not form.ok:
+        return render("sage_form.html", user=user, form=form, sage=None, status_code=422,
+                      **_sage_context(db, user))
+    sage = Sage(**clean)
+    db.add(sage)
+    stamp_change(db, sage, entity="sage", fields=SAGE_FIELDS, village_id=sage.village_id, user_id=user.id)
+    audit(db, action="create", entity="sage", record_id=sage.id, user_id=user.id)
+    db.commit()
+    return Redirect(path=f"/sages?village={sage.village_id}")
+
+
+@get("/sages/{sage_id:str}/edit", sync_to_thread=True)
+def sage_edit(request: Request, db: Session, user: User, sage_id: str) -> Template:
+    sage = record_in_area(db, user, Sage, sage_id)
+    context = _sage_context(db, user)
+    form = FormState(values=_sage_values(sage, {t.code for t in context["trades"]}))
+    template = "_sage_edit_row.html" if is_htmx(request) else "sage_form.html"
+    return render(template, user=user, form=form, sage=sage, **context)
+
+
+@get("/sages/{sage_id:str}/row", sync_to_thread=True)
+def sage_row(db: Session, user: User, sage_id: str) -> Template:
+    sage = record_in_area(db, user, Sage, sage_id)
+    return render("_sage_row.html", user=user, sage=sage, **_sage_context(db, user))
+
+
+@post("/sages/{sage_id:str}", sync_to_thread=True)
+def sage_update(request: Request, db: Session, user: User, sage_id: str, data: Form) -> Template | Redirect:
+    sage = record_in_area(db, user, Sage, sage_id)
+    context = _sage_context(db, user)
+    template = "_sage_edit_row.html" if is_htmx(request) else "sage_form.html"
+    if is_stale(data, sage):
+        form = FormState(values=_sage_values(sage, {t.code for t in context["trades"]}))
+        return render(template, user=user, form=form, sage=sage, notice=stale_notice(), status_code=409,
+                      **context)
+    form, clean = _read_sage_form(db, user, data)
+    if not form.ok:
+        return render(template, user=user, form=form, sage=sage, status_code=422, **context)
+    changed = [name for name, value in clean.items() if getattr(sage, name) != value]
+    old_village = sage.village_id
+    for name in changed:
+        setattr(sage, name, clean[name])
+    if changed:
+        stamp_change(db, sage, entity="sage", fields=changed, village_id=sage.village_id, user_id=user.id)
+        audit(db, action="update", entity="sage", record_id=sage.id, user_id=user.id,
+              detail={"fields": changed, "from_village": old_village if "village_id" in changed else None})
+    db.commit()
+    if is_htmx(request):
+        return render("_sage_row.html", user=user, sage=sage, **context)
+    return Redirect(path=f"/sages?village={sage.village_id}")
+
+
+# --- trainer teams ------------------------------------------------------------------------------
+
+def _fiscal_year(request: Request, data: dict[str, Any] | None = None) -> int:
+    raw = (data or {}).get("fy") or request.query_params.get("fy")
+    try:
+        year = int(raw)
+        return year if 2400 < year < 2800 else current_fiscal_year()
+    except (TypeError, ValueError):
+        return current_fiscal_year()
+
+
+def _team(db: Session, village_id: str, fiscal_year: int) -> TrainerTeam | None:
+    return db.exec(select(TrainerTeam).where(TrainerTeam.village_id == village_id,
+                                             TrainerTeam.fiscal_year == fiscal_year,
+                                             TrainerTeam.deleted == False)).first()  # noqa: E712
+
+
+def _members(db: Session, team: TrainerTeam | None) -> list[tuple[TeamMember, Sage]]:
+    if team is None:
+        return []
+    return list(db.exec(select(TeamMember, Sage).join(Sage, Sage.id == TeamMember.sage_id)
+                        .where(TeamMember.team_id == team.id).order_by(TeamMember.id)).all())
+
+
+@get("/teams", sync_to_thread=True)
+def team_list(request: Request, db: Session, user: User) -> Template:
+    fiscal_year = _fiscal_year(request)
+    rows = []
+    for village, subdistrict in area_villages(db, user):
+        team = _team(db, village.id, fiscal_year)
+        members = len(_members(db, team))
+        lead = db.get(Sage, team.lead_sage_id) if team and team.lead_sage_id else None
+        no_lead, trainers_missing = team_missing(has_lead=lead is not None, members=members)
+        rows.append({"village": village, "subdistrict": subdistrict, "lead": lead,
+                     "size": members + (1 if lead else 0), "no_lead": no_lead,
+                     "trainers_missing": trainers_missing})
+    return render("teams.html", user=user, rows=rows, fiscal_year=fiscal_year, team_size=TEAM_SIZE)
+
+
+def _team_page(db: Session, user: User, village: Village, fiscal_year: int, *, form: FormState | None = None,
+               lead_form: FormState | None = None, status_code: int = 200, notice: str | None = None) -> Template:
+    team = _team(db, village.id, fiscal_year)
+    members = _members(db, team)
+    lead = db.get(Sage, team.lead_sage_id) if team and team.lead_sage_id else None
+    ids = area_village_ids(db, user)
+    query = select(Sage).where(Sage.deleted == False).order_by(Sage.name)  # noqa: E712
+    if ids is not None:
+        query = query.where(Sage.village_id.in_(ids or {""}))
+    on_team = {s.id for _m, s in members} | ({lead.id} if lead else set())
+    candidates = [s for s in db.exec(query).all() if s.id not in on_team]
+    candidates.sort(key=lambda s: (s.village_id != village.id, s.name))
+    no_lead, trainers_missing = team_missing(has_lead=lead is not None, members=len(members))
+    names = {v.id: v.name for v, _s in area_villages(db, user)}
+    outside = gettext_("outside the village")
+    lead_options = [(s.id, f"{s.name} — {names.get(s.village_id, '')}") for s in ([lead] if lead else []) + candidates]
+    member_options = [(s.id, f"{s.name} — {names.get(s.village_id, '')}"
+                             + ("" if s.village_id == village.id else f" ({outside})")) for s in candidates]
+    return render("team.html", user=user, village=village, fiscal_year=fiscal_year, team=team, lead=lead,
+                  members=members, candidates=candidates, village_names=names, no_lead=no_lead,
+                  trainers_missing=trainers_missing, team_size=TEAM_SIZE, status_code=status_code,
+                  lead_options=lead_options, member_options=member_options,
+                  form=form or FormState(), lead_form=lead_form or FormState(
+                      values={"lead_sage_id": lead.id if lead else "", "note": team.note if team else "",
+                              "seq": team.seq if team else ""}),
+                  notice=notice, occupation_names=occupation_names(db))
+
+
+@get("/teams/{village_id:str}", sync_to_thread=True)
+def team_page(request: Request, db: Session, user: User, village_id: str) -> Template:
+    village = village_in_area(db, user, village_id)
+    return _team_page(db, user, village, _fiscal_year(request))
+
+
+def _ensure_team(db: Session, user: User, village: Village, fiscal_year: int) -> TrainerTeam:
+    team = _team(db, village.id, fiscal_year)
+    if team is None:
+        team = TrainerTeam(village_id=village.id, fiscal_year=fiscal_year)
+        db.add(team)
+        stamp_change(db, team, entity="team", fields=("village_id", "fiscal_year"), village_id=village.id,
+                     user_id=user.id)
+        audit(db, action="create", entity="team", record_id=team.id, user_id=user.id)
+    return team
+
+
+def _sage_for_team(db: Session, user: User, sage_id: str | None) -> Sage | None:
+    if not sage_id:
+        return None
+    sage = db.get(Sage, sage_id)
+    ids = area_village_ids(db, user)
+    if sage is None or sage.deleted or (ids is not None and sage.village_id not in ids):
+        return None
+    return sage
+
+
+@post("/teams/{village_id:str}/lead", sync_to_thread=True)
+def team_set_lead(request: Request, db: Session, user: User, village_id: str, data: Form) -> Template | Redirect:
+    village = village_in_area(db, user, village_id)
+    fiscal_year = _fiscal_year(request, data)
+    team = _team(db, village.id, fiscal_year)
+    lead_form = FormState(values={k: text_value(data, k) or "" for k in ("lead_sage_id", "note", "seq")})
+    if team is not None and is_stale(data, team):
+        return _team_page(db, user, village, fiscal_year, status_code=409, notice=stale_notice())
+    sage_id = text_value(data, "lead_sage_id")
+    note = text_value(data, "note")
+    sage = _sage_for_team(db, user, sage_id)
+    if sage_id and sage is None:
+        lead_form.error("lead_sage_id", gettext_("Choose a sage from the registry of your area."))
+    if sage is not None:
+        other = db.exec(select(TrainerTeam, Village).join(Village, Village.id == TrainerTeam.village_id)
+                        .where(TrainerTeam.lead_sage_id == sage.id, TrainerTeam.fiscal_year == fiscal_year,
+                               TrainerTeam.village_id != village.id,
+                               TrainerTeam.deleted == False)).first()  # noqa: E712
+        is_member = team is not None and db.exec(select(TeamMember).where(
+            TeamMember.team_id == team.id, TeamMember.sage_id == sage.id)).first() is not None
+        lead_form.add(check_team_lead(led_elsewhere=other[1].name if other else None, is_member=is_member,
+                                      same_village=sage.village_id == village.id, note=note))
+    if not lead_form.ok:
+        return _team_page(db, user, village, fiscal_year, lead_form=lead_form, status_code=422)
+    team = _ensure_team(db, user, village, fiscal_year)
+    changed = [name for name, value in (("lead_sage_id", sage.id if sage else None), ("note", note))
+               if getattr(team, name) != value]
+    if changed:
+        team.lead_sage_id = sage.id if sage else None
+        team.note = note
+        stamp_change(db, team, entity="team", fields=changed, village_id=village.id, user_id=user.id)
+        audit(db, action="update", entity="team", record_id=team.id, user_id=user.id, detail={"fields": changed})
+    db.commit()
+    return Redirect(path=f"/teams/{village.id}?fy={fiscal_year}")
+
+
+@post("/teams/{village_id:str}/members", sync_to_thread=True)
+def team_add_member(request: Request, db: Session, user: User, village_id: str,
+                    data: Form) -> Template | Redirect:
+    village = village_in_area(db, user, village_id)
+    fiscal_year = _fiscal_year(request, data)
+    form = FormState(values={k: text_value(data, k) or "" for k in ("sage_id", "outside_note")})
+    sage = _sage_for_team(db, user, text_value(data, "sage_id"))
+    if sage is None:
+        form.error("sage_id", gettext_("Choose a sage from the registry of your area."))
+        return _team_page(db, user, village, fiscal_year, form=form, status_code=422)
+    team = _team(db, village.id, fiscal_year)
+    members = _members(db, team)
+    form.add(check_team_member(members_now=len(members), already_on_team=any(s.id == sage.id for _m, s in members),
+                               is_lead=team is not None and team.lead_sage_id == sage.id,
+                               same_village=sage.village_id == village.id,
+                               outside_note=text_value(data, "outside_note")))
+    if not form.ok:
+        return _team_page(db, user, village, fiscal_year, form=form, status_code=422)
+    team = _ensure_team(db, user, village, fiscal_year)
+    outside_note = text_value(data, "outside_note") if sage.village_id != village.id else None
+    db.add(TeamMember(team_id=team.id, sage_id=sage.id, outside_note=outside_note))
+    # Membership lives in its own table: a new seq on the team tells phones to pull the team again.
+    stamp_change(db, team, entity="team", fields=(), village_id=village.id, user_id=user.id)
+    audit(db, action="create", entity="team_member", record_id=team.id, user_id=user.id,
+          detail={"sage_id": sage.id})
+    db.commit()
+    return Redirect(path=f"/teams/{village.id}?fy={fiscal_year}")
+
+
+@post("/teams/{village_id:str}/members/{member_id:int}/remove", sync_to_thread=True)
+def team_remove_member(request: Request, db: Session, user: User, village_id: str, member_id: int,
+                       data: Form) -> Redirect:
+    village = village_in_area(db, user, village_id)
+    member = db.get(TeamMember, member_id)
+    team = db.get(TrainerTeam, member.team_id) if member else None
+    if member is None or team is None or team.village_id != village.id:
+        raise NotFoundInArea()
+    db.delete(member)
+    stamp_change(db, team, entity="team", fields=(), village_id=village.id, user_id=user.id)
+    audit(db, action="delete", entity="team_member", record_id=team.id, user_id=user.id,
+          detail={"sage_id": member.sage_id})
+    db.commit()
+    return Redirect(path=f"/teams/{village.id}?fy={team.fiscal_year}")
+
+
+handlers = [sage_list, sage_new, sage_create, sage_edit, sage_row, sage_update,
+            team_list, team_page, team_set_lead, team_add_member, team_remove_member]
