@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from litestar import Litestar, Response, get
+from litestar import Litestar, Response, Router, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
+from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
@@ -45,7 +46,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from server.web import configure_templates, current_user, exception_handlers, set_request_locale
 
     static = create_static_files_router(path="/static", directories=[PWA_DIR], name="static")
-    handlers = [healthz, static, *page_route_handlers, *api_route_handlers]
+    # Grouped in routers: registering a second method on a path directly on the app re-runs the
+    # first handler's registration, which wraps a sync handler for the thread pool twice.
+    handlers = [healthz, static, Router(path="/", route_handlers=page_route_handlers)]
+    if api_route_handlers:
+        handlers.append(Router(path="/", route_handlers=api_route_handlers))
     if (PWA_DIR / "sw.js").exists():
         handlers.append(service_worker)
 
@@ -62,5 +67,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         exception_handlers=exception_handlers(),
         state=State({"settings": settings, "engine": engine}),
         request_max_body_size=6 * 1024 * 1024,
+        # Unexpected errors are logged with their traceback; the user sees a plain error page.
+        logging_config=LoggingConfig(log_exceptions="always"),
         debug=False,
     )

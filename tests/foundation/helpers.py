@@ -6,7 +6,7 @@ from litestar.testing import TestClient
 
 def csrf_token(client: TestClient) -> str:
     if "csrftoken" not in client.cookies:
-        client.get("/login")
+        assert client.get("/login").status_code == 200
     return client.cookies["csrftoken"]
 
 

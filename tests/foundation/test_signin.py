@@ -17,6 +17,13 @@ def officer(engine):
     return geo
 
 
+def test_the_sign_in_page_answers_in_every_app_built_in_one_process(client, app, settings, engine):
+    # Two apps share the module-level handlers (as the tests and several workers do).
+    create_app(settings, engine)
+    assert client.get("/login").status_code == 200
+    assert 'name="password"' in client.get("/login").text
+
+
 def test_a_good_password_opens_a_session_and_sign_out_ends_it(client, officer):
     assert client.get("/", follow_redirects=False).headers["location"] == "/login"
     response = sign_in(client, "somchai")
