@@ -104,6 +104,8 @@ def check_text(field: str, value: Any, *, max_length: int = 200, optional: bool 
         return [] if optional else [required(field)]
     if not isinstance(value, str):
         return [invalid(field, "ต้องเป็นข้อความ", "Must be text")]
+    if "\x00" in value:
+        return [invalid(field, "มีอักขระที่ใช้ไม่ได้", "Contains a character that is not allowed")]
     if len(value) > max_length:
         return [invalid(field, f"ยาวเกิน {max_length} ตัวอักษร", f"Longer than {max_length} characters")]
     return []

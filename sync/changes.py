@@ -12,6 +12,40 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+# Why pulls never skip a change, on SQLite and on PostgreSQL under READ COMMITTED
+# ------------------------------------------------------------------------------
+# Every transaction that writes synced records first UPDATEs the single `sync_counter` row. That
+# UPDATE takes the row's lock, which is held until the transaction commits or rolls back, so at
+# most one such transaction is past that point at a time. A second writer blocks on the lock; when
+# the first commits, PostgreSQL re-reads the row (READ COMMITTED re-evaluates an updated row) and
+# the second continues from the value the first left. Hence:
+#   * seqs are handed out in lock order, and each writer commits before the next gets the lock:
+#     commits happen in seq order, with no gaps left open behind a committed seq;
+#   * PostgreSQL makes a transaction visible to new snapshots before it releases its locks, so when
+#     a writer holding seqs up to N has committed, every seq below N is already visible;
+#   * a pull reads the change feed in one snapshot; if that snapshot contains seq N it contains
+#     every committed seq below N, so the cursor it returns (the last seq it sent) never has a
+#     committed change behind it that the puller has not seen.
+# A push takes the lock *before* it reads the records it merges against (`lock_counter`), so the
+# reads see every earlier commit and two processes cannot both merge against the same old state
+# (a lost update). Office pages that read, change and then `stamp_change` should do the same when
+# they merge; a plain overwrite with fresh field versions is safe either way.
+# On SQLite every write transaction begins IMMEDIATE (server/db.py), which serializes writers the
+# same way. The price is that sync writers run one at a time; a 1,000-op push holds the lock for
+# tens of milliseconds.
+
+
+def lock_counter(session: Session) -> int:
+    """Take the counter row's lock for this transaction and return the last seq handed out."""
+    return session.execute(
+        text("UPDATE sync_counter SET value = value WHERE id = 1 RETURNING value")
+    ).scalar_one()
+
+
+def set_counter(session: Session, value: int) -> None:
+    """Record the last seq used by a transaction that already holds the lock (`lock_counter`)."""
+    session.execute(text("UPDATE sync_counter SET value = :v WHERE id = 1"), {"v": value})
+
 
 def allocate_seqs(session: Session, count: int = 1) -> int:
     """Reserve `count` consecutive seqs and return the first.

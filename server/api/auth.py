@@ -1,0 +1,143 @@
+"""Device tokens: sign in from a phone, the bearer-token check, and the list of a user's devices."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from litestar import Request, delete, get, post
+from litestar.openapi.datastructures import ResponseSpec
+from sqlmodel import Session, select
+
+from server.api.errors import ApiError
+from server.api.schemas import DeviceInfo, ErrorBody, TokenRequest, TokenResponse, UserInfo
+from server.audit import audit
+from server.auth.passwords import hash_token, new_token
+from server.auth.signin import authenticate
+from server.models import Device, User
+
+# last_seen_at is written at most this often per device, so reads do not turn into writes.
+_SEEN_EVERY = timedelta(seconds=60)
+_UNAUTHORIZED = {401: ResponseSpec(data_container=ErrorBody, description="Missing, wrong or revoked token")}
+
+
+@dataclass
+class Caller:
+    """The authenticated device and its user."""
+
+    user: User
+    device: Device
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def _unauthorized(error: str, message: str) -> ApiError:
+    return ApiError(401, error, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def provide_caller(request: Request, db: Session) -> Caller:
+    """The `caller` dependency: the device behind `Authorization: Bearer <token>`, or 401."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise _unauthorized("missing_token", "Send Authorization: Bearer <token>")
+    device = db.exec(select(Device).where(Device.token_hash == hash_token(token))).first()
+    if device is None or device.revoked_at is not None:
+        raise _unauthorized("invalid_token", "The token is not valid or has been revoked; sign in again")
+    user = db.get(User, device.user_id)
+    if user is None or not user.active:
+        raise _unauthorized("invalid_token", "The account behind this token is not active")
+    now = datetime.now(timezone.utc)
+    version = (request.headers.get("x-app-version") or "")[:64].replace("\x00", "") or device.app_version
+    seen = _aware(device.last_seen_at)
+    if seen is None or now - seen > _SEEN_EVERY or version != device.app_version:
+        device.last_seen_at = now
+        device.app_version = version
+        db.add(device)
+        db.commit()
+    return Caller(user=user, device=device)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return _aware(moment).isoformat() if moment is not None else None
+
+
+@post("/auth/token", operation_id="createDeviceToken", status_code=201, sync_to_thread=True,
+      summary="Sign in a device and get its bearer token", tags=["auth"],
+      responses={401: ResponseSpec(data_container=ErrorBody, description="Wrong username or password"),
+                 429: ResponseSpec(data_container=ErrorBody, description="Too many failed attempts")})
+def create_token(data: TokenRequest, db: Session, request: Request) -> TokenResponse:
+    if any("\x00" in value for value in (data.username, data.password, data.device_name)):
+        raise ApiError(401, "invalid_credentials", "Wrong username or password")
+    result = authenticate(db, request.app.state.settings, data.username, data.password)
+    if result.locked:
+        db.commit()
+        wait = max(1, int((result.locked_until - datetime.now(timezone.utc)).total_seconds()))
+        raise ApiError(429, "too_many_attempts", "Too many failed sign-ins; try again later",
+                       headers={"Retry-After": str(wait)}, retry_after=wait)
+    if result.user is None:
+        db.commit()  # the failure count is kept
+        raise ApiError(401, "invalid_credentials", "Wrong username or password")
+    user = result.user
+    token = new_token()
+    version = (request.headers.get("x-app-version") or "")[:64].replace("\x00", "") or None
+    device = Device(user_id=user.id, name=data.device_name.strip() or "device",
+                    token_hash=hash_token(token), last_seen_at=datetime.now(timezone.utc),
+                    app_version=version)
+    db.add(device)
+    db.flush()
+    audit(db, action="sign_in", user_id=user.id, device_id=device.id,
+          detail={"via": "api", "device_name": device.name})
+    db.commit()
+    return TokenResponse(token=token, device_id=device.id,
+                         user=UserInfo(id=user.id, username=user.username, role=user.role))
+
+
+@delete("/auth/token", operation_id="revokeDeviceToken", status_code=204, sync_to_thread=True,
+        summary="Revoke the bearer token of this request (sign the device out)", tags=["auth"],
+        responses=_UNAUTHORIZED)
+def revoke_token(caller: Caller, db: Session) -> None:
+    device = db.get(Device, caller.device.id)
+    device.revoked_at = datetime.now(timezone.utc)
+    db.add(device)
+    audit(db, action="sign_out", user_id=caller.user.id, device_id=device.id, detail={"via": "api"})
+    db.commit()
+
+
+def _device_info(device: Device, username: str, current_id: str) -> DeviceInfo:
+    return DeviceInfo(id=device.id, name=device.name, user_id=device.user_id, username=username,
+                      created_at=_iso(device.created_at), last_seen_at=_iso(device.last_seen_at),
+                      app_version=device.app_version, revoked_at=_iso(device.revoked_at),
+                      current=device.id == current_id)
+
+
+@get("/devices", operation_id="listDevices", sync_to_thread=True, tags=["auth"],
+     summary="The caller's devices (an administrator sees every device)", responses=_UNAUTHORIZED)
+def list_devices(caller: Caller, db: Session) -> list[DeviceInfo]:
+    query = select(Device, User.username).join(User, User.id == Device.user_id)
+    if caller.user.role != "admin":
+        query = query.where(Device.user_id == caller.user.id)
+    rows = db.exec(query.order_by(Device.created_at)).all()
+    return [_device_info(device, username, caller.device.id) for device, username in rows]
+
+
+@delete("/devices/{device_id:str}", operation_id="revokeDevice", status_code=204, sync_to_thread=True,
+        tags=["auth"], summary="Revoke a device, e.g. a lost phone (its owner or an administrator)",
+        responses={**_UNAUTHORIZED, 404: ResponseSpec(data_container=ErrorBody, description="No such device")})
+def revoke_device(device_id: str, caller: Caller, db: Session) -> None:
+    device = db.get(Device, device_id) if len(device_id) <= 36 and "\x00" not in device_id else None
+    if device is None or (device.user_id != caller.user.id and caller.user.role != "admin"):
+        raise ApiError(404, "not_found", "No such device")
+    if device.revoked_at is None:
+        device.revoked_at = datetime.now(timezone.utc)
+        db.add(device)
+        audit(db, action="revoke_device", user_id=caller.user.id, device_id=caller.device.id,
+              detail={"revoked_device_id": device.id})
+        db.commit()
+
+
+handlers: list[Any] = [create_token, revoke_token, list_devices, revoke_device]

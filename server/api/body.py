@@ -1,0 +1,108 @@
+"""Reading a push body before the handler does: the 5 MB limit, gzip, and the contract version.
+
+Applied as middleware on the push route only, so the limit holds however the body arrives
+(chunked, gzip, or a `Content-Length` that lies), and a gzip bomb is stopped at 5 MB of output.
+"""
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import msgspec
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from sync.push import MAX_BYTES, MAX_OPS, SUPPORTED_SCHEMAS
+
+LIMITS = {"max_ops": MAX_OPS, "max_bytes": MAX_BYTES}
+
+
+class _SchemaOnly(msgspec.Struct):
+    schema: Any = None
+
+
+async def _answer(send: Send, status: int, body: dict[str, Any]) -> None:
+    payload = msgspec.json.encode(body)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(payload)).encode())]})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def too_large_body() -> dict[str, Any]:
+    return {"error": "too_large", "limits": LIMITS,
+            "message": f"At most {MAX_OPS} ops and {MAX_BYTES} bytes (after decompression) per push"}
+
+
+def _gunzip(raw: bytes) -> bytes | None:
+    """The decompressed body, or None when it would exceed the limit; ValueError if not gzip."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(raw, MAX_BYTES + 1)
+    except zlib.error as exc:
+        raise ValueError(str(exc)) from None
+    if len(out) > MAX_BYTES or inflater.unconsumed_tail:
+        return None
+    if not inflater.eof:
+        raise ValueError("truncated gzip stream")
+    return out
+
+
+def push_body_middleware(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BYTES:
+                await _answer(send, 413, too_large_body())
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        headers = [(k, v) for k, v in scope["headers"] if k.lower() not in (b"content-encoding", b"content-length")]
+        encoding = dict((k.lower(), v) for k, v in scope["headers"]).get(b"content-encoding", b"").strip().lower()
+        if encoding == b"gzip":
+            try:
+                inflated = _gunzip(body)
+            except ValueError:
+                await _answer(send, 400, {"error": "bad_request", "message": "The body is not valid gzip"})
+                return
+            if inflated is None:
+                await _answer(send, 413, too_large_body())
+                return
+            body = inflated
+        elif encoding not in (b"", b"identity"):
+            await _answer(send, 415, {"error": "unsupported_media_type",
+                                      "message": "Content-Encoding may be gzip or nothing"})
+            return
+        try:
+            version = msgspec.json.decode(body, type=_SchemaOnly).schema
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            version = None  # not JSON or not an object: the handler's parser says what is wrong
+        # Checked before the ops are parsed: an op of a future contract need not match today's shape.
+        if isinstance(version, int) and not isinstance(version, bool) and version not in SUPPORTED_SCHEMAS:
+            await _answer(send, 409, {"error": "unsupported_schema", "supported": list(SUPPORTED_SCHEMAS),
+                                      "message": "This app is too old or too new for the server; update it"})
+            return
+        headers.append((b"content-length", str(len(body)).encode()))
+        scope["headers"] = headers
+        delivered = False
+
+        async def replay() -> Any:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await app(scope, replay, send)
+
+    return middleware

@@ -1,0 +1,117 @@
+"""The shapes of the JSON the phone API speaks (SYNC.md), as msgspec structs for the OpenAPI schema."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta, Struct
+
+Text200 = Annotated[str, Meta(max_length=200)]
+OpId = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+
+class ErrorBody(Struct):
+    error: str
+    message: str
+
+
+class TooLargeBody(Struct):
+    error: str
+    message: str
+    limits: dict[str, int]
+
+
+class UnsupportedSchemaBody(Struct):
+    error: str
+    message: str
+    supported: list[int]
+
+
+class TokenRequest(Struct, forbid_unknown_fields=False):
+    username: Text200
+    password: Text200
+    device_name: Annotated[str, Meta(max_length=100)] = ""
+
+
+class UserInfo(Struct):
+    id: int
+    username: str
+    role: str
+
+
+class TokenResponse(Struct):
+    token: str
+    device_id: str
+    user: UserInfo
+
+
+class DeviceInfo(Struct):
+    id: str
+    name: str
+    user_id: int
+    username: str
+    created_at: str
+    last_seen_at: str | None
+    app_version: str | None
+    revoked_at: str | None
+    current: bool
+
+
+class PushOp(Struct, forbid_unknown_fields=False):
+    op_id: OpId
+    entity: Annotated[str, Meta(max_length=64)]
+    id: Annotated[str, Meta(max_length=64)]
+    action: Annotated[str, Meta(max_length=16)]
+    base_seq: int | None = None
+    captured_at: Annotated[str, Meta(max_length=64)] | None = None
+    fields: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class PushRequest(Struct, forbid_unknown_fields=False):
+    schema: int
+    ops: list[PushOp]
+
+
+class FieldErrorBody(Struct):
+    field: str
+    code: str
+    message: str
+    message_th: str
+    message_en: str
+
+
+class ConflictBody(Struct):
+    field: str
+    kept: Any
+    other: Any
+    conflict_id: str
+
+
+class PushResult(Struct, omit_defaults=True):
+    op_id: str
+    status: str  # applied | duplicate | conflict | rejected
+    id: str
+    seq: int | None = None
+    conflicts: list[ConflictBody] | None = None
+    errors: list[FieldErrorBody] | None = None
+    first_status: str | None = None  # for a duplicate: the status of the first answer
+    clock_skew: bool | None = None
+
+
+class PushResponse(Struct):
+    results: list[PushResult]
+    cursor: str
+
+
+class Change(Struct):
+    entity: str
+    id: str
+    seq: int
+    deleted: bool
+    fields: dict[str, Any]
+
+
+class PullResponse(Struct):
+    changes: list[Change]
+    cursor: str
+    has_more: bool

@@ -1,0 +1,78 @@
+"""Push and pull (SYNC.md): the two calls a phone makes to exchange records with the server."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import get, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter
+from sqlmodel import Session
+
+from server.api.auth import Caller
+from server.api.body import push_body_middleware, too_large_body
+from server.api.errors import ApiError
+from server.api.schemas import (
+    ErrorBody,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    TooLargeBody,
+    UnsupportedSchemaBody,
+)
+from server.auth.scope import area_village_ids
+from server.sync_specs import REGISTRY
+from sync.pull import DEFAULT_LIMIT, MAX_LIMIT, BadCursor, Cursor, fingerprint, pull_page
+from sync.push import MAX_OPS, SUPPORTED_SCHEMAS, Actor, Op, apply_push
+
+_ERRORS = {
+    400: ResponseSpec(data_container=ErrorBody, description="Malformed request; nothing was stored"),
+    401: ResponseSpec(data_container=ErrorBody, description="Missing, wrong or revoked token"),
+}
+
+
+@post("/sync/push", operation_id="syncPush", status_code=200, sync_to_thread=True, tags=["sync"],
+      middleware=[push_body_middleware], request_max_body_size=None,
+      summary="Send a batch of ops; each is answered applied, duplicate, conflict or rejected",
+      description="At most 1,000 ops and 5 MB (after gzip decompression) per request. The answer's "
+                  "`cursor` marks the server's position after this batch: a pull from the device's "
+                  "own cursor reaches it; it does not replace that cursor.",
+      responses={**_ERRORS,
+                 409: ResponseSpec(data_container=UnsupportedSchemaBody, description="Unsupported schema"),
+                 413: ResponseSpec(data_container=TooLargeBody, description="Too many ops or bytes")})
+def push(data: PushRequest, caller: Caller, db: Session) -> PushResponse:
+    if data.schema not in SUPPORTED_SCHEMAS:
+        raise ApiError(409, "unsupported_schema", "This app is too old or too new for the server; update it",
+                       supported=list(SUPPORTED_SCHEMAS))
+    if len(data.ops) > MAX_OPS:
+        body = too_large_body()
+        raise ApiError(413, body["error"], body["message"], limits=body["limits"])
+    area = area_village_ids(db, caller.user)
+    ops = [Op(op_id=o.op_id, entity=o.entity, id=o.id, action=o.action, base_seq=o.base_seq,
+              captured_at=o.captured_at, fields=o.fields) for o in data.ops]
+    outcome = apply_push(db, REGISTRY, Actor(user_id=caller.user.id, device_id=caller.device.id, area=area), ops)
+    db.commit()
+    area_print = fingerprint(sorted(area)) if area is not None else None
+    cursor = Cursor(seq=outcome.last_seq, area=area_print).encode()
+    return {"results": outcome.results, "cursor": cursor}  # type: ignore[return-value]
+
+
+@get("/sync/pull", operation_id="syncPull", sync_to_thread=True, tags=["sync"],
+     summary="The changes in the caller's area after a cursor, oldest first, each record once",
+     responses=_ERRORS)
+def pull(caller: Caller, db: Session,
+         cursor: Annotated[str | None, Parameter(max_length=2000, description="From the previous pull; none: from the start")] = None,
+         limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT) -> PullResponse:
+    try:
+        position = Cursor.decode(cursor)
+    except BadCursor:
+        raise ApiError(400, "invalid_cursor", "The cursor was not made by this server; pull from the start") from None
+    area = area_village_ids(db, caller.user)
+    db.commit()  # a fresh transaction: on PostgreSQL the whole page is read from one snapshot
+    if db.get_bind().dialect.name == "postgresql":
+        db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    page = pull_page(db, REGISTRY, area=area, cursor=position, limit=limit)
+    db.rollback()
+    return {"changes": page.changes, "cursor": page.cursor, "has_more": page.has_more}  # type: ignore[return-value]
+
+
+handlers: list[Any] = [push, pull]

@@ -1,0 +1,190 @@
+"""The entities phones sync (SYNC.md, Entities), described for the framework-free sync engine."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlmodel import Session
+
+from server import rules
+from server.models import (
+    Attendance,
+    District,
+    Enrollment,
+    Household,
+    Occupation,
+    Sage,
+    Subdistrict,
+    Survey,
+    TeamMember,
+    Training,
+    TrainerTeam,
+    TrainingSession,
+    Village,
+)
+from sync.spec import EntitySpec, ErrorCatalog, Registry
+
+
+def _own_village(model) -> Any:
+    def scope_select(ids: Iterable[str]) -> Select:
+        return select(model.id, model.village_id, model.deleted).where(model.id.in_(list(ids)))
+    return scope_select
+
+
+def _via_household(model) -> Any:
+    def scope_select(ids: Iterable[str]) -> Select:
+        return (select(model.id, Household.village_id, model.deleted)
+                .join(Household, Household.id == model.household_id)
+                .where(model.id.in_(list(ids))))
+    return scope_select
+
+
+def _village_scope(ids: Iterable[str]) -> Select:
+    return select(Village.id, Village.id, Village.deleted).where(Village.id.in_(list(ids)))
+
+
+def _session_scope(ids: Iterable[str]) -> Select:
+    return (select(TrainingSession.id, Training.village_id, TrainingSession.deleted)
+            .join(Training, Training.id == TrainingSession.training_id)
+            .where(TrainingSession.id.in_(list(ids))))
+
+
+def _prepare_citizen_id(fields: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(fields.get("citizen_id"), str):
+        fields["citizen_id"] = rules.normalize_citizen_id(fields["citizen_id"])
+    return fields
+
+
+def _check_household(values: dict[str, Any]) -> list[rules.FieldError]:
+    return rules.check_reference("village_id", values.get("village_id")) + rules.check_household(values)
+
+
+def _check_sage(values: dict[str, Any]) -> list[rules.FieldError]:
+    errors = rules.check_reference("village_id", values.get("village_id"))
+    errors += rules.check_text_list("skills", values.get("skills"))
+    errors += rules.check_date("workshop_date", values.get("workshop_date"))
+    # check_sage reads skills as a list; a malformed list has been answered just above.
+    skills = values.get("skills") if isinstance(values.get("skills"), list) else []
+    return errors + rules.check_sage({**values, "skills": skills})
+
+
+def _enrich_villages(session: Session, found: dict[str, dict[str, Any]]) -> None:
+    """Village pages on the phone show the subdistrict and district by name."""
+    codes = {f["subdistrict_code"] for f in found.values()}
+    names = {row[0]: row[1:] for row in session.execute(
+        select(Subdistrict.code, Subdistrict.name_th, Subdistrict.name_en, District.name_th, District.name_en)
+        .join(District, District.code == Subdistrict.district_code).where(Subdistrict.code.in_(codes)))}
+    for fields in found.values():
+        sub_th, sub_en, dis_th, dis_en = names.get(fields["subdistrict_code"], (None,) * 4)
+        fields.update(subdistrict_name_th=sub_th, subdistrict_name_en=sub_en,
+                      district_name_th=dis_th, district_name_en=dis_en)
+
+
+def _enrich_sessions(session: Session, found: dict[str, dict[str, Any]]) -> None:
+    """A session carries its training's village, so the phone can list a village's schedule."""
+    training_ids = {f["training_id"] for f in found.values()}
+    villages = dict(session.execute(select(Training.id, Training.village_id)
+                                    .where(Training.id.in_(training_ids))).all())
+    for fields in found.values():
+        fields["village_id"] = villages.get(fields["training_id"])
+
+
+def _enrich_teams(session: Session, found: dict[str, dict[str, Any]]) -> None:
+    members: dict[str, list[str]] = {team_id: [] for team_id in found}
+    for team_id, sage_id in session.execute(
+            select(TeamMember.team_id, TeamMember.sage_id).where(TeamMember.team_id.in_(list(found)))
+            .order_by(TeamMember.id)):
+        members[team_id].append(sage_id)
+    for team_id, fields in found.items():
+        fields["member_sage_ids"] = members[team_id]
+
+
+def _occupations(session: Session) -> list[dict[str, Any]]:
+    rows = session.execute(select(Occupation).order_by(Occupation.sort_order, Occupation.code)).scalars()
+    return [{"id": o.code, "kind": o.kind, "name_th": o.name_th, "name_en": o.name_en,
+             "sort_order": o.sort_order, "active": o.active, "deleted": not o.active} for o in rows]
+
+
+ERRORS = ErrorCatalog(
+    unknown_entity=rules.unknown_entity, unknown_field=rules.unknown_field,
+    unknown_reference=rules.unknown_reference, forbidden=rules.forbidden, deleted=rules.deleted,
+    not_found=rules.not_found, immutable=rules.immutable, invalid=rules.invalid_value,
+    required=rules.required,
+)
+
+TEXT, INT, BOOL, DATE, LIST, REF = "text", "int", "bool", "date", "list", "ref"
+
+ENTITIES = [
+    EntitySpec(
+        name="household", table=Household.__table__, scope="village_id",
+        kinds={"village_id": REF, "house_no": TEXT, "head_name": TEXT, "citizen_id": TEXT,
+               "members": INT, "annual_income": INT, "phone": TEXT, "consent": BOOL,
+               "interest": TEXT, "note": TEXT},
+        refs={"village_id": "village"}, required=("village_id", "house_no", "head_name"),
+        defaults={"members": 1, "annual_income": 0, "consent": False},
+        validate=_check_household, prepare=_prepare_citizen_id, scope_select=_own_village(Household),
+    ),
+    EntitySpec(
+        name="sage", table=Sage.__table__, scope="village_id",
+        kinds={"village_id": REF, "name": TEXT, "citizen_id": TEXT, "phone": TEXT, "skills": LIST,
+               "found_by": TEXT, "workshop_date": DATE, "note": TEXT},
+        refs={"village_id": "village"}, required=("village_id", "name"), defaults={"skills": []},
+        validate=_check_sage, prepare=_prepare_citizen_id, scope_select=_own_village(Sage),
+    ),
+    EntitySpec(
+        name="enrollment", table=Enrollment.__table__, scope="household_id",
+        kinds={"training_id": REF, "household_id": REF, "occupation": TEXT, "status": TEXT,
+               "selection_reason": TEXT},
+        refs={"training_id": "training", "household_id": "household"},
+        natural_key=("training_id", "household_id"), required=("training_id", "household_id"),
+        defaults={"status": "selected"}, validate=rules.check_enrollment,
+        scope_select=_via_household(Enrollment),
+    ),
+    EntitySpec(
+        name="attendance", table=Attendance.__table__, scope="household_id",
+        kinds={"session_id": REF, "household_id": REF, "present": BOOL, "note": TEXT},
+        refs={"session_id": "session", "household_id": "household"},
+        natural_key=("session_id", "household_id"), required=("session_id", "household_id"),
+        defaults={"present": False}, validate=rules.check_attendance,
+        scope_select=_via_household(Attendance),
+    ),
+    EntitySpec(
+        name="survey", table=Survey.__table__, scope="household_id",
+        kinds={"household_id": REF, "kind": TEXT, "surveyed_on": DATE, "annual_income": INT,
+               "trade_income_month": INT, "practising_trade": BOOL, "note": TEXT},
+        refs={"household_id": "household"}, natural_key=("household_id", "kind"),
+        required=("household_id", "kind"), validate=rules.check_survey,
+        scope_select=_via_household(Survey),
+    ),
+    # Reference data: pulled by phones, changed only in the office.
+    EntitySpec(
+        name="village", table=Village.__table__, scope="id", pushable=False,
+        kinds={"code": TEXT, "subdistrict_code": TEXT, "number": INT, "name": TEXT, "participating": BOOL},
+        scope_select=_village_scope, enrich=_enrich_villages,
+    ),
+    EntitySpec(
+        name="training", table=Training.__table__, scope="village_id", pushable=False,
+        kinds={"village_id": REF, "occupation": TEXT, "fiscal_year": INT, "title": TEXT},
+        refs={"village_id": "village"}, scope_select=_own_village(Training),
+    ),
+    EntitySpec(
+        name="session", table=TrainingSession.__table__, scope="training_id", pushable=False,
+        kinds={"training_id": REF, "day": INT, "kind": TEXT, "date": DATE, "destination": TEXT, "note": TEXT},
+        refs={"training_id": "training"}, scope_select=_session_scope, enrich=_enrich_sessions,
+    ),
+    EntitySpec(
+        name="team", table=TrainerTeam.__table__, scope="village_id", pushable=False,
+        kinds={"village_id": REF, "fiscal_year": INT, "lead_sage_id": REF, "note": TEXT},
+        refs={"village_id": "village", "lead_sage_id": "sage"}, scope_select=_own_village(TrainerTeam),
+        enrich=_enrich_teams,
+    ),
+]
+
+REGISTRY = Registry(entities={spec.name: spec for spec in ENTITIES}, errors=ERRORS,
+                    reference_tables={"occupation": _occupations})
+
+# The entity name each synced model is known by in the contract (for office pages that stamp changes).
+ENTITY_OF_MODEL = {Household: "household", Sage: "sage", Enrollment: "enrollment",
+                   Attendance: "attendance", Survey: "survey", Village: "village",
+                   Training: "training", TrainingSession: "session", TrainerTeam: "team"}

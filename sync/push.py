@@ -1,0 +1,500 @@
+"""Applying a pushed batch of ops: merge field by field, keep every losing value, answer every op.
+
+One batch is one transaction. The engine takes the change counter's lock first (see
+`sync.changes`), loads everything the batch refers to in a few IN queries, applies the ops in order
+against that in-memory state, and writes the outcome with one bulk statement per table. Nothing is
+written op by op, so a rejected op needs no savepoint: it simply leaves no trace but its answer.
+"""
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from sync.changes import lock_counter, set_counter
+from sync.spec import EntitySpec, Error, Registry, to_api, to_storage
+
+SUPPORTED_SCHEMAS = (1,)
+MAX_OPS = 1000
+MAX_BYTES = 5 * 1024 * 1024
+CLOCK_SKEW = timedelta(minutes=5)
+_IN_CHUNK = 900  # keeps IN lists well under SQLite's bound-parameter limit
+
+
+@dataclass
+class Op:
+    op_id: str
+    entity: str
+    id: str
+    action: str
+    base_seq: int | None = None
+    captured_at: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Actor:
+    """Who pushes: the user, their device and the villages they may change (None: everywhere)."""
+
+    user_id: int | None
+    device_id: str | None
+    area: set[str] | None
+
+
+@dataclass
+class PushOutcome:
+    results: list[dict[str, Any]]
+    last_seq: int  # the counter after this batch: what the response's cursor may point at
+
+
+class _Rec:
+    """A record as the batch sees it: its stored columns plus what earlier ops did to it."""
+
+    __slots__ = ("values", "is_new", "dirty")
+
+    def __init__(self, values: dict[str, Any], is_new: bool = False) -> None:
+        self.values = values
+        self.is_new = is_new
+        self.dirty = is_new
+
+
+class _Rejected(Exception):
+    def __init__(self, *errors: Error) -> None:
+        self.errors = list(errors)
+
+
+def _chunks(items: list, size: int = _IN_CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _is_uuid(value: Any) -> bool:
+    if not isinstance(value, str) or len(value) != 36:
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _unique(errors: list[Error]) -> list[Error]:
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for error in errors:
+        if (error.field, error.code) not in seen:
+            seen.add((error.field, error.code))
+            kept.append(error)
+    return kept
+
+
+def _hashable(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool)) or value is None
+
+
+class Batch:
+    """Applies one request's ops. Use `apply_push`; this class holds the batch's working state."""
+
+    def __init__(self, session: Session, registry: Registry, actor: Actor, ops: list[Op],
+                 now: datetime | None = None) -> None:
+        self.session = session
+        self.registry = registry
+        self.errors = registry.errors
+        self.actor = actor
+        self.ops = ops
+        self.now = now or datetime.now(timezone.utc)
+        self.records: dict[str, dict[str, _Rec]] = defaultdict(dict)
+        self.natural: dict[str, dict[tuple, str]] = defaultdict(dict)
+        self.scopes: dict[str, dict[str, tuple[str | None, bool]]] = defaultdict(dict)
+        self.seen_ops: dict[str, dict[str, Any]] = {}
+        self.new_ops: list[dict[str, Any]] = []
+        self.conflict_rows: list[dict[str, Any]] = []
+        self.audit_rows: list[dict[str, Any]] = []
+        self.seq = 0
+
+    # --- loading -------------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        op_ids = list({op.op_id for op in self.ops})
+        sync_op = _any_table(self.registry, "sync_op")
+        for chunk in _chunks(op_ids):
+            for op_id, result in self.session.execute(
+                    select(sync_op.c.op_id, sync_op.c.result).where(sync_op.c.op_id.in_(chunk))):
+                self.seen_ops[op_id] = result
+
+        ids: dict[str, set[str]] = defaultdict(set)
+        keys: dict[str, set[tuple]] = defaultdict(set)
+        for op in self.ops:
+            spec = self.registry.pushable(op.entity)
+            if spec is None or op.op_id in self.seen_ops or not isinstance(op.fields, dict):
+                continue
+            if _is_uuid(op.id):
+                ids[spec.name].add(op.id)
+            if spec.natural_key and op.action == "upsert":
+                key = tuple(op.fields.get(name) for name in spec.natural_key)
+                if all(isinstance(part, str) for part in key):
+                    keys[spec.name].add(key)
+
+        for name, wanted in ids.items():
+            spec = self.registry.entities[name]
+            for chunk in _chunks(sorted(wanted)):
+                self._remember(spec, self.session.execute(
+                    select(spec.table).where(spec.table.c.id.in_(chunk))).mappings())
+        for name, wanted in keys.items():
+            spec = self.registry.entities[name]
+            columns = tuple_(*(spec.table.c[part] for part in spec.natural_key))
+            for chunk in _chunks(sorted(wanted), _IN_CHUNK // len(spec.natural_key)):
+                self._remember(spec, self.session.execute(
+                    select(spec.table).where(columns.in_(chunk))).mappings())
+
+        # References: what ops point at, and what the loaded records' scope hangs on.
+        refs: dict[str, set[str]] = defaultdict(set)
+        for op in self.ops:
+            spec = self.registry.pushable(op.entity)
+            if spec is None or not isinstance(op.fields, dict):
+                continue
+            for name, target in spec.refs.items():
+                value = op.fields.get(name)
+                if _is_uuid(value):
+                    refs[target].add(value)
+        for name, recs in self.records.items():
+            spec = self.registry.entities[name]
+            if spec.scope in spec.refs:
+                target = spec.refs[spec.scope]
+                refs[target].update(r.values[spec.scope] for r in recs.values() if r.values[spec.scope])
+        for target, wanted in refs.items():
+            self._load_scopes(target, wanted)
+
+    def _load_scopes(self, entity: str, wanted: set[str]) -> None:
+        spec = self.registry.entities[entity]
+        missing = sorted(i for i in wanted if i not in self.scopes[entity])
+        for chunk in _chunks(missing):
+            for rid, village_id, deleted in self.session.execute(spec.scope_select(chunk)):
+                self.scopes[entity][rid] = (village_id, bool(deleted))
+
+    def _remember(self, spec: EntitySpec, rows) -> None:
+        for row in rows:
+            if row["id"] in self.records[spec.name]:
+                continue
+            rec = _Rec(dict(row))
+            self.records[spec.name][row["id"]] = rec
+            if spec.natural_key:
+                self.natural[spec.name][tuple(row[k] for k in spec.natural_key)] = row["id"]
+
+    # --- scope ---------------------------------------------------------------------------------
+
+    def _scope_of(self, entity: str, record_id: str) -> tuple[str | None, bool] | None:
+        """(village, deleted) of a record, seeing this batch's own changes first."""
+        rec = self.records.get(entity, {}).get(record_id)
+        if rec is not None:
+            return self._village_of(self.registry.entities[entity], rec.values), bool(rec.values["deleted"])
+        return self.scopes.get(entity, {}).get(record_id)
+
+    def _village_of(self, spec: EntitySpec, values: dict[str, Any]) -> str | None:
+        if spec.scope == "id":
+            return values["id"]
+        if spec.scope == "village_id":
+            return values.get("village_id")
+        target = values.get(spec.scope)
+        found = self._scope_of(spec.refs[spec.scope], target) if target else None
+        return found[0] if found else None
+
+    def _in_area(self, village_id: str | None) -> bool:
+        return self.actor.area is None or (village_id is not None and village_id in self.actor.area)
+
+    # --- applying ------------------------------------------------------------------------------
+
+    def run(self) -> PushOutcome:
+        start = lock_counter(self.session)
+        self.seq = start
+        self._load()
+        results = [self._answer(op) for op in self.ops]
+        self._write()
+        if self.seq != start:
+            set_counter(self.session, self.seq)
+        return PushOutcome(results=results, last_seq=self.seq)
+
+    def _answer(self, op: Op) -> dict[str, Any]:
+        first = self.seen_ops.get(op.op_id)
+        if first is not None:
+            return {**first, "status": "duplicate", "first_status": first.get("status")}
+        skew = False
+        try:
+            result = self._apply(op)
+            captured = _parse_time(op.captured_at)
+            skew = captured is not None and abs(captured - self.now) > CLOCK_SKEW
+        except _Rejected as rejected:
+            result = {"op_id": op.op_id, "status": "rejected", "id": op.id, "seq": None,
+                      "errors": [e.as_api() for e in rejected.errors]}
+        if skew:
+            result["clock_skew"] = True
+            for row in self.audit_rows[::-1]:
+                if row["detail"].get("op_id") != op.op_id:
+                    break
+                row["detail"]["clock_skew"] = True
+        self.seen_ops[op.op_id] = result
+        self.new_ops.append({"op_id": op.op_id, "device_id": self.actor.device_id,
+                             "result": result, "created_at": self.now})
+        return result
+
+    def _apply(self, op: Op) -> dict[str, Any]:
+        errors = self.errors
+        spec = self.registry.pushable(op.entity)
+        if spec is None:
+            raise _Rejected(errors.unknown_entity("entity"))
+        if op.action not in ("upsert", "delete"):
+            raise _Rejected(errors.invalid("action"))
+        if not _is_uuid(op.id):
+            raise _Rejected(errors.invalid("id"))
+        if op.captured_at is not None:
+            try:
+                _parse_time(op.captured_at)
+            except (TypeError, ValueError):
+                raise _Rejected(errors.invalid("captured_at")) from None
+        if not isinstance(op.fields, dict):
+            raise _Rejected(errors.invalid("fields"))
+        if op.action == "delete":
+            return self._delete(spec, op)
+        unknown = [name for name in op.fields if name not in spec.kinds]
+        if unknown:
+            raise _Rejected(*(errors.unknown_field(name) for name in unknown))
+
+        fields = dict(op.fields)
+        if spec.prepare:
+            fields = spec.prepare(fields)
+        rec = self.records[spec.name].get(op.id)
+        base_seq = op.base_seq
+        if rec is None and spec.natural_key:
+            key = tuple(fields.get(name) for name in spec.natural_key)
+            if all(_hashable(part) for part in key) and key in self.natural[spec.name]:
+                rec = self.records[spec.name][self.natural[spec.name][key]]
+                base_seq = None  # the device never saw this record: merge as if new to it
+        if rec is None:
+            return self._create(spec, op, fields)
+        return self._update(spec, op, rec, fields, base_seq)
+
+    def _check_values(self, spec: EntitySpec, values: dict[str, Any], *, only: set[str] | None,
+                      refs_to_check: list[str]) -> None:
+        """Validate a whole record; for an edit (`only`), report just the fields the op touches."""
+        problems: list[Error] = []
+        if only is None:
+            problems += [self.errors.required(name) for name in spec.required
+                         if values.get(name) in (None, "")]
+        if spec.validate:
+            problems += [e for e in spec.validate(values) if only is None or e.field in only]
+        if problems:
+            raise _Rejected(*_unique(problems))
+        for name in refs_to_check:
+            value = values.get(name)
+            if value is None:
+                continue
+            if not _is_uuid(value):
+                problems.append(self.errors.invalid(name))
+                continue
+            target = spec.refs[name]
+            found = self._scope_of(target, value)
+            if found is None:
+                problems.append(self.errors.unknown_reference(name))
+            elif found[1]:
+                problems.append(self.errors.deleted(name))
+            elif not self._in_area(found[0]):
+                problems.append(self.errors.forbidden(name))
+        if problems:
+            raise _Rejected(*problems)
+
+    def _next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def _version(self, seq: int) -> dict[str, Any]:
+        return {"seq": seq, "device": self.actor.device_id, "user": self.actor.user_id}
+
+    def _create(self, spec: EntitySpec, op: Op, fields: dict[str, Any]) -> dict[str, Any]:
+        values = {**spec.defaults, **fields}
+        self._check_values(spec, values, only=None,
+                           refs_to_check=[n for n in spec.refs if values.get(n) is not None])
+        village = self._village_of(spec, {**values, "id": op.id})
+        if not self._in_area(village):
+            raise _Rejected(self.errors.forbidden(spec.scope if spec.scope != "id" else "id"))
+        seq = self._next_seq()
+        row = {name: to_storage(kind, values.get(name)) for name, kind in spec.kinds.items()
+               if name in spec.table.c}
+        version = self._version(seq)
+        row.update(id=op.id, seq=seq, deleted=False, field_versions={n: version for n in fields},
+                   created_at=self.now, updated_at=self.now, updated_by_user_id=self.actor.user_id,
+                   updated_by_device_id=self.actor.device_id)
+        rec = _Rec(row, is_new=True)
+        self.records[spec.name][op.id] = rec
+        if spec.natural_key:
+            self.natural[spec.name][tuple(row[k] for k in spec.natural_key)] = op.id
+        self._audit(op, "create", spec, op.id, seq, changed=list(fields))
+        return {"op_id": op.op_id, "status": "applied", "id": op.id, "seq": seq}
+
+    def _update(self, spec: EntitySpec, op: Op, rec: _Rec, fields: dict[str, Any],
+                base_seq: int | None) -> dict[str, Any]:
+        values = rec.values
+        if values["deleted"]:
+            raise _Rejected(self.errors.deleted("id"))
+        if not self._in_area(self._village_of(spec, values)):
+            raise _Rejected(self.errors.forbidden("id"))
+        stored = {name: to_api(values.get(name)) for name in spec.kinds}
+        self._check_values(spec, {**stored, **fields}, only=set(fields),
+                           refs_to_check=[n for n in spec.refs if n in fields])
+        incoming = {name: to_storage(spec.kinds[name], value) for name, value in fields.items()}
+        moved = [n for n in spec.natural_key if n in incoming and incoming[n] != values[n]]
+        if moved:
+            raise _Rejected(*(self.errors.immutable(n) for n in moved))
+
+        base = base_seq or 0
+        device = self.actor.device_id
+        versions = values["field_versions"] or {}
+        changed: dict[str, Any] = {}
+        unchanged: list[str] = []
+        conflicts: list[dict[str, Any]] = []
+        for name, value in incoming.items():
+            stored = values.get(name)
+            if stored == value:
+                unchanged.append(name)
+                continue
+            version = versions.get(name)
+            if version and version.get("seq", 0) > base and not (device and version.get("device") == device):
+                conflicts.append(self._conflict(spec, op, values, name, to_api(stored), to_api(value), version))
+            else:
+                changed[name] = value
+
+        seq = values["seq"]
+        if changed:
+            seq = self._next_seq()
+            version = self._version(seq)
+            versions = dict(versions)
+            for name, value in changed.items():
+                values[name] = value
+                versions[name] = version
+            self._touch(values, seq, versions)
+            rec.dirty = True
+        if changed or conflicts:
+            self._audit(op, "update", spec, values["id"], seq, changed=list(changed),
+                        unchanged=unchanged, conflicts=[c["field"] for c in conflicts], base_seq=base_seq)
+        result = {"op_id": op.op_id, "status": "conflict" if conflicts else "applied",
+                  "id": values["id"], "seq": seq}
+        if conflicts:
+            result["conflicts"] = conflicts
+        return result
+
+    def _delete(self, spec: EntitySpec, op: Op) -> dict[str, Any]:
+        rec = self.records[spec.name].get(op.id)
+        if rec is None:
+            raise _Rejected(self.errors.not_found("id"))
+        values = rec.values
+        if not self._in_area(self._village_of(spec, values)):
+            raise _Rejected(self.errors.forbidden("id"))
+        if values["deleted"]:
+            return {"op_id": op.op_id, "status": "applied", "id": op.id, "seq": values["seq"]}
+        base = op.base_seq or 0
+        device = self.actor.device_id
+        versions = values["field_versions"] or {}
+        unseen = [v for v in versions.values()
+                  if v.get("seq", 0) > base and not (device and v.get("device") == device)]
+        if unseen:
+            latest = max(unseen, key=lambda v: v.get("seq", 0))
+            conflict = self._conflict(spec, op, values, "_deleted", False, True, latest)
+            self._audit(op, "update", spec, op.id, values["seq"], conflicts=["_deleted"], base_seq=op.base_seq)
+            return {"op_id": op.op_id, "status": "conflict", "id": op.id, "seq": values["seq"],
+                    "conflicts": [conflict]}
+        seq = self._next_seq()
+        versions = {**versions, "_deleted": self._version(seq)}
+        values["deleted"] = True
+        self._touch(values, seq, versions)
+        rec.dirty = True
+        self._audit(op, "delete", spec, op.id, seq, base_seq=op.base_seq)
+        return {"op_id": op.op_id, "status": "applied", "id": op.id, "seq": seq}
+
+    def _touch(self, values: dict[str, Any], seq: int, versions: dict[str, Any]) -> None:
+        values.update(seq=seq, field_versions=versions, updated_at=self.now,
+                      updated_by_user_id=self.actor.user_id, updated_by_device_id=self.actor.device_id)
+
+    def _conflict(self, spec: EntitySpec, op: Op, values: dict[str, Any], name: str, kept: Any,
+                  other: Any, version: dict[str, Any]) -> dict[str, Any]:
+        conflict_id = str(uuid.uuid4())
+        self.conflict_rows.append({
+            "id": conflict_id, "entity": spec.name, "record_id": values["id"],
+            "village_id": self._village_of(spec, values), "field": name, "kept": kept, "other": other,
+            "kept_seq": version.get("seq"), "kept_device_id": version.get("device"),
+            "kept_user_id": version.get("user"), "other_device_id": self.actor.device_id,
+            "other_user_id": self.actor.user_id, "other_op_id": op.op_id,
+            "other_captured_at": op.captured_at, "created_at": self.now, "status": "open",
+        })
+        return {"field": name, "kept": kept, "other": other, "conflict_id": conflict_id}
+
+    def _audit(self, op: Op, action: str, spec: EntitySpec, record_id: str, seq: int, **detail: Any) -> None:
+        info = {"op_id": op.op_id, "seq": seq, "via": "sync", "captured_at": op.captured_at}
+        info.update({k: v for k, v in detail.items() if v is not None})
+        if "base_seq" not in detail:
+            info["base_seq"] = op.base_seq
+        self.audit_rows.append({"at": self.now, "user_id": self.actor.user_id,
+                                "device_id": self.actor.device_id, "action": action,
+                                "entity": spec.name, "record_id": record_id, "detail": info})
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def _write(self) -> None:
+        conn = self.session.connection()
+        feed: list[dict[str, Any]] = []
+        for name, recs in self.records.items():
+            spec = self.registry.entities[name]
+            table = spec.table
+            created = [r.values for r in recs.values() if r.is_new]
+            changed = [r.values for r in recs.values() if r.dirty and not r.is_new]
+            if created:
+                conn.execute(insert(table), created)
+            if changed:
+                columns = [c for c in changed[0] if c != "id" and c in table.c]
+                stmt = (update(table).where(table.c.id == bindparam("_id"))
+                        .values({c: bindparam(c) for c in columns}))
+                conn.execute(stmt, [{**{c: v[c] for c in columns}, "_id": v["id"]} for v in changed])
+            for values in created + changed:
+                feed.append({"entity": name, "record_id": values["id"], "seq": values["seq"],
+                             "village_id": self._village_of(spec, values)})
+        if feed:
+            _upsert_feed(conn, _any_table(self.registry, "change_feed"), feed)
+        if self.conflict_rows:
+            conn.execute(insert(_any_table(self.registry, "conflict")), self.conflict_rows)
+        if self.new_ops:
+            conn.execute(insert(_any_table(self.registry, "sync_op")), self.new_ops)
+        if self.audit_rows:
+            conn.execute(insert(_any_table(self.registry, "audit_log")), self.audit_rows)
+
+
+def _any_table(registry: Registry, name: str) -> Table:
+    spec = next(iter(registry.entities.values()))
+    return spec.table.metadata.tables[name]
+
+
+def _upsert_feed(conn, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Each record has one feed row; point it at the record's latest seq (insert when new)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    stmt = dialect_insert(table)
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.entity, table.c.record_id],
+                                      set_={"seq": stmt.excluded.seq, "village_id": stmt.excluded.village_id})
+    conn.execute(stmt, rows)
+
+
+def apply_push(session: Session, registry: Registry, actor: Actor, ops: list[Op],
+               now: datetime | None = None) -> PushOutcome:
+    """Apply `ops` in order inside the caller's transaction (the caller commits) and answer each."""
+    return Batch(session, registry, actor, ops, now=now).run()

@@ -1,0 +1,108 @@
+"""What the engine knows about an entity: its table, fields, natural key, scope and validation.
+
+The engine never imports the server: `server/sync_specs.py` builds a `Registry` of these specs from
+the models and the rules and hands it in. Everything here is plain data and small callables.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy import Select, Table
+from sqlalchemy.orm import Session
+
+
+class Error(Protocol):
+    """A field error as the rules module makes them (field, code and the message in two languages)."""
+
+    field: str
+    code: str
+
+    def as_api(self) -> dict[str, Any]: ...
+
+
+Validator = Callable[[dict[str, Any]], list[Error]]  # validate(whole record) -> errors
+
+
+@dataclass(frozen=True)
+class ErrorCatalog:
+    """The engine's own error messages, supplied by the server so wording lives with the rules."""
+
+    unknown_entity: Callable[[str], Error]
+    unknown_field: Callable[[str], Error]
+    unknown_reference: Callable[[str], Error]
+    forbidden: Callable[[str], Error]
+    deleted: Callable[[str], Error]
+    not_found: Callable[[str], Error]
+    immutable: Callable[[str], Error]
+    invalid: Callable[[str], Error]
+    required: Callable[[str], Error]
+
+
+@dataclass
+class EntitySpec:
+    """One entity of the contract.
+
+    `kinds` maps every pushable/pulled field to a storage kind (`text`, `int`, `bool`, `date`,
+    `list`, `ref`); `refs` maps reference fields to the entity they point at; `scope` is the field
+    that decides the record's village: `village_id` itself, a reference field whose target's
+    village counts, or `id` for the village entity.
+    """
+
+    name: str
+    table: Table
+    kinds: dict[str, str]
+    scope: str
+    refs: dict[str, str] = field(default_factory=dict)
+    natural_key: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+    pushable: bool = True
+    validate: Validator | None = None
+    # Turns typed-in values into their stored form before validation (e.g. citizen-ID dashes).
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # (id, village_id, deleted) for a set of ids: how references to this entity are resolved.
+    scope_select: Callable[[Iterable[str]], Select] | None = None
+    # Adds derived fields to pulled records (e.g. a team's member ids): enrich(session, {id: fields}).
+    enrich: Callable[[Session, dict[str, dict[str, Any]]], None] | None = None
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(self.kinds)
+
+    def village_field_is_local(self) -> bool:
+        return self.scope in ("village_id", "id")
+
+
+@dataclass
+class Registry:
+    entities: dict[str, EntitySpec]
+    errors: ErrorCatalog
+    # Small configuration tables sent whole whenever they change (occupations): name -> loader.
+    reference_tables: dict[str, Callable[[Session], list[dict[str, Any]]]] = field(default_factory=dict)
+
+    def pushable(self, name: str) -> EntitySpec | None:
+        spec = self.entities.get(name)
+        return spec if spec is not None and spec.pushable else None
+
+
+# --- values -----------------------------------------------------------------------------------
+
+def to_storage(kind: str, value: Any) -> Any:
+    """A validated API value in the form its column stores (dates arrive as ISO text)."""
+    if value is None:
+        return None
+    if kind == "date" and not isinstance(value, dt.date):
+        return dt.date.fromisoformat(str(value))
+    if kind == "list":
+        return list(value)
+    return value
+
+
+def to_api(value: Any) -> Any:
+    """A stored value as JSON carries it: dates and times as ISO text."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
