@@ -131,10 +131,15 @@ def occupations(db: Session, kind: str = "trade", *, active_only: bool = True) -
     return list(db.exec(query).all())
 
 
-def occupation_names(db: Session) -> dict[str, str]:
-    """code → name in the user's language, for every occupation and group category."""
+def occupation_names(db: Session, *, kind: str | None = None, active_only: bool = False) -> dict[str, str]:
+    """code → name in the user's language (every occupation and group category unless `kind`)."""
     english = current_locale.get() == "en"
-    return {o.code: (o.name_en if english else o.name_th) for o in db.exec(select(Occupation))}
+    query = select(Occupation).order_by(Occupation.sort_order, Occupation.code)
+    if kind:
+        query = query.where(Occupation.kind == kind)
+    if active_only:
+        query = query.where(Occupation.active == True)  # noqa: E712
+    return {o.code: (o.name_en if english else o.name_th) for o in db.exec(query)}
 
 
 def five_k_elements(db: Session) -> list[FiveKElement]:

@@ -1,7 +1,7 @@
 """Server-rendered pages, one module per area of the program."""
 from __future__ import annotations
 
-from server.pages import account, devices, home, sages, users, villages
+from server.pages import account, devices, home, households, sages, trainings, users, villages
 
 page_route_handlers = [*account.handlers, *devices.handlers, *home.handlers, *villages.handlers, *users.handlers,
-                       *sages.handlers]
+                       *sages.handlers, *trainings.handlers, *households.handlers]

@@ -1,0 +1,230 @@
+"""The household register of a village: add, edit, search, and import from CSV or XLSX."""
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Response, Template
+from sqlmodel import Session, select
+
+from server.audit import audit
+from server.auth.scope import area_village_ids
+from server.household_import import COLUMNS, ImportFormatError, check_rows, read_table
+from server.i18n import gettext_
+from server.models import Household, User, Village
+from server.office import (
+    area_villages,
+    int_value,
+    is_htmx,
+    is_stale,
+    occupation_names,
+    poverty_line,
+    record_in_area,
+    stale_notice,
+    text_value,
+    village_options,
+)
+from server.progress import current_fiscal_year
+from server.rules import check_household, income_per_person, normalize_citizen_id
+from server.web import Form, FormState, render
+from sync.changes import stamp_change
+
+HOUSEHOLD_FIELDS = ("village_id", "house_no", "head_name", "citizen_id", "members", "annual_income",
+                    "phone", "consent", "interest", "note")
+Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+def _context(db: Session, user: User) -> dict[str, Any]:
+    villages = area_villages(db, user)
+    return {"villages": villages, "village_options": village_options(villages),
+            "village_names": {v.id: v.name for v, _s in villages},
+            "trade_options": list(occupation_names(db, kind="trade", active_only=True).items()),
+            "occupation_names": occupation_names(db)}
+
+
+@get("/households", sync_to_thread=True)
+def household_list(request: Request, db: Session, user: User) -> Template:
+    ids = area_village_ids(db, user)
+    params = {k: request.query_params.get(k) or "" for k in ("village", "q", "imported")}
+    query = select(Household).where(Household.deleted == False)  # noqa: E712
+    if ids is not None:
+        query = query.where(Household.village_id.in_(ids or {""}))
+    if params["village"]:
+        query = query.where(Household.village_id == params["village"])
+    households = list(db.exec(query.order_by(Household.village_id, Household.house_no)).all())
+    text = params["q"].strip().lower()
+    if text:
+        households = [h for h in households if text in h.head_name.lower() or text in h.house_no.lower()
+                      or (h.citizen_id or "").endswith(text)]
+    fiscal_year = current_fiscal_year()
+    audit(db, action="view", entity="household", user_id=user.id, detail={"list": True, **params})
+    db.commit()
+    template = "_household_rows.html" if is_htmx(request) else "households.html"
+    return render(template, user=user, households=households, params=params, fiscal_year=fiscal_year,
+                  poverty_line=poverty_line(db, fiscal_year), per_person=income_per_person, **_context(db, user))
+
+
+def _values(household: Household) -> dict[str, Any]:
+    return {"village_id": household.village_id, "house_no": household.house_no, "head_name": household.head_name,
+            "citizen_id": household.citizen_id or "", "members": household.members,
+            "annual_income": household.annual_income, "phone": household.phone or "",
+            "interest": household.interest or "", "consent": household.consent, "note": household.note or "",
+            "seq": household.seq}
+
+
+def _read_form(db: Session, user: User, data: dict[str, Any], editing: Household | None) -> tuple[FormState, dict]:
+    form = FormState(values={**{k: text_value(data, k) or "" for k in HOUSEHOLD_FIELDS + ("seq",)},
+                             "consent": bool(data.get("consent"))})
+    clean: dict[str, Any] = {
+        "village_id": text_value(data, "village_id"), "house_no": text_value(data, "house_no"),
+        "head_name": text_value(data, "head_name"),
+        "citizen_id": normalize_citizen_id(text_value(data, "citizen_id")),
+        "members": int_value(form, data, "members", required=True),
+        "annual_income": int_value(form, data, "annual_income", required=True),
+        "phone": text_value(data, "phone"), "interest": text_value(data, "interest"),
+        "consent": bool(data.get("consent")), "note": text_value(data, "note"),
+    }
+    form.add(check_household({k: v for k, v in clean.items()
+                              if not (k in ("members", "annual_income") and v is None)}))
+    ids = area_village_ids(db, user)
+    if not clean["village_id"] or db.get(Village, clean["village_id"]) is None or (
+            ids is not None and clean["village_id"] not in ids):
+        form.error("village_id", gettext_("Choose a village in your area."))
+    if clean["citizen_id"] and "citizen_id" not in form.errors:
+        query = select(Household).where(Household.citizen_id == clean["citizen_id"],
+                                        Household.deleted == False)  # noqa: E712
+        if editing is not None:
+            query = query.where(Household.id != editing.id)
+        if db.exec(query).first() is not None:
+            form.error("citizen_id", gettext_("Duplicate citizen ID: this household is already registered."))
+    return form, clean
+
+
+@get("/households/new", sync_to_thread=True)
+def household_new(request: Request, db: Session, user: User) -> Template:
+    form = FormState(values={"village_id": request.query_params.get("village") or "", "members": 1})
+    return render("household_form.html", user=user, form=form, household=None, **_context(db, user))
+
+
+@post("/households", sync_to_thread=True)
+def household_create(db: Session, user: User, data: Form) -> Template | Redirect:
+    form, clean = _read_form(db, user, data, None)
+    if not form.ok:
+        return render("household_form.html", user=user, form=form, household=None, status_code=422,
+                      **_context(db, user))
+    household = Household(**clean)
+    db.add(household)
+    stamp_change(db, household, entity="household", fields=HOUSEHOLD_FIELDS, village_id=household.village_id,
+                 user_id=user.id)
+    audit(db, action="create", entity="household", record_id=household.id, user_id=user.id)
+    db.commit()
+    return Redirect(path=f"/households?village={household.village_id}")
+
+
+@get("/households/{household_id:str}/edit", sync_to_thread=True)
+def household_edit(db: Session, user: User, household_id: str) -> Template:
+    household = record_in_area(db, user, Household, household_id)
+    audit(db, action="view", entity="household", record_id=household.id, user_id=user.id)
+    db.commit()
+    return render("household_form.html", user=user, form=FormState(values=_values(household)),
+                  household=household, **_context(db, user))
+
+
+@post("/households/{household_id:str}", sync_to_thread=True)
+def household_update(db: Session, user: User, household_id: str, data: Form) -> Template | Redirect:
+    household = record_in_area(db, user, Household, household_id)
+    if is_stale(data, household):
+        return render("household_form.html", user=user, form=FormState(values=_values(household)),
+                      household=household, notice=stale_notice(), status_code=409, **_context(db, user))
+    form, clean = _read_form(db, user, data, household)
+    if not form.ok:
+        return render("household_form.html", user=user, form=form, household=household, status_code=422,
+                      **_context(db, user))
+    changed = [name for name, value in clean.items() if getattr(household, name) != value]
+    for name in changed:
+        setattr(household, name, clean[name])
+    if changed:
+        stamp_change(db, household, entity="household", fields=changed, village_id=household.village_id,
+                     user_id=user.id)
+        audit(db, action="update", entity="household", record_id=household.id, user_id=user.id,
+              detail={"fields": changed})
+    db.commit()
+    return Redirect(path=f"/households?village={household.village_id}")
+
+
+# --- import -------------------------------------------------------------------------------------
+
+@get("/households/import", sync_to_thread=True)
+def import_page(db: Session, user: User) -> Template:
+    return render("household_import.html", user=user, rows=None, error=None, columns=COLUMNS)
+
+
+@get("/households/import/template.csv", sync_to_thread=False)
+def import_template() -> Response:
+    header = ",".join(COLUMNS) + "\n"
+    example = "34140101,12/3,นางสมมุติ ตัวอย่าง,,4,60000,0812345678,orchard,\n"
+    return Response(content=("\ufeff" + header + example).encode(), media_type="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="households.csv"'})
+
+
+def _preview(db: Session, user: User, rows: list[dict[str, str]], *, status_code: int = 200) -> Template:
+    checked = check_rows(db, user, rows)
+    bad = sum(1 for r in checked if r.errors)
+    return render("household_import.html", user=user, rows=checked, bad=bad, error=None, columns=COLUMNS,
+                  rows_json=json.dumps(rows, ensure_ascii=False), village_names=_context(db, user)["village_names"],
+                  status_code=status_code if not bad else 422)
+
+
+@post("/households/import", sync_to_thread=True)
+def import_upload(db: Session, user: User, data: Upload) -> Template:
+    upload = data.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return render("household_import.html", user=user, rows=None, columns=COLUMNS, status_code=422,
+                      error=gettext_("Choose a .csv or .xlsx file to upload."))
+    try:
+        rows = read_table(upload.filename, upload.file.read())
+    except ImportFormatError as exc:
+        return render("household_import.html", user=user, rows=None, columns=COLUMNS, status_code=422,
+                      error=str(exc))
+    audit(db, action="import_preview", entity="household", user_id=user.id,
+          detail={"file": upload.filename[:120], "rows": len(rows)})
+    db.commit()
+    return _preview(db, user, rows)
+
+
+@post("/households/import/confirm", sync_to_thread=True)
+def import_confirm(db: Session, user: User, data: Form) -> Template | Redirect:
+    """Write every row or none: the rows are checked again, and one error rejects the whole file."""
+    try:
+        rows = json.loads(text_value(data, "rows_json") or "[]")
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise ValueError
+        rows = [{k: str(v) for k, v in r.items() if k in COLUMNS} for r in rows]
+    except ValueError:
+        return render("household_import.html", user=user, rows=None, columns=COLUMNS, status_code=422,
+                      error=gettext_("The preview could not be read; upload the file again."))
+    checked = check_rows(db, user, rows)
+    if not checked or any(r.errors for r in checked):
+        return _preview(db, user, rows, status_code=422)
+    villages: set[str] = set()
+    for row in checked:
+        household = Household(**row.clean)
+        db.add(household)
+        stamp_change(db, household, entity="household", fields=HOUSEHOLD_FIELDS, village_id=household.village_id,
+                     user_id=user.id)
+        villages.add(household.village_id)
+    audit(db, action="import", entity="household", user_id=user.id,
+          detail={"rows": len(checked), "villages": sorted(villages)})
+    db.commit()
+    target = f"/households?imported={len(checked)}"
+    if len(villages) == 1:
+        target += f"&village={next(iter(villages))}"
+    return Redirect(path=target)
+
+
+handlers = [household_list, household_new, household_create, import_page, import_template, import_upload,
+            import_confirm, household_edit, household_update]

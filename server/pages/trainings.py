@@ -1,0 +1,318 @@
+"""Trainings: a village's 5-day course in one trade, its movable schedule, and target selection."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from server.audit import audit
+from server.auth.scope import area_village_ids
+from server.auth.web import NotFoundInArea
+from server.dates import to_input
+from server.i18n import gettext_
+from server.models import Attendance, Enrollment, Household, Training, TrainingSession, User, Village
+from server.models.program import SESSION_KINDS
+from server.office import (
+    area_villages,
+    date_value,
+    households_per_village,
+    int_value,
+    is_stale,
+    occupation_names,
+    occupations,
+    poverty_line,
+    stale_notice,
+    text_value,
+    training_in_area,
+    village_in_area,
+    village_options,
+)
+from server.progress import current_fiscal_year
+from server.rules import (
+    TRAINING_DAYS,
+    check_selection,
+    check_text,
+    default_session_kind,
+    income_per_person,
+    rank_candidates,
+)
+from server.web import Form, FormState, as_list, render
+from sync.changes import stamp_change
+
+TRAINING_FIELDS = ("village_id", "occupation", "fiscal_year", "title")
+SESSION_FIELDS = ("training_id", "day", "kind", "date", "destination", "note")
+ENROLLMENT_FIELDS = ("training_id", "household_id", "occupation", "status", "selection_reason")
+
+
+def session_kind_labels() -> dict[str, str]:
+    return {"knowledge": gettext_("Knowledge and demonstration"), "study_visit": gettext_("Study visit"),
+            "home_practice": gettext_("Practice at home")}
+
+
+def _sessions(db: Session, training_id: str) -> list[TrainingSession]:
+    return list(db.exec(select(TrainingSession).where(TrainingSession.training_id == training_id,
+                                                      TrainingSession.deleted == False)  # noqa: E712
+                        .order_by(TrainingSession.day)).all())
+
+
+def _enrollments(db: Session, training_id: str) -> list[Enrollment]:
+    return list(db.exec(select(Enrollment).where(Enrollment.training_id == training_id,
+                                                 Enrollment.deleted == False)).all())  # noqa: E712
+
+
+# --- list and create ----------------------------------------------------------------------------
+
+@get("/trainings", sync_to_thread=True)
+def training_list(request: Request, db: Session, user: User) -> Template:
+    ids = area_village_ids(db, user)
+    fy_raw = request.query_params.get("fy") or ""
+    query = (select(Training, Village).join(Village, Village.id == Training.village_id)
+             .where(Training.deleted == False).order_by(Training.fiscal_year.desc(), Village.code))  # noqa: E712
+    if ids is not None:
+        query = query.where(Training.village_id.in_(ids or {""}))
+    if fy_raw.isdigit():
+        query = query.where(Training.fiscal_year == int(fy_raw))
+    rows = list(db.exec(query).all())
+    training_ids = [t.id for t, _v in rows] or [""]
+    enrolled = dict(db.exec(select(Enrollment.training_id, func.count())
+                            .where(Enrollment.training_id.in_(training_ids), Enrollment.status == "selected",
+                                   Enrollment.deleted == False)  # noqa: E712
+                            .group_by(Enrollment.training_id)).all())
+    sessions: dict[str, list[TrainingSession]] = {}
+    for session in db.exec(select(TrainingSession).where(TrainingSession.training_id.in_(training_ids))
+                           .order_by(TrainingSession.day)):
+        sessions.setdefault(session.training_id, []).append(session)
+    return render("trainings.html", user=user, rows=rows, enrolled=enrolled, sessions=sessions, fy=fy_raw,
+                  occupation_names=occupation_names(db))
+
+
+def _new_context(db: Session, user: User) -> dict[str, Any]:
+    return {"village_options": village_options(area_villages(db, user)),
+            "trade_options": list(occupation_names(db, kind="trade", active_only=True).items())}
+
+
+@get("/trainings/new", sync_to_thread=True)
+def training_new(request: Request, db: Session, user: User) -> Template:
+    form = FormState(values={"village_id": request.query_params.get("village") or "",
+                             "fiscal_year": current_fiscal_year()})
+    return render("training_form.html", user=user, form=form, **_new_context(db, user))
+
+
+@post("/trainings", sync_to_thread=True)
+def training_create(db: Session, user: User, data: Form) -> Template | Redirect:
+    form = FormState(values={k: text_value(data, k) or "" for k in
+                             ("village_id", "fiscal_year", "occupation", "title", "start_date")})
+    village_id = text_value(data, "village_id")
+    ids = area_village_ids(db, user)
+    if not village_id or (ids is not None and village_id not in ids) or db.get(Village, village_id) is None:
+        form.error("village_id", gettext_("Choose a village in your area."))
+    fiscal_year = int_value(form, data, "fiscal_year", required=True)
+    if fiscal_year is not None and not 2500 <= fiscal_year <= 2700:
+        form.error("fiscal_year", gettext_("Type the fiscal year in the Buddhist Era, e.g. 2570"))
+    occupation = text_value(data, "occupation")
+    if occupation not in {o.code for o in occupations(db)}:
+        form.error("occupation", gettext_("Choose a trade from the occupation list."))
+    form.add(check_text("title", text_value(data, "title"), max_length=200))
+    start = date_value(form, data, "start_date")
+    if form.ok and db.exec(select(Training).where(Training.village_id == village_id,
+                                                  Training.occupation == occupation,
+                                                  Training.fiscal_year == fiscal_year,
+                                                  Training.deleted == False)).first():  # noqa: E712
+        form.error("occupation", gettext_("This village already has a training in this trade this fiscal year."))
+    if not form.ok:
+        return render("training_form.html", user=user, form=form, status_code=422, **_new_context(db, user))
+    training = Training(village_id=village_id, occupation=occupation, fiscal_year=fiscal_year,
+                        title=text_value(data, "title"))
+    db.add(training)
+    stamp_change(db, training, entity="training", fields=TRAINING_FIELDS, village_id=village_id, user_id=user.id)
+    for day in range(1, TRAINING_DAYS + 1):
+        when = start + dt.timedelta(days=day - 1) if start else None
+        session = TrainingSession(training_id=training.id, day=day, kind=default_session_kind(day), date=when)
+        db.add(session)
+        stamp_change(db, session, entity="session", fields=SESSION_FIELDS, village_id=village_id,
+                     user_id=user.id)
+    audit(db, action="create", entity="training", record_id=training.id, user_id=user.id)
+    db.commit()
+    return Redirect(path=f"/trainings/{training.id}")
+
+
+# --- one training and its schedule --------------------------------------------------------------
+
+def _training_page(db: Session, user: User, training: Training, *, session_forms: dict[str, FormState] | None = None,
+                   info_form: FormState | None = None, status_code: int = 200, notice: str | None = None) -> Template:
+    village = db.get(Village, training.village_id)
+    sessions = _sessions(db, training.id)
+    forms = {s.id: FormState(values={"date": to_input(s.date), "kind": s.kind, "destination": s.destination or "",
+                                     "note": s.note or "", "seq": s.seq}) for s in sessions}
+    forms.update(session_forms or {})
+    present = dict(db.exec(select(Attendance.session_id, func.count())
+                           .where(Attendance.session_id.in_([s.id for s in sessions] or [""]),
+                                  Attendance.present == True, Attendance.deleted == False)  # noqa: E712
+                           .group_by(Attendance.session_id)).all())
+    enrolled = db.exec(select(Enrollment, Household).join(Household, Household.id == Enrollment.household_id)
+                       .where(Enrollment.training_id == training.id, Enrollment.deleted == False)  # noqa: E712
+                       .order_by(Enrollment.status, Household.house_no)).all()
+    info = info_form or FormState(values={"title": training.title or "", "seq": training.seq})
+    return render("training.html", user=user, training=training, village=village, sessions=sessions,
+                  forms=forms, present=present, enrolled=enrolled, info_form=info, kinds=SESSION_KINDS,
+                  kind_labels=session_kind_labels(), occupation_names=occupation_names(db), notice=notice,
+                  status_code=status_code)
+
+
+@get("/trainings/{training_id:str}", sync_to_thread=True)
+def training_page(db: Session, user: User, training_id: str) -> Template:
+    training = training_in_area(db, user, training_id)
+    audit(db, action="view", entity="training", record_id=training.id, user_id=user.id)
+    db.commit()
+    return _training_page(db, user, training)
+
+
+@post("/trainings/{training_id:str}", sync_to_thread=True)
+def training_update(db: Session, user: User, training_id: str, data: Form) -> Template | Redirect:
+    training = training_in_area(db, user, training_id)
+    if is_stale(data, training):
+        return _training_page(db, user, training, notice=stale_notice(), status_code=409)
+    form = FormState(values={"title": text_value(data, "title") or "", "seq": text_value(data, "seq") or ""})
+    title = text_value(data, "title")
+    form.add(check_text("title", title, max_length=200))
+    if not form.ok:
+        return _training_page(db, user, training, info_form=form, status_code=422)
+    if training.title != title:
+        training.title = title
+        stamp_change(db, training, entity="training", fields=["title"], village_id=training.village_id,
+                     user_id=user.id)
+        audit(db, action="update", entity="training", record_id=training.id, user_id=user.id,
+              detail={"fields": ["title"]})
+    db.commit()
+    return Redirect(path=f"/trainings/{training.id}")
+
+
+@post("/trainings/{training_id:str}/sessions/{session_id:str}", sync_to_thread=True)
+def session_update(db: Session, user: User, training_id: str, session_id: str, data: Form) -> Template | Redirect:
+    """Move a day or change what happens on it; attendance is keyed by the session, so it stays."""
+    training = training_in_area(db, user, training_id)
+    session = db.get(TrainingSession, session_id)
+    if session is None or session.training_id != training.id or session.deleted:
+        raise NotFoundInArea()
+    if is_stale(data, session):
+        return _training_page(db, user, training, notice=stale_notice(), status_code=409)
+    form = FormState(values={k: text_value(data, k) or "" for k in ("date", "kind", "destination", "note", "seq")})
+    when = date_value(form, data, "date")
+    kind = text_value(data, "kind") or session.kind
+    if kind not in SESSION_KINDS:
+        form.error("kind", gettext_("Choose what happens on this day."))
+    destination = text_value(data, "destination")
+    note = text_value(data, "note")
+    form.add(check_text("destination", destination, max_length=200))
+    form.add(check_text("note", note, max_length=1000))
+    if not form.ok:
+        return _training_page(db, user, training, session_forms={session.id: form}, status_code=422)
+    new = {"date": when, "kind": kind, "destination": destination, "note": note}
+    changed = [name for name, value in new.items() if getattr(session, name) != value]
+    if changed:
+        before = session.date
+        for name in changed:
+            setattr(session, name, new[name])
+        stamp_change(db, session, entity="session", fields=changed, village_id=training.village_id,
+                     user_id=user.id)
+        audit(db, action="update", entity="session", record_id=session.id, user_id=user.id,
+              detail={"fields": changed, "moved_from": before.isoformat() if before and "date" in changed else None})
+    db.commit()
+    return Redirect(path=f"/trainings/{training.id}#day-{session.day}")
+
+
+# --- selecting the target households ------------------------------------------------------------
+
+def _selection_version(enrollments: list[Enrollment]) -> int:
+    return max((e.seq for e in enrollments), default=0)
+
+
+def _selection_page(db: Session, user: User, training: Training, *, form: FormState | None = None,
+                    status_code: int = 200, notice: str | None = None) -> Template:
+    village = db.get(Village, training.village_id)
+    households = list(db.exec(select(Household).where(Household.village_id == training.village_id,
+                                                      Household.deleted == False)).all())  # noqa: E712
+    ranked = rank_candidates(households)
+    enrollments = {e.household_id: e for e in _enrollments(db, training.id)}
+    limit = households_per_village(db)
+    if form is None:
+        selected = [h.id for h in ranked if h.id in enrollments and enrollments[h.id].status == "selected"]
+        if not enrollments:
+            selected = [h.id for h in ranked[:limit]]  # a first proposal: the poorest N
+        values: dict[str, Any] = {"selected": selected, "seq": _selection_version(list(enrollments.values()))}
+        for household_id, enrollment in enrollments.items():
+            values[f"reason_{household_id}"] = enrollment.selection_reason or ""
+        form = FormState(values=values)
+    line = poverty_line(db, training.fiscal_year)
+    rows = [{"household": h, "per_person": income_per_person(h.annual_income, h.members),
+             "enrollment": enrollments.get(h.id)} for h in ranked]
+    audit(db, action="view", entity="household", user_id=user.id, detail={"list": True, "training": training.id})
+    db.commit()
+    return render("selection.html", user=user, training=training, village=village, rows=rows, form=form,
+                  limit=limit, poverty_line=line, occupation_names=occupation_names(db), notice=notice,
+                  status_code=status_code)
+
+
+@get("/trainings/{training_id:str}/select", sync_to_thread=True)
+def selection_page(db: Session, user: User, training_id: str) -> Template:
+    return _selection_page(db, user, training_in_area(db, user, training_id))
+
+
+@post("/trainings/{training_id:str}/select", sync_to_thread=True)
+def selection_save(db: Session, user: User, training_id: str, data: Form) -> Template | Redirect:
+    training = training_in_area(db, user, training_id)
+    enrollments = {e.household_id: e for e in _enrollments(db, training.id)}
+    if text_value(data, "seq") is not None and str(_selection_version(list(enrollments.values()))) != text_value(data, "seq"):
+        return _selection_page(db, user, training, notice=stale_notice(), status_code=409)
+    households = {h.id: h for h in db.exec(select(Household).where(Household.village_id == training.village_id,
+                                                                   Household.deleted == False)).all()}  # noqa: E712
+    selected = {i for i in as_list(data, "selected") if i in households}
+    reasons = {k.removeprefix("reason_"): (text_value(data, k) or "") for k in data if k.startswith("reason_")}
+    form = FormState(values={**{k: v for k, v in data.items() if k.startswith("reason_")},
+                             "selected": list(selected), "seq": text_value(data, "seq") or ""})
+    form.add(check_selection(rank_candidates(list(households.values())), selected, reasons,
+                             limit=households_per_village(db)))
+    for household_id, reason in reasons.items():
+        form.add(check_text(f"reason_{household_id}", reason or None, max_length=500))
+    if not form.ok:
+        return _selection_page(db, user, training, form=form, status_code=422)
+    changes = {"selected": 0, "withdrawn": 0}
+    for household_id in households:
+        enrollment = enrollments.get(household_id)
+        reason = reasons.get(household_id, "").strip() or None
+        if household_id in selected:
+            if enrollment is None:
+                enrollment = Enrollment(training_id=training.id, household_id=household_id,
+                                        occupation=training.occupation, status="selected", selection_reason=reason)
+                db.add(enrollment)
+                stamp_change(db, enrollment, entity="enrollment", fields=ENROLLMENT_FIELDS,
+                             village_id=training.village_id, user_id=user.id)
+                changes["selected"] += 1
+                continue
+            fields = []
+            if enrollment.status != "selected":
+                enrollment.status = "selected"
+                fields.append("status")
+                changes["selected"] += 1
+            if enrollment.selection_reason != reason:
+                enrollment.selection_reason = reason
+                fields.append("selection_reason")
+            if fields:
+                stamp_change(db, enrollment, entity="enrollment", fields=fields, village_id=training.village_id,
+                             user_id=user.id)
+        elif enrollment is not None and enrollment.status == "selected":
+            enrollment.status = "withdrawn"
+            stamp_change(db, enrollment, entity="enrollment", fields=["status"], village_id=training.village_id,
+                         user_id=user.id)
+            changes["withdrawn"] += 1
+    audit(db, action="update", entity="enrollment", record_id=training.id, user_id=user.id, detail=changes)
+    db.commit()
+    return Redirect(path=f"/trainings/{training.id}")
+
+
+handlers = [training_list, training_new, training_create, training_page, training_update, session_update,
+            selection_page, selection_save]
