@@ -12,10 +12,12 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from server.app import create_app
 from server.db import make_engine
 from server.migrate import upgrade
+from server.reference_data import ensure_defaults
 from server.settings import Settings
 from tests.support.databases import (
     PostgresDatabases,
@@ -76,16 +78,25 @@ def _migrated_template(pg_databases: PostgresDatabases | None,
     """Migrated once per run: an SQLite file path, or a PostgreSQL database name."""
     if pg_databases is None:
         path = tmp_path_factory.mktemp("template") / "template.db"
-        upgrade(sqlite_url(path))
+        _migrate_like_the_cli(sqlite_url(path))
         finish_sqlite_template(path)
         yield str(path)
         return
     name = pg_databases.create("sammachip_template")
     try:
-        upgrade(pg_databases.url_for(name))
+        _migrate_like_the_cli(pg_databases.url_for(name))
         yield name
     finally:
         pg_databases.drop(name)
+
+
+def _migrate_like_the_cli(url: str) -> None:
+    """What `sammachip migrate` does: the schema, then the default configuration."""
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as db:
+        ensure_defaults(db)
+    engine.dispose()
 
 
 @pytest.fixture
