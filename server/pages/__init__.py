@@ -1,7 +1,20 @@
 """Server-rendered pages, one module per area of the program."""
 from __future__ import annotations
 
-from server.pages import account, devices, home, households, sages, trainings, users, villages
+from server.pages import (
+    account,
+    config,
+    devices,
+    groups,
+    home,
+    households,
+    partners,
+    sages,
+    trainings,
+    users,
+    villages,
+)
 
 page_route_handlers = [*account.handlers, *devices.handlers, *home.handlers, *villages.handlers, *users.handlers,
-                       *sages.handlers, *trainings.handlers, *households.handlers]
+                       *sages.handlers, *trainings.handlers, *households.handlers,
+                       *groups.handlers, *partners.handlers, *config.handlers]

@@ -1,0 +1,244 @@
+"""Occupation groups formed by trained households: members, committee, rules, fund, and 5 ก scoring."""
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from server.audit import audit
+from server.auth.scope import area_village_ids
+from server.dates import to_input
+from server.i18n import gettext_
+from server.models import (
+    Enrollment,
+    FiveKAssessment,
+    GroupMember,
+    Household,
+    OccupationGroup,
+    Training,
+    User,
+    Village,
+)
+from server.models.groups import GROUP_ROLES
+from server.office import (
+    area_villages,
+    date_value,
+    five_k_elements,
+    group_in_area,
+    int_value,
+    is_stale,
+    occupation_names,
+    stale_notice,
+    text_value,
+    village_in_area,
+    village_options,
+)
+from server.rules import check_group, check_text
+from server.web import Form, FormState, as_list, render
+from sync.changes import stamp_change
+
+GROUP_FIELDS = ("village_id", "name", "category", "occupation", "registered_on", "phone", "rules", "activities",
+                "fund_balance", "note")
+
+
+def role_labels() -> dict[str, str]:
+    return {"member": gettext_("Member"), "chair": gettext_("Chair"), "vice_chair": gettext_("Vice chair"),
+            "secretary": gettext_("Secretary"), "treasurer": gettext_("Treasurer"),
+            "committee": gettext_("Committee member")}
+
+
+def trained_households(db: Session, village_id: str) -> list[Household]:
+    """Households of the village selected for one of its trainings (the people a group forms from)."""
+    return list(db.exec(
+        select(Household).where(Household.village_id == village_id, Household.deleted == False,  # noqa: E712
+                                Household.id.in_(select(Enrollment.household_id)
+                                                 .join(Training, Training.id == Enrollment.training_id)
+                                                 .where(Training.village_id == village_id,
+                                                        Enrollment.status == "selected",
+                                                        Enrollment.deleted == False)))  # noqa: E712
+        .order_by(Household.house_no)).all())
+
+
+def _options(db: Session) -> dict[str, Any]:
+    return {"category_options": list(occupation_names(db, kind="group_category", active_only=True).items()),
+            "trade_options": list(occupation_names(db, kind="trade", active_only=True).items()),
+            "occupation_names": occupation_names(db), "role_labels": role_labels(), "roles": GROUP_ROLES}
+
+
+@get("/groups", sync_to_thread=True)
+def group_list(db: Session, user: User) -> Template:
+    ids = area_village_ids(db, user)
+    query = (select(OccupationGroup, Village).join(Village, Village.id == OccupationGroup.village_id)
+             .where(OccupationGroup.deleted == False).order_by(Village.code, OccupationGroup.name))  # noqa: E712
+    if ids is not None:
+        query = query.where(OccupationGroup.village_id.in_(ids or {""}))
+    rows = list(db.exec(query).all())
+    group_ids = [g.id for g, _v in rows] or [""]
+    members = dict(db.exec(select(GroupMember.group_id, func.count()).where(GroupMember.group_id.in_(group_ids))
+                           .group_by(GroupMember.group_id)).all())
+    latest: dict[str, FiveKAssessment] = {}
+    for assessment in db.exec(select(FiveKAssessment).where(FiveKAssessment.group_id.in_(group_ids))
+                              .order_by(FiveKAssessment.assessed_on, FiveKAssessment.id)):
+        latest[assessment.group_id] = assessment
+    return render("groups.html", user=user, rows=rows, members=members, latest=latest,
+                  elements=len(five_k_elements(db)), village_options=village_options(area_villages(db, user)),
+                  **_options(db))
+
+
+@get("/groups/new", sync_to_thread=True)
+def group_new(request: Request, db: Session, user: User) -> Template:
+    village = village_in_area(db, user, request.query_params.get("village"))
+    form = FormState(values={"village_id": village.id, "members": []})
+    return render("group_form.html", user=user, form=form, village=village,
+                  candidates=trained_households(db, village.id), **_options(db))
+
+
+def _read_group(form: FormState, data: dict[str, Any]) -> dict[str, Any]:
+    clean = {name: text_value(data, name) for name in ("name", "category", "occupation", "phone", "rules",
+                                                       "activities", "note")}
+    clean["registered_on"] = date_value(form, data, "registered_on")
+    clean["fund_balance"] = int_value(form, data, "fund_balance") or 0
+    form.add(check_group(clean))
+    return clean
+
+
+@post("/groups", sync_to_thread=True)
+def group_create(db: Session, user: User, data: Form) -> Template | Redirect:
+    village = village_in_area(db, user, text_value(data, "village_id"))
+    candidates = trained_households(db, village.id)
+    chosen = [h for h in candidates if h.id in set(as_list(data, "members"))]
+    form = FormState(values={**{k: text_value(data, k) or "" for k in GROUP_FIELDS}, "village_id": village.id,
+                             "members": [h.id for h in chosen]})
+    clean = _read_group(form, data)
+    if clean["category"] and clean["category"] not in dict(_options(db)["category_options"]):
+        form.error("category", gettext_("Choose a group category."))
+    if not chosen:
+        form.error("members", gettext_("Choose at least one trained household as a member."))
+    if not form.ok:
+        return render("group_form.html", user=user, form=form, village=village, candidates=candidates,
+                      status_code=422, **_options(db))
+    group = OccupationGroup(village_id=village.id, **clean)
+    db.add(group)
+    stamp_change(db, group, entity="group", fields=GROUP_FIELDS, village_id=village.id, user_id=user.id)
+    for household in chosen:
+        db.add(GroupMember(group_id=group.id, household_id=household.id, role="member"))
+    audit(db, action="create", entity="group", record_id=group.id, user_id=user.id,
+          detail={"members": len(chosen)})
+    db.commit()
+    return Redirect(path=f"/groups/{group.id}")
+
+
+def _group_page(db: Session, user: User, group: OccupationGroup, *, info: FormState | None = None,
+                members_form: FormState | None = None, five_k: FormState | None = None,
+                status_code: int = 200, notice: str | None = None) -> Template:
+    village = db.get(Village, group.village_id)
+    members = list(db.exec(select(GroupMember, Household).join(Household, Household.id == GroupMember.household_id)
+                           .where(GroupMember.group_id == group.id).order_by(Household.house_no)).all())
+    member_ids = {m.household_id for m, _h in members}
+    candidates = [h for h in trained_households(db, group.village_id) if h.id not in member_ids]
+    history = list(db.exec(select(FiveKAssessment).where(FiveKAssessment.group_id == group.id)
+                           .order_by(FiveKAssessment.assessed_on.desc(), FiveKAssessment.id.desc())).all())
+    if info is None:
+        info = FormState(values={**{k: getattr(group, k) for k in GROUP_FIELDS}, "seq": group.seq,
+                                 "registered_on": to_input(group.registered_on)})
+    return render("group.html", user=user, group=group, village=village, members=members, candidates=candidates,
+                  history=history, elements=five_k_elements(db), info=info,
+                  members_form=members_form or FormState(), five_k=five_k or FormState(values={"scores": []}),
+                  status_code=status_code, notice=notice, **_options(db))
+
+
+@get("/groups/{group_id:str}", sync_to_thread=True)
+def group_page(db: Session, user: User, group_id: str) -> Template:
+    group = group_in_area(db, user, group_id)
+    audit(db, action="view", entity="group", record_id=group.id, user_id=user.id)
+    db.commit()
+    return _group_page(db, user, group)
+
+
+@post("/groups/{group_id:str}", sync_to_thread=True)
+def group_update(db: Session, user: User, group_id: str, data: Form) -> Template | Redirect:
+    group = group_in_area(db, user, group_id)
+    if is_stale(data, group):
+        return _group_page(db, user, group, notice=stale_notice(), status_code=409)
+    form = FormState(values={**{k: text_value(data, k) or "" for k in GROUP_FIELDS}, "seq": text_value(data, "seq")})
+    clean = _read_group(form, data)
+    if not form.ok:
+        return _group_page(db, user, group, info=form, status_code=422)
+    changed = [name for name, value in clean.items() if getattr(group, name) != value]
+    for name in changed:
+        setattr(group, name, clean[name])
+    if changed:
+        stamp_change(db, group, entity="group", fields=changed, village_id=group.village_id, user_id=user.id)
+        audit(db, action="update", entity="group", record_id=group.id, user_id=user.id, detail={"fields": changed})
+    db.commit()
+    return Redirect(path=f"/groups/{group.id}")
+
+
+@post("/groups/{group_id:str}/members", sync_to_thread=True)
+def group_members(db: Session, user: User, group_id: str, data: Form) -> Template | Redirect:
+    """Committee roles, removals and one new member, saved together."""
+    group = group_in_area(db, user, group_id)
+    members = {m.id: m for m in db.exec(select(GroupMember).where(GroupMember.group_id == group.id))}
+    form = FormState()
+    remove = {int(i) for i in as_list(data, "remove") if str(i).isdigit()}
+    for member_id, member in members.items():
+        role = text_value(data, f"role_{member_id}") or member.role
+        if role not in GROUP_ROLES:
+            form.error(f"role_{member_id}", gettext_("Choose a role."))
+        elif member_id not in remove:
+            member.role = role
+    for role in ("chair", "vice_chair", "secretary", "treasurer"):
+        holders = [m for i, m in members.items() if i not in remove and m.role == role]
+        if len(holders) > 1:
+            form.error("roles", gettext_("Only one member can hold each of chair, vice chair, secretary and "
+                                         "treasurer."))
+    new_id = text_value(data, "household_id")
+    if new_id:
+        if new_id not in {h.id for h in trained_households(db, group.village_id)}:
+            form.error("household_id", gettext_("Choose a trained household of this village."))
+        elif any(m.household_id == new_id for m in members.values()):
+            form.error("household_id", gettext_("This household is already a member."))
+    if not form.ok:
+        db.rollback()
+        return _group_page(db, user, group, members_form=form, status_code=422)
+    for member_id in remove & set(members):
+        db.delete(members[member_id])
+    if new_id:
+        new_role = text_value(data, "new_role")
+        db.add(GroupMember(group_id=group.id, household_id=new_id,
+                           role=new_role if new_role in GROUP_ROLES else "member"))
+    stamp_change(db, group, entity="group", fields=(), village_id=group.village_id, user_id=user.id)
+    audit(db, action="update", entity="group_member", record_id=group.id, user_id=user.id,
+          detail={"removed": len(remove & set(members)), "added": bool(new_id)})
+    db.commit()
+    return Redirect(path=f"/groups/{group.id}#members")
+
+
+@post("/groups/{group_id:str}/assessments", sync_to_thread=True)
+def group_assess(db: Session, user: User, group_id: str, data: Form) -> Template | Redirect:
+    """A new 5 ก scoring; earlier ones are kept as history, never overwritten."""
+    group = group_in_area(db, user, group_id)
+    elements = five_k_elements(db)
+    ticked = set(as_list(data, "scores"))
+    form = FormState(values={"assessed_on": text_value(data, "assessed_on") or "",
+                             "notes": text_value(data, "notes") or "", "scores": list(ticked)})
+    when = date_value(form, data, "assessed_on", required=True)
+    form.add(check_text("notes", text_value(data, "notes"), max_length=2000))
+    if not elements:
+        form.error("scores", gettext_("No 5 ก elements are configured; ask an administrator."))
+    if not form.ok:
+        return _group_page(db, user, group, five_k=form, status_code=422)
+    assessment = FiveKAssessment(group_id=group.id, assessed_on=when, notes=text_value(data, "notes"),
+                                 scores={e.code: e.code in ticked for e in elements}, assessed_by_user_id=user.id)
+    db.add(assessment)
+    db.flush()
+    audit(db, action="create", entity="five_k_assessment", record_id=str(assessment.id), user_id=user.id,
+          detail={"group_id": group.id, "score": sum(assessment.scores.values())})
+    db.commit()
+    return Redirect(path=f"/groups/{group.id}#five-k")
+
+
+handlers = [group_list, group_new, group_create, group_page, group_update, group_members, group_assess]
