@@ -1,0 +1,105 @@
+"""Household import: a preview with per-row errors and duplicates, nothing written until confirmed."""
+import io
+import json
+import re
+
+from openpyxl import Workbook
+from sqlmodel import Session, func, select
+
+from server.models import Household
+from tests.foundation.helpers import csrf_token, post_form
+from tests.support.factories import valid_citizen_id
+
+HEADER = "village_code,house_no,head_name,citizen_id,members,annual_income,phone,interest\n"
+
+
+def upload(client, content: bytes, filename="households.csv"):
+    return client.post("/households/import", files={"file": (filename, content)},
+                       data={"_csrf_token": csrf_token(client)})
+
+
+def count(engine) -> int:
+    with Session(engine) as db:
+        return db.exec(select(func.count()).select_from(Household)).one()
+
+
+def rows_json(page: str) -> str:
+    raw = re.search(r'name="rows_json" value="([^"]*)"', page).group(1)
+    return raw.replace("&#34;", '"').replace("&quot;", '"').replace("&amp;", "&").replace("&#39;", "'")
+
+
+def test_a_bad_file_is_previewed_with_each_problem_and_nothing_is_written(north, world, engine):
+    with Session(engine) as db:
+        registered = db.get(Household, world.households["h1"])
+        registered.citizen_id = valid_citizen_id(900)
+        db.add(registered)
+        db.commit()
+    before = count(engine)
+    good = valid_citizen_id(1)
+    csv = (HEADER
+           + f"34140101,1/1,นางดี ทดสอบ,{good},3,45000,,ทำสวน\n"
+           + f"34140101,1/2,นางซ้ำ ทดสอบ,{good},2,30000,,\n"                      # duplicate within the file
+           + "34140101,1/3,นายผิด ทดสอบ,1234567890123,2,30000,,\n"                # bad check digit
+           + "34140101,1/4,นายลบ ทดสอบ,,2,-500,,\n"                                # negative income
+           + "34140101,1/5,,,2,30000,,\n"                                          # head missing
+           + "99999999,1/6,นายไกล ทดสอบ,,2,30000,,\n"                              # unknown village
+           + "34140201,1/7,นายใต้ ทดสอบ,,2,30000,,\n"                              # outside the area
+           + f"34140101,1/8,นายเดิม ทดสอบ,{valid_citizen_id(900)},2,30000,,\n")  # already registered
+    response = upload(north, csv.encode())
+    assert response.status_code == 422
+    page = response.text
+    assert "ซ้ำกับแถวที่ 2" in page
+    assert "เลขตรวจสอบหลักสุดท้ายไม่ตรง" in page
+    assert "ต้องไม่ติดลบ" in page
+    assert "จำเป็นต้องกรอก" in page
+    assert page.count("ไม่พบรหัสหมู่บ้านนี้") == 2
+    assert "ครัวเรือนนี้ลงทะเบียนไว้แล้ว" in page
+    assert "ยืนยันและนำเข้า" not in page
+    assert count(engine) == before
+
+
+def test_a_good_file_is_written_only_after_confirming(north, world, engine):
+    before = count(engine)
+    csv = (HEADER + f"34140101,2/1,นางหนึ่ง ทดสอบ,{valid_citizen_id(11)},3,45000,0812345678,ทำสวน\n"
+           + f"34140102,2/2,นางสอง ทดสอบ,{valid_citizen_id(12)},4,\"60,000\",,livestock\n")
+    preview = upload(north, csv.encode("utf-8-sig"))
+    assert preview.status_code == 200 and "ยืนยันและนำเข้า 2 ครัวเรือน" in preview.text
+    assert count(engine) == before  # nothing yet
+    confirmed = post_form(north, "/households/import/confirm", {"rows_json": rows_json(preview.text)},
+                          follow_redirects=False)
+    assert confirmed.status_code in (302, 303)
+    with Session(engine) as db:
+        second = db.exec(select(Household).where(Household.house_no == "2/2")).one()
+        assert (second.annual_income, second.members, second.interest) == (60_000, 4, "livestock")
+        assert db.exec(select(Household).where(Household.house_no == "2/1")).one().interest == "orchard"
+    assert count(engine) == before + 2
+
+
+def test_a_confirmation_that_no_longer_checks_out_writes_nothing(north, world, engine):
+    rows = [{"village_code": "34140101", "house_no": "3/1", "head_name": "นางสาม ทดสอบ", "members": "2",
+             "annual_income": "30000", "citizen_id": valid_citizen_id(31)},
+            {"village_code": "34140101", "house_no": "3/2", "head_name": "นางสี่ ทดสอบ", "members": "2",
+             "annual_income": "-1", "citizen_id": ""}]
+    before = count(engine)
+    response = post_form(north, "/households/import/confirm", {"rows_json": json.dumps(rows, ensure_ascii=False)})
+    assert response.status_code == 422
+    assert count(engine) == before  # all or nothing: the good row is not written either
+
+
+def test_an_excel_workbook_is_read_too(north, world, engine):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["รหัสหมู่บ้าน", "บ้านเลขที่", "ชื่อหัวหน้าครัวเรือน", "เลขประจำตัวประชาชน", "จำนวนสมาชิก", "รายได้ต่อปี"])
+    sheet.append([34140101, "9/9", "นายเอ็กซ์เซล ทดสอบ", int(valid_citizen_id(77)), 5, 50000.0])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    preview = upload(north, buffer.getvalue(), "households.xlsx")
+    assert preview.status_code == 200, preview.text
+    assert "ยืนยันและนำเข้า 1 ครัวเรือน" in preview.text
+
+
+def test_an_unreadable_file_is_refused_with_a_message(north, world):
+    response = upload(north, b"just text", "notes.txt")
+    assert response.status_code == 422 and "กรุณาอัปโหลดไฟล์ .csv หรือ .xlsx" in response.text
+    missing = upload(north, b"house_no,head_name\n1,x\n")
+    assert missing.status_code == 422 and "แถวหัวตารางขาดคอลัมน์" in missing.text
