@@ -6,10 +6,26 @@ from dataclasses import dataclass, field
 import pytest
 from sqlmodel import Session
 
-from server.models import Sage
+from server.auth.passwords import hash_password
+from server.models import Sage, User, UserArea
 from sync.changes import stamp_change
 from tests.foundation.helpers import sign_in
-from tests.support.factories import make_geography, make_household, make_user
+from tests.support.factories import DEFAULT_PASSWORD, make_geography, make_household
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """Hashed once per run: hashing is deliberately slow, and every test here signs users in."""
+    return hash_password(DEFAULT_PASSWORD)
+
+
+def add_user(db: Session, password_hash: str, *, username: str, role: str, subdistricts=()) -> User:
+    user = User(username=username, display_name=f"ผู้ทดสอบ {username}", role=role, password_hash=password_hash)
+    db.add(user)
+    db.flush()
+    for code in subdistricts:
+        db.add(UserArea(user_id=user.id, subdistrict_code=code))
+    return user
 
 
 @dataclass
@@ -27,15 +43,15 @@ def add_sage(db: Session, *, village_id: str, name: str, skills: list[str] | Non
 
 
 @pytest.fixture
-def world(engine) -> World:
+def world(engine, password_hash) -> World:
     """Village 34140101 (north's area) has 7 sages and 6 households; 34140102 (also north's) has 2 sages;
     officer `south` works in 341402; `root` is an admin."""
     with Session(engine, expire_on_commit=False) as db:
         geo = make_geography(db, commit=False)
         villages = {code: v.id for code, v in geo["village"].items()}
-        make_user(db, username="north", role="officer", subdistrict_codes=["341401"], commit=False)
-        make_user(db, username="south", role="officer", subdistrict_codes=["341402"], commit=False)
-        make_user(db, username="root", role="admin", commit=False)
+        add_user(db, password_hash, username="north", role="officer", subdistricts=["341401"])
+        add_user(db, password_hash, username="south", role="officer", subdistricts=["341402"])
+        add_user(db, password_hash, username="root", role="admin")
         result = World(villages=villages)
         for n in range(1, 8):
             result.sages[f"north{n}"] = add_sage(db, village_id=villages["34140101"], name=f"ปราชญ์ทดสอบ{n}").id
