@@ -46,11 +46,13 @@ def provide_caller(request: Request, db: Session) -> Caller:
     if scheme.lower() != "bearer" or not token:
         raise _unauthorized("missing_token", "Send Authorization: Bearer <token>")
     device = db.exec(select(Device).where(Device.token_hash == hash_token(token))).first()
-    if device is None or device.revoked_at is not None:
-        raise _unauthorized("invalid_token", "The token is not valid or has been revoked; sign in again")
-    user = db.get(User, device.user_id)
+    user = db.get(User, device.user_id) if device is not None and device.revoked_at is None else None
     if user is None or not user.active:
-        raise _unauthorized("invalid_token", "The account behind this token is not active")
+        # Litestar does not finish the request's `db` dependency when a later dependency raises:
+        # end the transaction here so that no lock outlives the request.
+        db.rollback()
+        db.close()
+        raise _unauthorized("invalid_token", "The token is not valid or has been revoked; sign in again")
     now = datetime.now(timezone.utc)
     version = (request.headers.get("x-app-version") or "")[:64].replace("\x00", "") or device.app_version
     seen = _aware(device.last_seen_at)

@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from server.api.schemas import PushRequest
 from sync.push import MAX_BYTES, MAX_OPS, SUPPORTED_SCHEMAS
 
 LIMITS = {"max_ops": MAX_OPS, "max_bytes": MAX_BYTES}
@@ -91,6 +92,12 @@ def push_body_middleware(app: ASGIApp) -> ASGIApp:
         if isinstance(version, int) and not isinstance(version, bool) and version not in SUPPORTED_SCHEMAS:
             await _answer(send, 409, {"error": "unsupported_schema", "supported": list(SUPPORTED_SCHEMAS),
                                       "message": "This app is too old or too new for the server; update it"})
+            return
+        try:
+            # Strictly typed (no "1" for 1): a phone that sends the wrong shape learns where.
+            msgspec.json.decode(body, type=PushRequest)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            await _answer(send, 400, {"error": "invalid_request", "message": str(exc)})
             return
         headers.append((b"content-length", str(len(body)).encode()))
         scope["headers"] = headers
