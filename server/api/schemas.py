@@ -1,7 +1,7 @@
 """The shapes of the JSON the phone API speaks (SYNC.md), as msgspec structs for the OpenAPI schema."""
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta, Struct
@@ -68,7 +68,7 @@ class PushOp(Struct, forbid_unknown_fields=False):
 
 
 class PushRequest(Struct, forbid_unknown_fields=False):
-    schema: int
+    schema: Literal[1]  # another version is answered 409 before the ops are read (server/api/body.py)
     ops: list[PushOp]
 
 
