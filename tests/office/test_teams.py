@@ -68,3 +68,18 @@ def test_changing_the_lead_on_a_stale_form_is_refused(north, world, engine):
     with Session(engine) as db:
         assert db.exec(select(TrainerTeam).where(TrainerTeam.village_id == village)).one().lead_sage_id \
             == world.sages["north2"]
+
+
+def test_a_lead_from_outside_the_village_needs_a_note_too(north, world):
+    village = world.villages["34140101"]
+    refused = _lead(north, village, world.sages["other1"])
+    assert refused.status_code == 422 and "ต้องบันทึกเหตุผล" in refused.text
+    assert _lead(north, village, world.sages["other1"], note="ไม่มีปราชญ์ด้านนี้ในหมู่บ้าน").status_code in (302, 303)
+
+
+def test_errors_come_in_english_after_the_language_switch(north, world):
+    north.cookies.set("lang", "en")
+    refused = _add(north, world.villages["34140101"], world.sages["other1"])
+    assert refused.status_code == 422
+    assert "This sage lives outside the village: note why they train here" in refused.text
+    assert "Trainer team of" in refused.text
