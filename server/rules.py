@@ -310,3 +310,99 @@ def check_poverty_line(from_year: Any, to_year: Any, amount: Any) -> list[FieldE
         errors.append(invalid("to_year", "ปีสิ้นสุดต้องไม่ก่อนปีเริ่มต้น", "The last year must not be before the first"))
     return errors
 # --- end of office rules
+
+
+# --- sages, enrollments, attendance, surveys ----------------------------------------------------
+
+def check_text_list(field: str, value: Any, *, max_items: int = 30, max_length: int = 100) -> list[FieldError]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > max_items:
+        return [invalid(field, f"ต้องเป็นรายการข้อความไม่เกิน {max_items} รายการ",
+                        f"Must be a list of at most {max_items} texts")]
+    for item in value:
+        errors = check_text(field, item, max_length=max_length, optional=False)
+        if errors:
+            return errors
+    return []
+
+
+def check_reference(field: str, value: Any, *, optional: bool = False) -> list[FieldError]:
+    """A reference travels as the referenced record's id; whether it exists is checked by the caller."""
+    if value is None or value == "":
+        return [] if optional else [required(field)]
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-fA-F-]{36}", value):
+        return [invalid(field, "รหัสอ้างอิงไม่ถูกต้อง", "Not a valid record id")]
+    return []
+
+
+def check_enrollment(data: dict[str, Any]) -> list[FieldError]:
+    """A household selected for a training: both references, and a known status."""
+    from server.models.program import ENROLLMENT_STATUSES
+
+    errors = check_reference("training_id", data.get("training_id"))
+    errors += check_reference("household_id", data.get("household_id"))
+    errors += check_choice("status", data.get("status"), ENROLLMENT_STATUSES)
+    errors += check_text("occupation", data.get("occupation"), max_length=32)
+    errors += check_text("selection_reason", data.get("selection_reason"), max_length=1000)
+    return errors
+
+
+def check_attendance(data: dict[str, Any]) -> list[FieldError]:
+    """A household's attendance on one day of a training."""
+    errors = check_reference("session_id", data.get("session_id"))
+    errors += check_reference("household_id", data.get("household_id"))
+    errors += check_bool("present", data.get("present"), optional=False)
+    errors += check_text("note", data.get("note"), max_length=1000)
+    return errors
+
+
+def check_survey(data: dict[str, Any]) -> list[FieldError]:
+    """A baseline or follow-up income survey of a household."""
+    from server.models.program import SURVEY_KINDS
+
+    errors = check_reference("household_id", data.get("household_id"))
+    errors += check_choice("kind", data.get("kind"), SURVEY_KINDS)
+    errors += check_date("surveyed_on", data.get("surveyed_on"))
+    errors += check_int("annual_income", data.get("annual_income"))
+    errors += check_int("trade_income_month", data.get("trade_income_month"))
+    errors += check_bool("practising_trade", data.get("practising_trade"))
+    errors += check_text("note", data.get("note"), max_length=1000)
+    return errors
+
+
+# --- sync answers -------------------------------------------------------------------------------
+# The reasons a pushed op is turned away (SYNC.md, Push); the phone shows them to the officer.
+
+def unknown_entity(field: str) -> FieldError:
+    return FieldError(field, "unknown_entity", "ไม่รู้จักชนิดข้อมูลนี้", "Unknown kind of record")
+
+
+def unknown_field(field: str) -> FieldError:
+    return FieldError(field, "invalid", "ไม่รู้จักช่องข้อมูลนี้", "Unknown field")
+
+
+def unknown_reference(field: str) -> FieldError:
+    return FieldError(field, "unknown_reference", "ไม่พบข้อมูลที่อ้างถึง",
+                      "The record this refers to does not exist")
+
+
+def forbidden(field: str) -> FieldError:
+    return FieldError(field, "forbidden", "อยู่นอกพื้นที่ที่คุณรับผิดชอบ", "Outside your area")
+
+
+def deleted(field: str) -> FieldError:
+    return FieldError(field, "deleted", "ข้อมูลนี้ถูกลบแล้ว", "This record has been deleted")
+
+
+def not_found(field: str) -> FieldError:
+    return FieldError(field, "not_found", "ไม่พบข้อมูลนี้บนเซิร์ฟเวอร์", "This record is not on the server")
+
+
+def immutable(field: str) -> FieldError:
+    return FieldError(field, "invalid", "เปลี่ยนค่านี้ไม่ได้หลังบันทึกแล้ว",
+                      "This cannot be changed once recorded")
+
+
+def invalid_value(field: str) -> FieldError:
+    return invalid(field, "ค่าไม่ถูกต้อง", "Not a valid value")
