@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from server.api import api_route_handlers
 from server.db import make_engine
-from server.deps import provide_db
+from server.deps import db_session_middleware, provide_db
 from server.settings import ROOT, Settings
 
 PWA_DIR = ROOT / "pwa"
@@ -56,7 +56,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     return Litestar(
         route_handlers=handlers,
-        dependencies={"db": Provide(provide_db), "user": Provide(current_user, sync_to_thread=False)},
+        middleware=[db_session_middleware],
+        dependencies={"db": Provide(provide_db, sync_to_thread=False), "user": Provide(current_user, sync_to_thread=False)},
         before_request=set_request_locale,
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine,
                                        engine_callback=configure_templates),

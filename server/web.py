@@ -19,8 +19,10 @@ from server.dates import format_date, to_input
 from server.i18n import LOCALES, current_locale, gettext_, ngettext_, pick_locale
 from server.models import User
 from server.rules import FieldError, mask_citizen_id
+from sync.changes import lock_counter
 
 LANG_COOKIE = "lang"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # A submitted HTML form: one value per field, or a list where a field repeats (checkboxes).
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -59,10 +61,17 @@ async def set_request_locale(request: Request) -> None:
 
 
 def current_user(db: Session, request: Request) -> User:
-    """The signed-in user, or LoginRequired (answered with a redirect to the sign-in page)."""
+    """The signed-in user, or LoginRequired (answered with a redirect to the sign-in page).
+
+    A request that may write takes the sync counter's lock first, as a phone's push does: office
+    edits and pushes then queue in one order (no deadlock on PostgreSQL), and an office page's
+    "has this record changed since the form was loaded?" check cannot race a push.
+    """
     user = session_user(db, request)
     if user is None:
         raise LoginRequired()
+    if request.method not in SAFE_METHODS:
+        lock_counter(db)
     return user
 
 

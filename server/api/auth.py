@@ -48,10 +48,6 @@ def provide_caller(request: Request, db: Session) -> Caller:
     device = db.exec(select(Device).where(Device.token_hash == hash_token(token))).first()
     user = db.get(User, device.user_id) if device is not None and device.revoked_at is None else None
     if user is None or not user.active:
-        # Litestar does not finish the request's `db` dependency when a later dependency raises:
-        # end the transaction here so that no lock outlives the request.
-        db.rollback()
-        db.close()
         raise _unauthorized("invalid_token", "The token is not valid or has been revoked; sign in again")
     now = datetime.now(timezone.utc)
     version = (request.headers.get("x-app-version") or "")[:64].replace("\x00", "") or device.app_version
