@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from litestar import Litestar, Response, Router, get
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.contrib.jinja import JinjaTemplateEngine
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine,
                                        engine_callback=configure_templates),
         plugins=[HTMXPlugin()],
+        # Pages and pulls travel over 2G in the villages: gzip anything worth compressing.
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6),
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_secure=settings.secure_cookies,
                                cookie_samesite="strict", exclude=["/api/"]),
         openapi_config=OpenAPIConfig(title="Sammachip API", version="1", path="/schema"),

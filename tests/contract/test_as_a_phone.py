@@ -7,29 +7,19 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from server.db import make_engine
 from server.demo import DEMO_PASSWORD, seed_demo
 from server.models import Village
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """One demo server for the whole story (the steps below build on each other)."""
-    from tests.support.databases import copy_sqlite, postgres_admin_url
+@pytest.fixture
+def demo(db_url, engine):
+    """A real server process on the demo data, on SQLite or PostgreSQL as the phase decides."""
     from tests.support.servers import start_server, stop_server
 
-    if postgres_admin_url():
-        pytest.skip("the phone story runs once, on SQLite; the API tests cover PostgreSQL")
-    from server.migrate import upgrade
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('phone') / 'demo.db'}"
-    upgrade(url)
-    engine = make_engine(url)
     with Session(engine) as db:
         seed_demo(db)
         outside = db.exec(select(Village).where(Village.subdistrict_code == "341405")).first().id
-    engine.dispose()
-    process, base_url = start_server(url)
+    process, base_url = start_server(db_url)
     yield {"base": base_url, "outside_village": outside}
     stop_server(process)
 
@@ -50,6 +40,8 @@ def _pull_all(base, token, cursor=None):
         params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
         response = httpx.get(f"{base}/api/sync/pull", params=params, headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 200, response.text
+        if len(response.content) > 4096:
+            assert response.headers.get("content-encoding") == "gzip"  # 2G: big pages travel gzipped
         page = response.json()
         seqs = [c["seq"] for c in page["changes"]]
         assert seqs == sorted(seqs)
