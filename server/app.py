@@ -72,6 +72,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         state=State({"settings": settings, "engine": engine}),
         request_max_body_size=6 * 1024 * 1024,
         # Unexpected errors are logged with their traceback; the user sees a plain error page.
-        logging_config=LoggingConfig(log_exceptions="always"),
+        logging_config=LoggingConfig(log_exceptions="always", configure_root_logger=False),
         debug=False,
     )
