@@ -47,16 +47,20 @@ def citizen_id_check_digit(first12: str) -> int:
     return (11 - total % 11) % 10
 
 
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+_THIRTEEN_DIGITS = re.compile(r"[0-9]{13}")  # ASCII only: str.isdigit() also accepts ² and ๑
+
+
 def normalize_citizen_id(raw: str | None) -> str | None:
-    """Strip the dashes and spaces people type (1-2345-67890-12-3); None for blank."""
+    """Strip the dashes and spaces people type (1-2345-67890-12-3), read Thai digits; None for blank."""
     if raw is None:
         return None
-    cleaned = re.sub(r"[\s-]", "", str(raw))
+    cleaned = re.sub(r"[\s-]", "", str(raw)).translate(THAI_DIGITS)
     return cleaned or None
 
 
 def is_valid_citizen_id(value: str) -> bool:
-    return (len(value) == 13 and value.isdigit()
+    return (_THIRTEEN_DIGITS.fullmatch(value) is not None
             and citizen_id_check_digit(value[:12]) == int(value[12]))
 
 
@@ -66,7 +70,7 @@ def check_citizen_id(field: str, value: Any) -> list[FieldError]:
     if not isinstance(value, str):
         return [invalid(field, "เลขประจำตัวประชาชนต้องเป็นตัวเลข 13 หลัก",
                         "The citizen ID must be 13 digits")]
-    if not (len(value) == 13 and value.isdigit()):
+    if _THIRTEEN_DIGITS.fullmatch(value) is None:
         return [invalid(field, "เลขประจำตัวประชาชนต้องเป็นตัวเลข 13 หลัก",
                         "The citizen ID must be 13 digits")]
     if not is_valid_citizen_id(value):

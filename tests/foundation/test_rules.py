@@ -40,8 +40,16 @@ def test_citizen_id_errors_say_what_is_wrong_in_thai_and_english():
     assert check_citizen_id("citizen_id", None) == []  # optional
 
 
-def test_typed_dashes_are_accepted_and_lists_show_only_the_last_digits():
+def test_other_digit_characters_are_refused_not_crashed_on():
+    assert not is_valid_citizen_id("²" * 13)
+    [error] = check_citizen_id("citizen_id", "²" * 13)
+    assert error.code == "invalid"
+    assert check_citizen_id("citizen_id", "๑๑๐๑๗๐๐๒๓๐๗๐๘")  # the API takes ASCII digits only
+
+
+def test_typed_dashes_and_thai_digits_are_read_and_lists_show_only_the_last_digits():
     assert normalize_citizen_id("1-1017-00230-70-8") == "1101700230708"
+    assert normalize_citizen_id("๑-๑๐๑๗-๐๐๒๓๐-๗๐-๘") == "1101700230708"
     assert normalize_citizen_id("  ") is None
     assert mask_citizen_id("1101700230708") == "x-xxxx-xxxxx-70-8"
 
