@@ -30,7 +30,7 @@ class Settings:
     development: bool = False
     secure_cookies: bool = False
     session_hours: int = 12
-    max_failed_logins: int = 5
+    max_failed_logins: int = 10
     lockout_minutes: int = 15
     default_locale: str = "th"
 
@@ -43,7 +43,7 @@ class Settings:
             development=_flag("SAMMACHIP_DEV"),
             secure_cookies=_flag("SECURE_COOKIES"),
             session_hours=int(os.environ.get("SESSION_HOURS", "12")),
-            max_failed_logins=int(os.environ.get("MAX_FAILED_LOGINS", "5")),
+            max_failed_logins=int(os.environ.get("MAX_FAILED_LOGINS", "10")),
             lockout_minutes=int(os.environ.get("LOCKOUT_MINUTES", "15")),
         )
 

@@ -35,10 +35,13 @@ def _aware(moment: datetime | None) -> datetime | None:
 def authenticate(session: Session, settings: Settings, username: str, password: str) -> SignInResult:
     """Return the user for a good password; count failures and lock the name after too many.
 
-    The caller commits (the failure count must be kept even when sign-in fails).
+    A wrong password is always answered as wrong (never as locked), so a client learns of the lock
+    only when it tries again during it. Failures older than the lock period are forgotten. The
+    caller commits (the failure count must be kept even when sign-in fails).
     """
     username = (username or "").strip().lower()[:64]
     now = datetime.now(timezone.utc)
+    window = timedelta(minutes=settings.lockout_minutes)
     throttle = session.get(LoginThrottle, username) if username else None
     if throttle and _aware(throttle.locked_until) and _aware(throttle.locked_until) > now:
         return SignInResult(user=None, locked_until=_aware(throttle.locked_until))
@@ -51,13 +54,15 @@ def authenticate(session: Session, settings: Settings, username: str, password: 
         return SignInResult(user=user)
 
     if username:
-        throttle = throttle or LoginThrottle(username=username)
+        throttle = throttle or LoginThrottle(username=username, failures=0)
+        last = _aware(throttle.last_failure_at)
+        if last is None or now - last > window:
+            throttle.failures = 0
         throttle.failures = (throttle.failures or 0) + 1
         throttle.last_failure_at = now
+        throttle.locked_until = None
         if throttle.failures >= settings.max_failed_logins:
-            throttle.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+            throttle.locked_until = now + window
             throttle.failures = 0
         session.add(throttle)
-        if throttle.locked_until and _aware(throttle.locked_until) > now:
-            return SignInResult(user=None, locked_until=_aware(throttle.locked_until))
     return SignInResult(user=None)

@@ -41,18 +41,25 @@ def test_a_wrong_password_is_answered_in_the_users_language_and_keeps_the_userna
     assert 'value="somchai"' in response.text
 
 
-def test_five_failures_lock_the_name_even_for_the_right_password(client, officer):
-    for _ in range(5):
-        post_form(client, "/login", {"username": "somchai", "password": "wrong"})
+def test_repeated_failures_lock_the_name_even_for_the_right_password(client, officer, settings):
+    for _ in range(settings.max_failed_logins):
+        wrong = post_form(client, "/login", {"username": "somchai", "password": "wrong"})
+        assert wrong.status_code == 401  # a wrong password is answered as wrong, never as locked
     response = post_form(client, "/login", {"username": "somchai", "password": "pw-test-1234"})
     assert response.status_code == 429
     assert "sammachip_session" not in client.cookies
 
 
-def test_unknown_names_are_limited_too(client, officer):
-    for _ in range(5):
+def test_unknown_names_are_limited_too(client, officer, settings):
+    for _ in range(settings.max_failed_logins):
         post_form(client, "/login", {"username": "ghost", "password": "wrong"})
     assert post_form(client, "/login", {"username": "ghost", "password": "x"}).status_code == 429
+
+
+def test_a_few_mistakes_do_not_lock_anyone_out(client, officer, settings):
+    for _ in range(settings.max_failed_logins - 1):
+        post_form(client, "/login", {"username": "somchai", "password": "wrong"})
+    assert sign_in(client, "somchai").status_code == 200
 
 
 def test_a_form_without_the_csrf_token_is_refused(client, officer):
