@@ -71,7 +71,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         exception_handlers=exception_handlers(),
         state=State({"settings": settings, "engine": engine}),
         request_max_body_size=6 * 1024 * 1024,
-        # Unexpected errors are logged with their traceback; the user sees a plain error page.
-        logging_config=LoggingConfig(log_exceptions="always", configure_root_logger=False),
+        # Expected outcomes (sign-in needed, 404, 403) are not logged; bugs are, by the catch-all
+        # handler in server/web.py, with their traceback.
+        logging_config=LoggingConfig(log_exceptions="never", configure_root_logger=False,
+                                     loggers={"sammachip": {"level": "INFO", "handlers": ["queue_listener"],
+                                                            "propagate": False}}),
         debug=False,
     )

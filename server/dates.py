@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 BE_OFFSET = 543
+THAI_TIME = dt.timezone(dt.timedelta(hours=7), "ICT")  # Thailand keeps no daylight saving
 THAI_MONTHS = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
                "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
 ENGLISH_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -19,6 +20,16 @@ def format_date(value: dt.date | dt.datetime | str | None, locale: str = "th") -
     if locale == "en":
         return f"{value.day} {ENGLISH_MONTHS[value.month - 1]} {year} BE"
     return f"{value.day} {THAI_MONTHS[value.month - 1]} {year}"
+
+
+def format_datetime(value: dt.datetime | None, locale: str = "th") -> str:
+    """A moment in Thai time: "24 พ.ย. 2569 14:05"."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    local = value.astimezone(THAI_TIME)
+    return f"{format_date(local.date(), locale)} {local:%H:%M}"
 
 
 def to_input(value: dt.date | None) -> str:

@@ -2,6 +2,7 @@
 form values with field errors, and the answers to sign-in, permission and not-found errors."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -15,17 +16,25 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from server.auth.web import LoginRequired, NotFoundInArea, PermissionDenied, session_user
-from server.dates import format_date, to_input
+from server.dates import format_date, format_datetime, to_input
 from server.i18n import LOCALES, current_locale, gettext_, ngettext_, pick_locale
 from server.models import User
 from server.rules import FieldError, mask_citizen_id
 from sync.changes import lock_counter
 
 LANG_COOKIE = "lang"
+logger = logging.getLogger("sammachip")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # A submitted HTML form: one value per field, or a list where a field repeats (checkboxes).
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def single_values(data: dict[str, Any], *, lists: tuple[str, ...] = ()) -> dict[str, Any]:
+    """One value per field (the first, if a crafted form repeats it), except the named list fields."""
+    return {key: (as_list(data, key) if key in lists else
+                  (value[0] if value else None) if isinstance(value, list) else value)
+            for key, value in data.items()}
 
 
 def as_list(data: dict[str, Any], key: str) -> list[str]:
@@ -46,6 +55,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext_, ngettext_, newstyle=True)  # type: ignore[attr-defined]
     env.filters["be_date"] = lambda value: format_date(value, current_locale.get())
+    env.filters["be_datetime"] = lambda value: format_datetime(value, current_locale.get())
     env.filters["date_input"] = to_input
     env.filters["money"] = format_money
     env.filters["mask_cid"] = mask_citizen_id
@@ -152,8 +162,20 @@ def _error_code(status: int) -> str:
             422: "invalid"}.get(status, "error")
 
 
+def _unexpected(request: Request, exc: Exception) -> Response:
+    """A bug: log it with its traceback; the user gets a plain message, the API a structured error."""
+    logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    if _wants_json(request):
+        return Response(content={"error": "server_error", "message": "Unexpected server error; nothing "
+                                 "was changed by this request. Try again later."},
+                        status_code=500, media_type=MediaType.JSON)
+    return _error_page(request, 500, gettext_("Something went wrong on the server. Nothing was saved; "
+                                              "please try again."))
+
+
 def exception_handlers() -> dict:
     return {
+        Exception: _unexpected,
         LoginRequired: _login_redirect,
         PermissionDenied: _forbidden,
         NotFoundInArea: _not_found,

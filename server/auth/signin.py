@@ -25,7 +25,7 @@ class SignInResult:
         return self.locked_until is not None
 
 
-def _aware(moment: datetime | None) -> datetime | None:
+def aware_utc(moment: datetime | None) -> datetime | None:
     # SQLite hands datetimes back without a zone; everything we store is UTC.
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
@@ -43,8 +43,8 @@ def authenticate(session: Session, settings: Settings, username: str, password: 
     now = datetime.now(timezone.utc)
     window = timedelta(minutes=settings.lockout_minutes)
     throttle = session.get(LoginThrottle, username) if username else None
-    if throttle and _aware(throttle.locked_until) and _aware(throttle.locked_until) > now:
-        return SignInResult(user=None, locked_until=_aware(throttle.locked_until))
+    if throttle and aware_utc(throttle.locked_until) and aware_utc(throttle.locked_until) > now:
+        return SignInResult(user=None, locked_until=aware_utc(throttle.locked_until))
 
     user = session.exec(select(User).where(User.username == username)).first() if username else None
     ok = verify_password(user.password_hash if user else None, password or "")
@@ -55,7 +55,7 @@ def authenticate(session: Session, settings: Settings, username: str, password: 
 
     if username:
         throttle = throttle or LoginThrottle(username=username, failures=0)
-        last = _aware(throttle.last_failure_at)
+        last = aware_utc(throttle.last_failure_at)
         if last is None or now - last > window:
             throttle.failures = 0
         throttle.failures = (throttle.failures or 0) + 1

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from server.pages import (
     account,
+    audit,
     config,
     devices,
     groups,
@@ -15,6 +16,6 @@ from server.pages import (
     villages,
 )
 
-page_route_handlers = [*account.handlers, *devices.handlers, *home.handlers, *villages.handlers, *users.handlers,
+page_route_handlers = [*account.handlers, *audit.handlers, *devices.handlers, *home.handlers, *villages.handlers, *users.handlers,
                        *sages.handlers, *trainings.handlers, *households.handlers,
                        *groups.handlers, *partners.handlers, *config.handlers]

@@ -8,8 +8,9 @@ from sqlmodel import Session
 from server.audit import audit
 from server.auth.signin import authenticate
 from server.auth.web import end_session, session_user, set_session_cookie, start_session
+from server.dates import THAI_TIME
 from server.i18n import LOCALES, gettext_
-from server.web import LANG_COOKIE, Form, FormState, render
+from server.web import LANG_COOKIE, Form, FormState, render, single_values
 
 
 @get("/login", sync_to_thread=True)
@@ -22,6 +23,7 @@ def login_page(request: Request, db: Session) -> Template | Redirect:
 @post("/login", sync_to_thread=True)
 def login_submit(request: Request, db: Session, data: Form) -> Template | Redirect:
     settings = request.app.state.settings
+    data = single_values(data)
     username = (data.get("username") or "").strip()
     result = authenticate(db, settings, username, data.get("password") or "")
     form = FormState(values={"username": username})
@@ -29,7 +31,7 @@ def login_submit(request: Request, db: Session, data: Form) -> Template | Redire
         if result.locked:
             form.error("password", gettext_(
                 "Too many failed sign-ins. Try again after {time}.").format(
-                time=result.locked_until.astimezone().strftime("%H:%M")))
+                time=result.locked_until.astimezone(THAI_TIME).strftime("%H:%M")))
         else:
             form.error("password", gettext_("Wrong username or password."))
         audit(db, action="sign_in_failed", detail={"username": username[:64]})

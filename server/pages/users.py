@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 from litestar import get, post
 from litestar.response import Redirect, Template
@@ -10,10 +11,11 @@ from sqlmodel import Session, delete, select
 from server.audit import audit
 from server.auth.passwords import hash_password
 from server.auth.web import NotFoundInArea, require_role
-from server.i18n import gettext_
-from server.models import District, Subdistrict, User, UserArea
+from server.auth.signin import aware_utc
+from server.i18n import current_locale, gettext_
+from server.models import District, LoginThrottle, Subdistrict, User, UserArea
 from server.models.users import ROLES
-from server.web import Form, FormState, as_list, render
+from server.web import Form, FormState, render, single_values
 
 MIN_PASSWORD = 10
 
@@ -30,10 +32,19 @@ def _form_context(db: Session) -> dict:
 def user_list(db: Session, user: User) -> Template:
     require_role(user, "admin")
     users = db.exec(select(User).order_by(User.role, User.username)).all()
+    names = {s.code: s for s in db.exec(select(Subdistrict))}
+    districts = {d.code: d for d in db.exec(select(District))}
     areas: dict[int, list[str]] = {}
     for area in db.exec(select(UserArea)):
-        areas.setdefault(area.user_id, []).append(area.subdistrict_code or area.village_id or "")
-    return render("users.html", user=user, users=users, areas=areas)
+        place = names.get(area.subdistrict_code or "")
+        label = (place.name_en if current_locale.get() == "en" else place.name_th) if place else (
+            area.subdistrict_code or area.village_id or "")
+        areas.setdefault(area.user_id, []).append(label)
+    locked = db.exec(select(LoginThrottle).where(LoginThrottle.locked_until.is_not(None))
+                     .order_by(LoginThrottle.username)).all()
+    now = datetime.now(timezone.utc)
+    locked = [t for t in locked if aware_utc(t.locked_until) > now]
+    return render("users.html", user=user, users=users, areas=areas, districts=districts, locked=locked)
 
 
 @get("/admin/users/new", sync_to_thread=True)
@@ -108,7 +119,7 @@ def _save(db: Session, target: User, data: dict, subdistricts: list[str]) -> Non
 @post("/admin/users/new", sync_to_thread=True)
 def user_create(db: Session, user: User, data: Form) -> Template | Redirect:
     require_role(user, "admin")
-    data = {**data, "subdistricts": as_list(data, "subdistricts")}
+    data = single_values(data, lists=("subdistricts",))
     form = _validate(db, data, editing=None)
     if not form.ok:
         return render("user_form.html", user=user, form=form, editing=None, status_code=422,
@@ -127,19 +138,35 @@ def user_update(db: Session, user: User, user_id: int, data: Form) -> Template |
     target = db.get(User, user_id)
     if target is None:
         raise NotFoundInArea()
-    data = {**data, "subdistricts": as_list(data, "subdistricts")}
+    data = single_values(data, lists=("subdistricts",))
     form = _validate(db, data, editing=target)
     form.values["username"] = target.username
     if target.id == user.id and data.get("role") != "admin":
         form.error("role", gettext_("You cannot remove your own administrator role."))
+    if target.id == user.id and "active" not in data:
+        form.error("active", gettext_("You cannot deactivate your own account."))
     if not form.ok:
         return render("user_form.html", user=user, form=form, editing=target, status_code=422,
                       **_form_context(db))
     _save(db, target, data, form.values["subdistricts"])
     audit(db, action="update", entity="user", record_id=str(target.id), user_id=user.id,
-          detail={"role": target.role, "active": target.active})
+          detail={"role": target.role, "active": target.active, "district": target.district_code,
+                  "subdistricts": form.values["subdistricts"],
+                  "password_changed": bool(data.get("password"))})
     db.commit()
     return Redirect(path="/admin/users")
 
 
-handlers = [user_list, user_new, user_edit, user_create, user_update]
+@post("/admin/users/unlock/{username:str}", sync_to_thread=True)
+def user_unlock(db: Session, user: User, username: str) -> Redirect:
+    """Lift a sign-in lock before it runs out (a colleague who mistyped, confirmed by phone)."""
+    require_role(user, "admin")
+    throttle = db.get(LoginThrottle, username)
+    if throttle is not None:
+        db.delete(throttle)
+        audit(db, action="unlock_sign_in", entity="user", record_id=username, user_id=user.id)
+        db.commit()
+    return Redirect(path="/admin/users")
+
+
+handlers = [user_unlock, user_list, user_new, user_edit, user_create, user_update]

@@ -1,0 +1,41 @@
+"""The audit log for administrators: who saw or changed what, and when (PDPA)."""
+from __future__ import annotations
+
+from litestar import Request, get
+from litestar.response import Template
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from server.auth.web import require_role
+from server.models import AuditEntry, User
+from server.web import render
+
+PAGE_SIZE = 100
+
+
+@get("/admin/audit", sync_to_thread=True)
+def audit_log(request: Request, db: Session, user: User) -> Template:
+    require_role(user, "admin")
+    params = request.query_params
+    filters = {key: (params.get(key) or "").strip()[:64] for key in ("username", "action", "entity", "record")}
+    try:
+        page = max(1, min(int(params.get("page") or 1), 10_000))
+    except ValueError:
+        page = 1
+    query = select(AuditEntry, User).join(User, User.id == AuditEntry.user_id, isouter=True)
+    if filters["username"]:
+        query = query.where(User.username == filters["username"].lower())
+    if filters["action"]:
+        query = query.where(AuditEntry.action == filters["action"])
+    if filters["entity"]:
+        query = query.where(AuditEntry.entity == filters["entity"])
+    if filters["record"]:
+        query = query.where(AuditEntry.record_id == filters["record"])
+    total = db.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = db.exec(query.order_by(AuditEntry.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    actions = db.exec(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
+    return render("audit.html", user=user, rows=rows, filters=filters, page=page, total=total,
+                  pages=max(1, -(-total // PAGE_SIZE)), actions=actions)
+
+
+handlers = [audit_log]
