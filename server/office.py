@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from litestar import Request
@@ -22,10 +23,14 @@ from server.models import (
     User,
     Village,
 )
+from server.rules import THAI_DIGITS
 from server.web import FormState
 
 DEFAULT_HOUSEHOLDS_PER_VILLAGE = 20
 DEFAULT_FOLLOW_UP_MONTHS = [3, 6, 12]
+# Integer columns are 32-bit on PostgreSQL (and SQLite refuses Python ints past 64 bits): a number
+# typed or put in a URL beyond this is never a real value, so it is refused before it reaches a query.
+MAX_INT = 2_147_483_647
 
 
 # --- the user's area ----------------------------------------------------------------------------
@@ -75,6 +80,13 @@ def village_in_area(db: Session, user: User, village_id: str | None) -> Village:
     if ids is not None and village.id not in ids:
         raise NotFoundInArea()
     return village
+
+
+def row_by_id(db: Session, model: Any, record_id: int) -> Any:
+    """The row with this integer key, or None, also for an id no column can hold (a crafted URL)."""
+    if not 0 < record_id <= MAX_INT:
+        return None
+    return db.get(model, record_id)
 
 
 def record_in_area(db: Session, user: User, model: Any, record_id: str | int) -> Any:
@@ -158,6 +170,21 @@ def text_value(data: dict[str, Any], name: str) -> str | None:
     return value or None
 
 
+def _digits(raw: str) -> str:
+    return raw.replace(",", "").replace(" ", "").translate(THAI_DIGITS)
+
+
+def parse_int(raw: str | None) -> int | None:
+    """A whole number in ASCII or Thai digits (commas and spaces allowed) that a column can hold; else None."""
+    if raw is None:
+        return None
+    cleaned = _digits(raw)
+    if not re.fullmatch(r"[+-]?[0-9]{1,10}", cleaned):  # str.isdigit() would let "²" through to int()
+        return None
+    value = int(cleaned)
+    return value if -MAX_INT <= value <= MAX_INT else None
+
+
 def int_value(form: FormState, data: dict[str, Any], name: str, *, required: bool = False) -> int | None:
     """A whole number typed by a person (commas allowed); a message on the field when it is not."""
     raw = text_value(data, name)
@@ -165,11 +192,13 @@ def int_value(form: FormState, data: dict[str, Any], name: str, *, required: boo
         if required:
             form.error(name, gettext_("This field is required"))
         return None
-    try:
-        return int(raw.replace(",", "").replace(" ", ""))
-    except ValueError:
-        form.error(name, gettext_("Must be a whole number"))
-        return None
+    value = parse_int(raw)
+    if value is None:
+        if re.fullmatch(r"[+-]?[0-9]+", _digits(raw)):
+            form.error(name, gettext_("This number is too large."))
+        else:
+            form.error(name, gettext_("Must be a whole number"))
+    return value
 
 
 def date_value(form: FormState, data: dict[str, Any], name: str, *, required: bool = False):  # noqa: ANN201

@@ -13,7 +13,7 @@ from server.audit import audit
 from server.auth.web import NotFoundInArea, require_role
 from server.i18n import gettext_
 from server.models import AppSetting, FiveKElement, Occupation, PovertyLine, User
-from server.office import follow_up_months, households_per_village, int_value, text_value
+from server.office import follow_up_months, households_per_village, int_value, row_by_id, text_value
 from server.rules import check_poverty_line, check_text
 from server.web import Form, FormState, render
 
@@ -102,7 +102,7 @@ def add_poverty_line(db: Session, user: User, data: Form) -> Template | Redirect
 @post("/admin/config/poverty-lines/{line_id:int}", sync_to_thread=True)
 def update_poverty_line(db: Session, user: User, line_id: int, data: Form) -> Template | Redirect:
     require_role(user, "admin")
-    line = db.get(PovertyLine, line_id)
+    line = row_by_id(db, PovertyLine, line_id)
     if line is None:
         raise NotFoundInArea()
     if data.get("delete"):

@@ -31,6 +31,7 @@ from server.office import (
     int_value,
     is_stale,
     occupation_names,
+    parse_int,
     stale_notice,
     text_value,
     village_in_area,
@@ -183,7 +184,7 @@ def group_members(db: Session, user: User, group_id: str, data: Form) -> Templat
     group = group_in_area(db, user, group_id)
     members = {m.id: m for m in db.exec(select(GroupMember).where(GroupMember.group_id == group.id))}
     form = FormState()
-    remove = {int(i) for i in as_list(data, "remove") if str(i).isdigit()}
+    remove = {parse_int(str(i)) for i in as_list(data, "remove")} - {None}
     for member_id, member in members.items():
         role = text_value(data, f"role_{member_id}") or member.role
         if role not in GROUP_ROLES:

@@ -19,7 +19,14 @@ from server.models import (
     User,
     Village,
 )
-from server.office import area_district_codes, area_subdistricts, date_value, occupation_names, text_value
+from server.office import (
+    area_district_codes,
+    area_subdistricts,
+    date_value,
+    occupation_names,
+    row_by_id,
+    text_value,
+)
 from server.rules import check_text
 from server.web import Form, FormState, as_list, render
 
@@ -142,7 +149,7 @@ def partner_defaults(db: Session, user: User, data: Form) -> Redirect:
 
 
 def _partner_in_area(db: Session, user: User, partner_id: int) -> Partner:
-    partner = db.get(Partner, partner_id)
+    partner = row_by_id(db, Partner, partner_id)
     codes = area_district_codes(db, user)
     if partner is None or (codes is not None and partner.district_code not in codes):
         raise NotFoundInArea()
@@ -174,7 +181,7 @@ def support_add(db: Session, user: User, partner_id: int, data: Form) -> Templat
 @post("/partners/{partner_id:int}/supports/{support_id:int}/remove", sync_to_thread=True)
 def support_remove(db: Session, user: User, partner_id: int, support_id: int) -> Redirect:
     partner = _partner_in_area(db, user, partner_id)
-    support = db.get(PartnerSupport, support_id)
+    support = row_by_id(db, PartnerSupport, support_id)
     trainings, groups, _names = _supportable(db, user)
     if support is None or support.partner_id != partner.id or not (
             support.training_id in trainings or support.group_id in groups):

@@ -22,6 +22,7 @@ from server.office import (
     occupation_names,
     occupations,
     record_in_area,
+    row_by_id,
     stale_notice,
     text_value,
     village_in_area,
@@ -341,7 +342,7 @@ def team_add_member(request: Request, db: Session, user: User, village_id: str,
 def team_remove_member(request: Request, db: Session, user: User, village_id: str, member_id: int,
                        data: Form) -> Redirect:
     village = village_in_area(db, user, village_id)
-    member = db.get(TeamMember, member_id)
+    member = row_by_id(db, TeamMember, member_id)
     team = db.get(TrainerTeam, member.team_id) if member else None
     if member is None or team is None or team.village_id != village.id:
         raise NotFoundInArea()

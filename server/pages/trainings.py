@@ -24,6 +24,7 @@ from server.office import (
     is_stale,
     occupation_names,
     occupations,
+    parse_int,
     poverty_line,
     stale_notice,
     text_value,
@@ -74,8 +75,9 @@ def training_list(request: Request, db: Session, user: User) -> Template:
              .where(Training.deleted == False).order_by(Training.fiscal_year.desc(), Village.code))  # noqa: E712
     if ids is not None:
         query = query.where(Training.village_id.in_(ids or {""}))
-    if fy_raw.isdigit():
-        query = query.where(Training.fiscal_year == int(fy_raw))
+    fiscal_year = parse_int(fy_raw)
+    if fiscal_year is not None:
+        query = query.where(Training.fiscal_year == fiscal_year)
     rows = list(db.exec(query).all())
     training_ids = [t.id for t, _v in rows] or [""]
     enrolled = dict(db.exec(select(Enrollment.training_id, func.count())
