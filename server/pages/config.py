@@ -75,11 +75,22 @@ def save_settings(db: Session, user: User, data: Form) -> Template | Redirect:
     return Redirect(path="/admin/config?saved=1")
 
 
-def _poverty(form: FormState, data: dict[str, Any]) -> tuple[int | None, int | None, int | None]:
+def _poverty(db: Session, form: FormState, data: dict[str, Any],
+             editing: int | None = None) -> tuple[int | None, int | None, int | None]:
     values = (int_value(form, data, "from_year", required=True), int_value(form, data, "to_year", required=True),
               int_value(form, data, "amount", required=True))
     if form.ok:
         form.add(check_poverty_line(*values))
+    if form.ok:
+        # One line per fiscal year: selection reads the line of the period covering the year.
+        start, end, _amount = values
+        query = select(PovertyLine).where(PovertyLine.from_year <= end, PovertyLine.to_year >= start)
+        if editing is not None:
+            query = query.where(PovertyLine.id != editing)
+        other = db.exec(query.order_by(PovertyLine.from_year)).first()
+        if other is not None:
+            form.error("from_year", gettext_("Overlaps the period {start}–{end}: plan periods must not overlap.")
+                       .format(start=other.from_year, end=other.to_year))
     return values
 
 
@@ -87,7 +98,7 @@ def _poverty(form: FormState, data: dict[str, Any]) -> tuple[int | None, int | N
 def add_poverty_line(db: Session, user: User, data: Form) -> Template | Redirect:
     require_role(user, "admin")
     form = FormState(values={k: text_value(data, k) or "" for k in ("from_year", "to_year", "amount")})
-    start, end, amount = _poverty(form, data)
+    start, end, amount = _poverty(db, form, data)
     if not form.ok:
         return _page(db, user, forms={"poverty_new": form}, status_code=422)
     line = PovertyLine(from_year=start, to_year=end, amount=amount)
@@ -111,7 +122,7 @@ def update_poverty_line(db: Session, user: User, line_id: int, data: Form) -> Te
         db.commit()
         return Redirect(path="/admin/config?saved=1#poverty")
     form = FormState(values={k: text_value(data, k) or "" for k in ("from_year", "to_year", "amount")})
-    start, end, amount = _poverty(form, data)
+    start, end, amount = _poverty(db, form, data, editing=line.id)
     if not form.ok:
         return _page(db, user, forms={f"poverty_{line_id}": form}, status_code=422)
     line.from_year, line.to_year, line.amount = start, end, amount

@@ -67,3 +67,23 @@ def test_only_administrators_change_the_configuration(client, world, engine):
         assert db.exec(select(PovertyLine).where(PovertyLine.from_year == 2575)).first() is None
         assert db.get(FiveKElement, "market").criterion_en == "A sales channel exists"
         assert db.get(Occupation, "weaving").active
+
+
+def test_plan_periods_of_the_poverty_line_must_not_overlap(client, world, engine):
+    sign_in(client, "root")  # the defaults run to 2570
+    overlapping = post_form(client, "/admin/config/poverty-lines", {"from_year": "2570", "to_year": "2574",
+                                                                    "amount": "40000"})
+    assert overlapping.status_code == 422 and "2565–2570" in overlapping.text
+    added = post_form(client, "/admin/config/poverty-lines", {"from_year": "2571", "to_year": "2574",
+                                                              "amount": "40000"}, follow_redirects=False)
+    assert added.status_code in (302, 303)
+    with Session(engine) as db:
+        line = db.exec(select(PovertyLine).where(PovertyLine.from_year == 2571)).one()
+    stretched = post_form(client, f"/admin/config/poverty-lines/{line.id}", {"from_year": "2569", "to_year": "2574",
+                                                                            "amount": "40000"})
+    assert stretched.status_code == 422 and "ซ้อนทับ" in stretched.text
+    kept = post_form(client, f"/admin/config/poverty-lines/{line.id}", {"from_year": "2571", "to_year": "2575",
+                                                                       "amount": "41000"}, follow_redirects=False)
+    assert kept.status_code in (302, 303)
+    with Session(engine) as db:
+        assert poverty_line(db, 2575) == 41_000 and poverty_line(db, 2570) == 38_000
