@@ -70,6 +70,11 @@ async def set_request_locale(request: Request) -> None:
     current_locale.set(pick_locale(request.cookies.get(LANG_COOKIE)))
 
 
+def wants_fragment(request: Request) -> bool:
+    """An htmx swap wants just the partial; a history restore (back button) needs the whole page."""
+    return bool(request.headers.get("hx-request")) and not request.headers.get("hx-history-restore-request")
+
+
 def current_user(db: Session, request: Request) -> User:
     """The signed-in user, or LoginRequired (answered with a redirect to the sign-in page).
 

@@ -66,3 +66,14 @@ def test_pages_are_thai_by_default_and_english_after_the_switch(client, engine):
 def test_the_language_switch_never_redirects_off_site(client):
     response = client.get("/lang/en?next=//evil.example/", follow_redirects=False)
     assert response.headers["location"] == "/"
+
+
+def test_the_language_switch_keeps_the_search(client, engine):
+    from sqlmodel import Session
+
+    with Session(engine) as db:
+        make_geography(db)
+        make_user(db, username="admin1", role="admin")
+    sign_in(client, "admin1")
+    page = client.get("/villages", params={"q": "นา"}).text
+    assert "/lang/en?next=/villages%3Fq%3D" in page

@@ -60,3 +60,10 @@ def test_officers_cannot_read_or_change_users(client, area):
     assert response.status_code == 403
     sign_in(client, "root")
     assert "sneaky" not in client.get("/admin/users").text
+
+
+def test_going_back_to_a_searched_list_restores_the_whole_page(client, area):
+    sign_in(client, "north")
+    restored = client.get("/villages", params={"q": "นา"},
+                          headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in restored.text
