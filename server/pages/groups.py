@@ -97,12 +97,24 @@ def group_new(request: Request, db: Session, user: User) -> Template:
                   candidates=trained_households(db, village.id), **_options(db))
 
 
-def _read_group(form: FormState, data: dict[str, Any]) -> dict[str, Any]:
+def _read_group(db: Session, form: FormState, data: dict[str, Any],
+                editing: OccupationGroup | None = None) -> dict[str, Any]:
+    """The typed group, checked: the category and trade come from the configured lists (a retired
+    one may stay on a group that already has it)."""
     clean = {name: text_value(data, name) for name in ("name", "category", "occupation", "phone", "rules",
                                                        "activities", "note")}
     clean["registered_on"] = date_value(form, data, "registered_on")
     clean["fund_balance"] = int_value(form, data, "fund_balance") or 0
     form.add(check_group(clean))
+    categories = set(occupation_names(db, kind="group_category", active_only=True))
+    trades = set(occupation_names(db, kind="trade", active_only=True))
+    if editing is not None:
+        categories.add(editing.category)
+        trades.add(editing.occupation)
+    if clean["category"] and "category" not in form.errors and clean["category"] not in categories:
+        form.error("category", gettext_("Choose a group category."))
+    if clean["occupation"] and clean["occupation"] not in trades:
+        form.error("occupation", gettext_("Choose a trade from the occupation list."))
     return clean
 
 
@@ -113,9 +125,7 @@ def group_create(db: Session, user: User, data: Form) -> Template | Redirect:
     chosen = [h for h in candidates if h.id in set(as_list(data, "members"))]
     form = FormState(values={**{k: text_value(data, k) or "" for k in GROUP_FIELDS}, "village_id": village.id,
                              "members": [h.id for h in chosen]})
-    clean = _read_group(form, data)
-    if clean["category"] and clean["category"] not in dict(_options(db)["category_options"]):
-        form.error("category", gettext_("Choose a group category."))
+    clean = _read_group(db, form, data)
     if not chosen:
         form.error("members", gettext_("Choose at least one trained household as a member."))
     if not form.ok:
@@ -165,7 +175,7 @@ def group_update(db: Session, user: User, group_id: str, data: Form) -> Template
     if is_stale(data, group):
         return _group_page(db, user, group, notice=stale_notice(), status_code=409)
     form = FormState(values={**{k: text_value(data, k) or "" for k in GROUP_FIELDS}, "seq": text_value(data, "seq")})
-    clean = _read_group(form, data)
+    clean = _read_group(db, form, data, editing=group)
     if not form.ok:
         return _group_page(db, user, group, info=form, status_code=422)
     changed = [name for name, value in clean.items() if getattr(group, name) != value]

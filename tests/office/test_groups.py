@@ -69,3 +69,20 @@ def test_five_k_scores_are_kept_as_history(north, world, engine):
                                  "fund": False}
     page = north.get(group_url).text
     assert "2/5" in page and "5/5" in page and "1 มี.ค. 2570" in page
+
+
+def test_the_category_and_trade_come_from_the_configured_lists(north, world, engine):
+    chosen = _trained(north, world, engine)
+    refused = post_form(north, "/groups", {"village_id": world.villages["34140101"], "name": "กลุ่มแปลก",
+                                           "category": "made_up", "occupation": "not_a_trade", "members": chosen})
+    assert refused.status_code == 422 and "เลือกประเภทกลุ่ม" in refused.text
+    group_url = _group(north, world, chosen).headers["location"]
+    with Session(engine) as db:
+        group = db.exec(select(OccupationGroup)).one()
+    edit = {"name": group.name, "category": "made_up", "occupation": "orchard", "seq": str(group.seq)}
+    assert post_form(north, group_url, edit).status_code == 422
+    edit.update(category="agriculture", occupation="not_a_trade")
+    assert post_form(north, group_url, edit).status_code == 422
+    with Session(engine) as db:
+        assert db.get(OccupationGroup, group.id).category == "agriculture"
+        assert db.get(OccupationGroup, group.id).occupation == "orchard"
