@@ -41,6 +41,7 @@ from server.rules import check_group, check_text
 from server.web import Form, FormState, as_list, render
 from sync.changes import stamp_change
 
+COMMITTEE_ROLES = ("chair", "vice_chair", "secretary", "treasurer")  # one holder each
 GROUP_FIELDS = ("village_id", "name", "category", "occupation", "registered_on", "phone", "rules", "activities",
                 "fund_balance", "note")
 
@@ -192,8 +193,14 @@ def group_update(db: Session, user: User, group_id: str, data: Form) -> Template
 def group_members(db: Session, user: User, group_id: str, data: Form) -> Template | Redirect:
     """Committee roles, removals and one new member, saved together."""
     group = group_in_area(db, user, group_id)
+    if is_stale(data, group):
+        return _group_page(db, user, group, notice=stale_notice(), status_code=409)
     members = {m.id: m for m in db.exec(select(GroupMember).where(GroupMember.group_id == group.id))}
-    form = FormState()
+    new_id = text_value(data, "household_id")
+    new_role = text_value(data, "new_role") if new_id else None
+    form = FormState(values={"household_id": new_id or "", "new_role": new_role or ""})
+    if new_role is not None and new_role not in GROUP_ROLES:
+        form.error("new_role", gettext_("Choose a role."))
     remove = {parse_int(str(i)) for i in as_list(data, "remove")} - {None}
     for member_id, member in members.items():
         role = text_value(data, f"role_{member_id}") or member.role
@@ -201,12 +208,12 @@ def group_members(db: Session, user: User, group_id: str, data: Form) -> Templat
             form.error(f"role_{member_id}", gettext_("Choose a role."))
         elif member_id not in remove:
             member.role = role
-    for role in ("chair", "vice_chair", "secretary", "treasurer"):
-        holders = [m for i, m in members.items() if i not in remove and m.role == role]
+    for role in COMMITTEE_ROLES:
+        holders = [m.role for i, m in members.items() if i not in remove and m.role == role] + (
+            [new_role] if new_role == role else [])
         if len(holders) > 1:
             form.error("roles", gettext_("Only one member can hold each of chair, vice chair, secretary and "
                                          "treasurer."))
-    new_id = text_value(data, "household_id")
     if new_id:
         if new_id not in {h.id for h in trained_households(db, group.village_id)}:
             form.error("household_id", gettext_("Choose a trained household of this village."))
@@ -218,9 +225,7 @@ def group_members(db: Session, user: User, group_id: str, data: Form) -> Templat
     for member_id in remove & set(members):
         db.delete(members[member_id])
     if new_id:
-        new_role = text_value(data, "new_role")
-        db.add(GroupMember(group_id=group.id, household_id=new_id,
-                           role=new_role if new_role in GROUP_ROLES else "member"))
+        db.add(GroupMember(group_id=group.id, household_id=new_id, role=new_role or "member"))
     stamp_change(db, group, entity="group", fields=(), village_id=group.village_id, user_id=user.id)
     audit(db, action="update", entity="group_member", record_id=group.id, user_id=user.id,
           detail={"removed": len(remove & set(members)), "added": bool(new_id)})

@@ -86,3 +86,34 @@ def test_the_category_and_trade_come_from_the_configured_lists(north, world, eng
     with Session(engine) as db:
         assert db.get(OccupationGroup, group.id).category == "agriculture"
         assert db.get(OccupationGroup, group.id).occupation == "orchard"
+
+
+def test_a_new_member_cannot_take_a_committee_role_already_held(north, world, engine):
+    chosen = _trained(north, world, engine)
+    group_url = _group(north, world, chosen[:2]).headers["location"]
+    with Session(engine) as db:
+        first = db.exec(select(GroupMember)).first()
+    post_form(north, f"{group_url}/members", {f"role_{first.id}": "chair"})
+    with Session(engine) as db:
+        seq = db.exec(select(OccupationGroup)).one().seq
+    second_chair = post_form(north, f"{group_url}/members", {"household_id": chosen[2], "new_role": "chair",
+                                                             "seq": str(seq)})
+    assert second_chair.status_code == 422 and "ตำแหน่งละหนึ่งคน" in second_chair.text
+    as_treasurer = post_form(north, f"{group_url}/members", {"household_id": chosen[2], "new_role": "treasurer",
+                                                             "seq": str(seq)}, follow_redirects=False)
+    assert as_treasurer.status_code in (302, 303)
+    with Session(engine) as db:
+        roles = sorted(m.role for m in db.exec(select(GroupMember)))
+    assert roles == ["chair", "member", "treasurer"]
+
+
+def test_the_members_form_refuses_a_stale_save(north, world, engine):
+    chosen = _trained(north, world, engine)
+    group_url = _group(north, world, chosen[:2]).headers["location"]
+    with Session(engine) as db:
+        seq = db.exec(select(OccupationGroup)).one().seq
+    post_form(north, f"{group_url}/members", {"household_id": chosen[2], "seq": str(seq)})
+    stale = post_form(north, f"{group_url}/members", {"remove": [], "household_id": "", "seq": str(seq)})
+    assert stale.status_code == 409
+    with Session(engine) as db:
+        assert len(db.exec(select(GroupMember)).all()) == 3
