@@ -5,6 +5,8 @@ import datetime as dt
 import re
 
 BE_OFFSET = 543
+# Typed years outside this (Gregorian) span are typing slips (0001, 3569), not program dates.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 THAI_TIME = dt.timezone(dt.timedelta(hours=7), "ICT")  # Thailand keeps no daylight saving
 THAI_MONTHS = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
                "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
@@ -46,7 +48,8 @@ class DateInputError(ValueError):
 def parse_date(text: str | None) -> dt.date | None:
     """Read 24/11/2569, 24-11-2569, 2569-11-24 (BE) or 2026-11-24 (CE, from <input type=date>).
 
-    Years above 2400 are Buddhist Era. Blank is None; anything else raises DateInputError.
+    Years above 2400 are Buddhist Era. Blank is None; anything else, including a year outside
+    1900–2200 once read as Gregorian (BE 2443–2743), raises DateInputError.
     """
     if text is None or not text.strip():
         return None
@@ -61,6 +64,8 @@ def parse_date(text: str | None) -> dt.date | None:
         year, month, day = (int(g) for g in match.groups())
     if year > 2400:
         year -= BE_OFFSET
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        raise DateInputError(text)
     try:
         return dt.date(year, month, day)
     except ValueError as exc:

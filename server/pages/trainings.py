@@ -60,6 +60,18 @@ def _sessions(db: Session, training_id: str) -> list[TrainingSession]:
                         .order_by(TrainingSession.day)).all())
 
 
+def days_out_of_order(sessions: list[TrainingSession]) -> list[int]:
+    """Days dated before an earlier day. Allowed (schedules move and days may swap), but worth a look."""
+    flagged, latest = [], None
+    for session in sorted(sessions, key=lambda s: s.day):
+        if session.date is None:
+            continue
+        if latest is not None and session.date < latest:
+            flagged.append(session.day)
+        latest = max(latest or session.date, session.date)
+    return flagged
+
+
 def _enrollments(db: Session, training_id: str) -> list[Enrollment]:
     return list(db.exec(select(Enrollment).where(Enrollment.training_id == training_id,
                                                  Enrollment.deleted == False)).all())  # noqa: E712
@@ -161,6 +173,7 @@ def _training_page(db: Session, user: User, training: Training, *, session_forms
     info = info_form or FormState(values={"title": training.title or "", "seq": training.seq})
     return render("training.html", user=user, training=training, village=village, sessions=sessions,
                   forms=forms, present=present, enrolled=enrolled, info_form=info, kinds=SESSION_KINDS,
+                  out_of_order=days_out_of_order(sessions),
                   kind_labels=session_kind_labels(), occupation_names=occupation_names(db), notice=notice,
                   status_code=status_code)
 
@@ -211,6 +224,11 @@ def session_update(db: Session, user: User, training_id: str, session_id: str, d
     note = text_value(data, "note")
     form.add(check_text("destination", destination, max_length=200))
     form.add(check_text("note", note, max_length=1000))
+    if when is None and session.date is not None and "date" not in form.errors and db.exec(
+            select(Attendance.id).where(Attendance.session_id == session.id,
+                                        Attendance.deleted == False)).first() is not None:  # noqa: E712
+        form.error("date", gettext_("Attendance is already recorded for this day: move it to another date "
+                                    "instead of clearing it."))
     if not form.ok:
         return _training_page(db, user, training, session_forms={session.id: form}, status_code=422)
     new = {"date": when, "kind": kind, "destination": destination, "note": note}

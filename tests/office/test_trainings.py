@@ -80,3 +80,45 @@ def test_a_day_edited_by_someone_else_meanwhile_is_not_overwritten(north, world,
     assert stale.status_code == 409 and "มีผู้อื่นบันทึกข้อมูลนี้" in stale.text
     with Session(engine) as db:
         assert db.get(TrainingSession, day4.id).destination == "ศูนย์เรียนรู้ก"
+
+
+def test_a_date_with_an_implausible_year_is_refused_on_the_form(north, world, engine):
+    for typed in ("01/12/1800", "01/12/3569", "01/12/0001"):
+        refused = plan(north, world, start_date=typed)
+        assert refused.status_code == 422 and "วันที่ไม่ถูกต้อง" in refused.text, typed
+    with Session(engine) as db:
+        assert db.exec(select(Training)).first() is None
+
+
+def test_a_day_moved_before_an_earlier_one_is_saved_with_a_warning(north, world, engine):
+    plan(north, world)  # days on 1–5 Dec 2569
+    training, sessions = the_training(engine)
+    day3 = sessions[2]
+    moved = post_form(north, f"/trainings/{training.id}/sessions/{day3.id}",
+                      {"date": "30/11/2569", "kind": "knowledge", "seq": day3.seq}, follow_redirects=False)
+    assert moved.status_code in (302, 303)
+    page = north.get(f"/trainings/{training.id}").text
+    assert "วันที่ 3 สลับลำดับวันได้" in page
+    with Session(engine) as db:
+        assert db.get(TrainingSession, day3.id).date == dt.date(2026, 11, 30)
+
+
+def test_the_date_of_a_day_with_attendance_cannot_be_cleared(north, world, engine):
+    plan(north, world)
+    training, sessions = the_training(engine)
+    day1, day2 = sessions[0], sessions[1]
+    with Session(engine) as db:
+        record = Attendance(session_id=day1.id, household_id=world.households["h1"], present=False)
+        db.add(record)
+        stamp_change(db, record, entity="attendance", fields=("session_id", "household_id", "present"),
+                     village_id=training.village_id, user_id=None)
+        db.commit()
+    refused = post_form(north, f"/trainings/{training.id}/sessions/{day1.id}",
+                        {"date": "", "kind": "knowledge", "seq": day1.seq})
+    assert refused.status_code == 422 and "ล้างวันที่ไม่ได้" in refused.text
+    cleared = post_form(north, f"/trainings/{training.id}/sessions/{day2.id}",
+                        {"date": "", "kind": "knowledge", "seq": day2.seq}, follow_redirects=False)
+    assert cleared.status_code in (302, 303)
+    with Session(engine) as db:
+        assert db.get(TrainingSession, day1.id).date is not None
+        assert db.get(TrainingSession, day2.id).date is None
