@@ -141,6 +141,9 @@ def sage_create(db: Session, user: User, data: Form) -> Template | Redirect:
 @get("/sages/{sage_id:str}/edit", sync_to_thread=True)
 def sage_edit(request: Request, db: Session, user: User, sage_id: str) -> Template:
     sage = record_in_area(db, user, Sage, sage_id)
+    # The edit form shows the full citizen ID, so opening it is recorded like any other look at one.
+    audit(db, action="view", entity="sage", record_id=sage.id, user_id=user.id)
+    db.commit()
     context = _sage_context(db, user)
     form = FormState(values=_sage_values(sage, {t.code for t in context["trades"]}))
     template = "_sage_edit_row.html" if is_htmx(request) else "sage_form.html"

@@ -3,7 +3,7 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
-from server.models import ChangeFeed, Sage
+from server.models import AuditEntry, ChangeFeed, Sage
 from tests.foundation.helpers import csrf_token, post_form
 from tests.support.factories import valid_citizen_id
 
@@ -86,3 +86,13 @@ def test_english_interface(north, world):
     north.cookies.set("lang", "en")
     page = north.get("/sages").text
     assert "Sage registry" in page and "Trainer workshop" in page
+
+
+def test_opening_a_sage_for_editing_is_recorded_in_the_audit_log(north, world, engine):
+    sage_id = world.sages["north1"]
+    assert north.get(f"/sages/{sage_id}/edit").status_code == 200
+    assert north.get(f"/sages/{sage_id}/edit", headers={"HX-Request": "true"}).status_code == 200
+    with Session(engine) as db:
+        views = db.exec(select(AuditEntry).where(AuditEntry.action == "view", AuditEntry.entity == "sage",
+                                                 AuditEntry.record_id == sage_id)).all()
+    assert len(views) == 2 and all(v.user_id is not None for v in views)
