@@ -410,3 +410,19 @@ def immutable(field: str) -> FieldError:
 
 def invalid_value(field: str) -> FieldError:
     return invalid(field, "ค่าไม่ถูกต้อง", "Not a valid value")
+
+
+# --- trainer teams: one team a year -------------------------------------------------------------
+
+def check_one_team_a_year(field: str, *, serves_elsewhere: str | None) -> list[FieldError]:
+    """A sage serves on one village's team in a fiscal year, as its lead or as a trainer.
+
+    `serves_elsewhere` names the village whose team the sage is already on that year (None if none).
+    """
+    if not serves_elsewhere:
+        return []
+    return [invalid(field,
+                    f"ปราชญ์ท่านนี้อยู่ในทีมวิทยากรของ{serves_elsewhere}ในปีงบประมาณนี้แล้ว "
+                    "(ปราชญ์หนึ่งท่านอยู่ได้หนึ่งทีมต่อปี) ให้นำออกจากทีมนั้นก่อน",
+                    f"This sage is already on the team of {serves_elsewhere} this fiscal year "
+                    "(a sage serves on one team a year); remove them from that team first")]

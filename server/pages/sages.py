@@ -31,6 +31,7 @@ from server.office import (
 from server.progress import current_fiscal_year
 from server.rules import (
     TEAM_SIZE,
+    check_one_team_a_year,
     check_sage,
     check_team_lead,
     check_team_member,
@@ -266,6 +267,23 @@ def _ensure_team(db: Session, user: User, village: Village, fiscal_year: int) ->
     return team
 
 
+def _trains_elsewhere(db: Session, sage: Sage, village: Village, fiscal_year: int) -> str | None:
+    """The village whose team the sage is a trainer on in the fiscal year, other than this one."""
+    row = db.exec(select(Village).join(TrainerTeam, TrainerTeam.village_id == Village.id)
+                  .join(TeamMember, TeamMember.team_id == TrainerTeam.id)
+                  .where(TeamMember.sage_id == sage.id, TrainerTeam.fiscal_year == fiscal_year,
+                         TrainerTeam.village_id != village.id, TrainerTeam.deleted == False)).first()  # noqa: E712
+    return row.name if row is not None else None
+
+
+def _leads_elsewhere(db: Session, sage: Sage, village: Village, fiscal_year: int) -> str | None:
+    """The village whose team the sage leads in the fiscal year, other than this one."""
+    row = db.exec(select(Village).join(TrainerTeam, TrainerTeam.village_id == Village.id)
+                  .where(TrainerTeam.lead_sage_id == sage.id, TrainerTeam.fiscal_year == fiscal_year,
+                         TrainerTeam.village_id != village.id, TrainerTeam.deleted == False)).first()  # noqa: E712
+    return row.name if row is not None else None
+
+
 def _sage_for_team(db: Session, user: User, sage_id: str | None) -> Sage | None:
     if not sage_id:
         return None
@@ -290,14 +308,12 @@ def team_set_lead(request: Request, db: Session, user: User, village_id: str, da
     if sage_id and sage is None:
         lead_form.error("lead_sage_id", gettext_("Choose a sage from the registry of your area."))
     if sage is not None:
-        other = db.exec(select(TrainerTeam, Village).join(Village, Village.id == TrainerTeam.village_id)
-                        .where(TrainerTeam.lead_sage_id == sage.id, TrainerTeam.fiscal_year == fiscal_year,
-                               TrainerTeam.village_id != village.id,
-                               TrainerTeam.deleted == False)).first()  # noqa: E712
         is_member = team is not None and db.exec(select(TeamMember).where(
             TeamMember.team_id == team.id, TeamMember.sage_id == sage.id)).first() is not None
-        lead_form.add(check_team_lead(led_elsewhere=other[1].name if other else None, is_member=is_member,
-                                      same_village=sage.village_id == village.id, note=note))
+        lead_form.add(check_team_lead(led_elsewhere=_leads_elsewhere(db, sage, village, fiscal_year),
+                                      is_member=is_member, same_village=sage.village_id == village.id, note=note))
+        lead_form.add(check_one_team_a_year("lead_sage_id",
+                                            serves_elsewhere=_trains_elsewhere(db, sage, village, fiscal_year)))
     if not lead_form.ok:
         return _team_page(db, user, village, fiscal_year, lead_form=lead_form, status_code=422)
     team = _ensure_team(db, user, village, fiscal_year)
@@ -328,6 +344,8 @@ def team_add_member(request: Request, db: Session, user: User, village_id: str,
                                is_lead=team is not None and team.lead_sage_id == sage.id,
                                same_village=sage.village_id == village.id,
                                outside_note=text_value(data, "outside_note")))
+    form.add(check_one_team_a_year("sage_id", serves_elsewhere=_leads_elsewhere(db, sage, village, fiscal_year)
+                                   or _trains_elsewhere(db, sage, village, fiscal_year)))
     if not form.ok:
         return _team_page(db, user, village, fiscal_year, form=form, status_code=422)
     team = _ensure_team(db, user, village, fiscal_year)

@@ -83,3 +83,21 @@ def test_errors_come_in_english_after_the_language_switch(north, world):
     assert refused.status_code == 422
     assert "This sage lives outside the village: note why they train here" in refused.text
     assert "Trainer team of" in refused.text
+
+
+def test_a_sage_serves_on_one_team_a_year(north, world, engine):
+    first, second = world.villages["34140101"], world.villages["34140102"]
+    assert _lead(north, first, world.sages["north1"]).status_code in (302, 303)
+    assert _add(north, first, world.sages["north2"]).status_code in (302, 303)
+    lead_as_trainer = _add(north, second, world.sages["north1"], note="ช่วยสอน")
+    assert lead_as_trainer.status_code == 422 and "หนึ่งทีมต่อปี" in lead_as_trainer.text
+    trainer_twice = _add(north, second, world.sages["north2"], note="ช่วยสอน")
+    assert trainer_twice.status_code == 422 and "หนึ่งทีมต่อปี" in trainer_twice.text
+    trainer_as_lead = _lead(north, second, world.sages["north2"], note="ช่วยนำ")
+    assert trainer_as_lead.status_code == 422 and "หนึ่งทีมต่อปี" in trainer_as_lead.text
+    next_year = post_form(north, f"/teams/{second}/members", {"fy": FY + 1, "sage_id": world.sages["north1"],
+                                                              "outside_note": "ช่วยสอน"}, follow_redirects=False)
+    assert next_year.status_code in (302, 303)
+    with Session(engine) as db:
+        teams = db.exec(select(TrainerTeam).where(TrainerTeam.village_id == second)).all()
+    assert [t.fiscal_year for t in teams] == [FY + 1]
