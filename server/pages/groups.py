@@ -153,11 +153,14 @@ def _group_page(db: Session, user: User, group: OccupationGroup, *, info: FormSt
     candidates = [h for h in trained_households(db, group.village_id) if h.id not in member_ids]
     history = list(db.exec(select(FiveKAssessment).where(FiveKAssessment.group_id == group.id)
                            .order_by(FiveKAssessment.assessed_on.desc(), FiveKAssessment.id.desc())).all())
+    trainings = list(db.exec(select(Training).where(Training.village_id == group.village_id,
+                                                    Training.deleted == False)  # noqa: E712
+                            .order_by(Training.fiscal_year.desc())).all())
     if info is None:
         info = FormState(values={**{k: getattr(group, k) for k in GROUP_FIELDS}, "seq": group.seq,
                                  "registered_on": to_input(group.registered_on)})
     return render("group.html", user=user, group=group, village=village, members=members, candidates=candidates,
-                  history=history, elements=five_k_elements(db), info=info,
+                  history=history, elements=five_k_elements(db), info=info, trainings=trainings,
                   members_form=members_form or FormState(), five_k=five_k or FormState(values={"scores": []}),
                   status_code=status_code, notice=notice, **_options(db))
 

@@ -12,7 +12,7 @@ from server.auth.scope import area_village_ids
 from server.auth.web import NotFoundInArea
 from server.dates import to_input
 from server.i18n import gettext_
-from server.models import Sage, TeamMember, TrainerTeam, User, Village
+from server.models import Sage, TeamMember, TrainerTeam, Training, User, Village
 from server.office import (
     area_subdistricts,
     area_villages,
@@ -236,6 +236,9 @@ def _team_page(db: Session, user: User, village: Village, fiscal_year: int, *, f
     candidates.sort(key=lambda s: (s.village_id != village.id, s.name))
     no_lead, trainers_missing = team_missing(has_lead=lead is not None, members=len(members))
     names = {v.id: v.name for v, _s in area_villages(db, user)}
+    trainings = list(db.exec(select(Training).where(Training.village_id == village.id,
+                                                    Training.fiscal_year == fiscal_year,
+                                                    Training.deleted == False)).all())  # noqa: E712
     outside = gettext_("outside the village")
     lead_options = [(s.id, f"{s.name} — {names.get(s.village_id, '')}") for s in ([lead] if lead else []) + candidates]
     member_options = [(s.id, f"{s.name} — {names.get(s.village_id, '')}"
@@ -247,7 +250,7 @@ def _team_page(db: Session, user: User, village: Village, fiscal_year: int, *, f
                   form=form or FormState(), lead_form=lead_form or FormState(
                       values={"lead_sage_id": lead.id if lead else "", "note": team.note if team else "",
                               "seq": team.seq if team else ""}),
-                  notice=notice, occupation_names=occupation_names(db))
+                  notice=notice, occupation_names=occupation_names(db), trainings=trainings)
 
 
 @get("/teams/{village_id:str}", sync_to_thread=True)
