@@ -29,6 +29,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED = ("village_code", "house_no", "head_name", "members", "annual_income")
 
 
+def column_labels() -> dict[str, str]:
+    """Each column's name in the user's language, by the header name a file uses (field order)."""
+    return {"village_code": gettext_("Village code"), "house_no": gettext_("House no."),
+            "head_name": gettext_("Head of household"), "citizen_id": gettext_("Citizen ID"),
+            "members": gettext_("Members"), "annual_income": gettext_("Household income per year (baht)"),
+            "phone": gettext_("Phone"), "interest": gettext_("Trade the household wants to learn"),
+            "note": gettext_("Note")}
+
+
 class ImportFormatError(ValueError):
     """The file cannot be read as a table (wrong type, no header, too many rows)."""
 
@@ -88,7 +97,7 @@ def read_table(filename: str, content: bytes) -> list[dict[str, str]]:
     missing = [f for f in REQUIRED if f not in positions]
     if missing:
         raise ImportFormatError(gettext_("Columns missing from the header row: {columns}").format(
-            columns=", ".join(missing)))
+            columns=", ".join(f"{column_labels()[f]} ({f})" for f in missing)))
     if len(table) - 1 > MAX_ROWS:
         raise ImportFormatError(gettext_("At most {n} rows can be imported at once.").format(n=MAX_ROWS))
     return [{f: (row[i] if i < len(row) else "") for f, i in positions.items()} for row in table[1:]]

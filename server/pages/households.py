@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from server.audit import audit
 from server.auth.scope import area_village_ids
-from server.household_import import COLUMNS, ImportFormatError, check_rows, read_table
+from server.household_import import COLUMNS, ImportFormatError, check_rows, column_labels, read_table
 from server.i18n import gettext_
 from server.models import Household, User, Village
 from server.office import (
@@ -160,7 +160,7 @@ def household_update(db: Session, user: User, household_id: str, data: Form) -> 
 
 @get("/households/import", sync_to_thread=True)
 def import_page(db: Session, user: User) -> Template:
-    return render("household_import.html", user=user, rows=None, error=None, columns=COLUMNS)
+    return render("household_import.html", user=user, rows=None, error=None, columns=column_labels())
 
 
 @get("/households/import/template.csv", sync_to_thread=False)
@@ -174,7 +174,7 @@ def import_template() -> Response:
 def _preview(db: Session, user: User, rows: list[dict[str, str]], *, status_code: int = 200) -> Template:
     checked = check_rows(db, user, rows)
     bad = sum(1 for r in checked if r.errors)
-    return render("household_import.html", user=user, rows=checked, bad=bad, error=None, columns=COLUMNS,
+    return render("household_import.html", user=user, rows=checked, bad=bad, error=None, columns=column_labels(),
                   rows_json=json.dumps(rows, ensure_ascii=False), village_names=_context(db, user)["village_names"],
                   status_code=status_code if not bad else 422)
 
@@ -183,12 +183,12 @@ def _preview(db: Session, user: User, rows: list[dict[str, str]], *, status_code
 def import_upload(db: Session, user: User, data: Upload) -> Template:
     upload = data.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return render("household_import.html", user=user, rows=None, columns=COLUMNS, status_code=422,
+        return render("household_import.html", user=user, rows=None, columns=column_labels(), status_code=422,
                       error=gettext_("Choose a .csv or .xlsx file to upload."))
     try:
         rows = read_table(upload.filename, upload.file.read())
     except ImportFormatError as exc:
-        return render("household_import.html", user=user, rows=None, columns=COLUMNS, status_code=422,
+        return render("household_import.html", user=user, rows=None, columns=column_labels(), status_code=422,
                       error=str(exc))
     audit(db, action="import_preview", entity="household", user_id=user.id,
           detail={"file": upload.filename[:120], "rows": len(rows)})
@@ -205,7 +205,7 @@ def import_confirm(db: Session, user: User, data: Form) -> Template | Redirect:
             raise ValueError
         rows = [{k: str(v) for k, v in r.items() if k in COLUMNS} for r in rows]
     except ValueError:
-        return render("household_import.html", user=user, rows=None, columns=COLUMNS, status_code=422,
+        return render("household_import.html", user=user, rows=None, columns=column_labels(), status_code=422,
                       error=gettext_("The preview could not be read; upload the file again."))
     checked = check_rows(db, user, rows)
     if not checked or any(r.errors for r in checked):

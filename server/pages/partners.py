@@ -37,7 +37,16 @@ SUPPORT_ORGANISATIONS = (
     "เครือข่ายกลุ่มออมทรัพย์เพื่อการผลิตอำเภอ{district}",
     "ชมรมผู้นำ อช. อำเภอ{district}",
 )
+# Who attends publicity meetings (step 2): stored as these Thai names, shown in the user's language.
 AUDIENCES = ("หัวหน้าส่วนราชการระดับตำบล", "ศอช.ต.", "อช.", "ผู้นำ อช.", "กำนัน ผู้ใหญ่บ้าน", "ภาคีการพัฒนา")
+
+
+def audience_labels() -> dict[str, str]:
+    return dict(zip(AUDIENCES, (gettext_("Subdistrict heads of government agencies"),
+                                gettext_("Subdistrict community-organisation coordination centre"),
+                                gettext_("Community-development volunteers"),
+                                gettext_("Leaders of community-development volunteers"),
+                                gettext_("Kamnan and village heads"), gettext_("Development partners"))))
 
 
 def _districts(db: Session, user: User) -> list[District]:
@@ -95,7 +104,7 @@ def _page(db: Session, user: User, *, partner_form: FormState | None = None, mee
                   subdistrict_options=subdistrict_options, partners=partners, supports=supports,
                   trainings=trainings, groups=groups, village_names=village_names, meetings=meetings,
                   subdistricts=subdistricts, missing_defaults=missing_defaults, target_options=target_options,
-                  audiences=AUDIENCES, occupation_names=names, status_code=status_code,
+                  audiences=AUDIENCES, audience_labels=audience_labels(), occupation_names=names, status_code=status_code,
                   partner_form=partner_form or FormState(values={"district_code": districts[0].code if districts else ""}),
                   meeting_form=meeting_form or FormState(values={"audience": []}),
                   support_forms=support_forms or {})

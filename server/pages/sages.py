@@ -42,7 +42,15 @@ from server.web import Form, FormState, as_list, render
 from sync.changes import stamp_change
 
 SAGE_FIELDS = ("village_id", "name", "citizen_id", "phone", "skills", "found_by", "workshop_date", "note")
+# Who found a sage (step 3): stored as these Thai names (or free text), shown in the user's language.
 FOUND_BY = ("ศอช.ต.", "อช.", "ผู้นำ อช.", "กำนัน", "ผู้ใหญ่บ้าน", "ผู้นำชุมชน")
+
+
+def found_by_labels() -> dict[str, str]:
+    return dict(zip(FOUND_BY, (gettext_("Subdistrict community-organisation coordination centre"),
+                               gettext_("Community-development volunteers"),
+                               gettext_("Leaders of community-development volunteers"), gettext_("Kamnan"),
+                               gettext_("Village head"), gettext_("Community leaders"))))
 
 
 # --- the registry -------------------------------------------------------------------------------
@@ -51,7 +59,8 @@ def _sage_context(db: Session, user: User) -> dict[str, Any]:
     villages = area_villages(db, user)
     return {"villages": villages, "village_options": village_options(villages), "village_names": {v.id: v.name for v, _s in villages},
             "subdistricts": area_subdistricts(db, user), "trades": occupations(db),
-            "occupation_names": occupation_names(db), "found_by_choices": FOUND_BY}
+            "occupation_names": occupation_names(db), "found_by_choices": FOUND_BY,
+            "found_by_labels": found_by_labels()}
 
 
 def _sage_values(sage: Sage, trade_codes: set[str]) -> dict[str, Any]:

@@ -87,3 +87,13 @@ def test_plan_periods_of_the_poverty_line_must_not_overlap(client, world, engine
     assert kept.status_code in (302, 303)
     with Session(engine) as db:
         assert poverty_line(db, 2575) == 41_000 and poverty_line(db, 2570) == 38_000
+
+
+def test_meeting_audiences_and_who_found_a_sage_read_in_english_after_the_switch(north, world):
+    post_form(north, "/partners/meetings", {"district_code": "3414", "held_on": "05/11/2569", "audience": ["อช."]})
+    assert "ผู้นำ อช." in north.get("/partners").text
+    north.get("/lang/en?next=/")
+    page = north.get("/partners").text
+    assert "Community-development volunteers" in page and "Kamnan and village heads" in page
+    assert "> หัวหน้าส่วนราชการระดับตำบล" not in page and "<td>อช.</td>" not in page
+    assert "Village head" in north.get("/sages/new").text
