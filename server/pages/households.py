@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
@@ -22,6 +24,7 @@ from server.office import (
     is_htmx,
     is_stale,
     occupation_names,
+    parse_int,
     poverty_line,
     record_in_area,
     stale_notice,
@@ -33,6 +36,7 @@ from server.rules import check_household, income_per_person, normalize_citizen_i
 from server.web import Form, FormState, render
 from sync.changes import stamp_change
 
+HOUSEHOLDS_PER_PAGE = 50
 HOUSEHOLD_FIELDS = ("village_id", "house_no", "head_name", "citizen_id", "members", "annual_income",
                     "phone", "consent", "interest", "note")
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -50,22 +54,35 @@ def _context(db: Session, user: User) -> dict[str, Any]:
 def household_list(request: Request, db: Session, user: User) -> Template:
     ids = area_village_ids(db, user)
     params = {k: request.query_params.get(k) or "" for k in ("village", "q", "imported")}
-    query = select(Household).where(Household.deleted == False)  # noqa: E712
+    query = (select(Household, Village.code).join(Village, Village.id == Household.village_id)
+             .where(Household.deleted == False))  # noqa: E712
     if ids is not None:
         query = query.where(Household.village_id.in_(ids or {""}))
     if params["village"]:
         query = query.where(Household.village_id == params["village"])
-    households = list(db.exec(query.order_by(Household.village_id, Household.house_no)).all())
+    rows = list(db.exec(query).all())
     text = params["q"].strip().lower()
     if text:
-        households = [h for h in households if text in h.head_name.lower() or text in h.house_no.lower()
-                      or (h.citizen_id or "").endswith(text)]
+        rows = [(h, code) for h, code in rows if text in h.head_name.lower() or text in h.house_no.lower()
+                or (h.citizen_id or "").endswith(text)]
+    rows.sort(key=lambda row: (row[1], house_number_key(row[0].house_no)))
+    pages = max(1, -(-len(rows) // HOUSEHOLDS_PER_PAGE))
+    page = min(max(parse_int(request.query_params.get("page")) or 1, 1), pages)
+    households = [h for h, _code in rows[(page - 1) * HOUSEHOLDS_PER_PAGE:page * HOUSEHOLDS_PER_PAGE]]
     fiscal_year = current_fiscal_year()
-    audit(db, action="view", entity="household", user_id=user.id, detail={"list": True, **params})
+    audit(db, action="view", entity="household", user_id=user.id, detail={"list": True, **params, "page": page})
     db.commit()
     template = "_household_rows.html" if is_htmx(request) else "households.html"
+    keep = urlencode({k: v for k, v in params.items() if k in ("village", "q") and v})
     return render(template, user=user, households=households, params=params, fiscal_year=fiscal_year,
+                  total=len(rows), page=page, pages=pages, page_link=f"/households?{keep + '&' if keep else ''}page=",
                   poverty_line=poverty_line(db, fiscal_year), per_person=income_per_person, **_context(db, user))
+
+
+def house_number_key(house_no: str) -> tuple:
+    """Sort 2 before 10 and 12/3 before 12/10: digit runs compare as numbers, the rest as text."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.findall(r"[0-9]+|[^0-9]+", house_no or ""))
 
 
 def _values(household: Household) -> dict[str, Any]:

@@ -97,7 +97,8 @@ def training_list(request: Request, db: Session, user: User) -> Template:
                                    Enrollment.deleted == False)  # noqa: E712
                             .group_by(Enrollment.training_id)).all())
     sessions: dict[str, list[TrainingSession]] = {}
-    for session in db.exec(select(TrainingSession).where(TrainingSession.training_id.in_(training_ids))
+    for session in db.exec(select(TrainingSession).where(TrainingSession.training_id.in_(training_ids),
+                                                         TrainingSession.deleted == False)  # noqa: E712
                            .order_by(TrainingSession.day)):
         sessions.setdefault(session.training_id, []).append(session)
     return render("trainings.html", user=user, rows=rows, enrolled=enrolled, sessions=sessions, fy=fy_raw,

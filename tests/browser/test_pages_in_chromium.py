@@ -71,3 +71,14 @@ def test_an_officer_signs_in_searches_switches_language_and_signs_out(page):
     assert page.url.endswith("/login")
     page.goto("/villages")
     assert page.url.endswith("/login")
+
+
+def test_the_import_page_fits_a_phone_screen(page):
+    page.goto("/login")
+    page.fill("#f-username", "north")
+    page.fill("#f-password", "pw-test-1234")
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_contain_text("สวัสดี")
+    page.goto("/households/import")
+    expect(page.locator("#f-file")).to_be_visible()
+    assert _fits_the_screen(page)

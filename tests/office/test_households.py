@@ -1,10 +1,12 @@
-"""The household register: income per person against the poverty line, masked IDs, stale edits."""
+"""The household register: income per person against the poverty line, masked IDs, paging, stale edits."""
+import re
+
 from sqlmodel import Session
 
 from server.models import Household, PovertyLine
 from server.progress import current_fiscal_year
 from tests.foundation.helpers import post_form
-from tests.support.factories import valid_citizen_id
+from tests.support.factories import make_household, valid_citizen_id
 
 
 def _form(world, **overrides):
@@ -44,3 +46,25 @@ def test_two_office_users_editing_the_same_household(north, world, engine):
     assert late.status_code == 409 and 'value="31000"' in late.text
     with Session(engine) as db:
         assert db.get(Household, household_id).annual_income == 31_000
+
+
+def test_the_register_pages_by_fifty_in_village_and_natural_house_number_order(north, world, engine):
+    village = world.villages["34140102"]
+    with Session(engine) as db:
+        for n in range(1, 56):  # stored out of order: 55 … 1
+            make_household(db, village_id=village, house_no=f"{56 - n}", head_name=f"นางลำดับ {56 - n:02d}",
+                           commit=False)
+        make_household(db, village_id=village, house_no="2/10", head_name="นางลำดับ 2/10", commit=False)
+        make_household(db, village_id=village, house_no="2/9", head_name="นางลำดับ 2/9", commit=False)
+        db.commit()
+    first = north.get("/households", params={"village": village}).text
+    names = re.findall(r"นางลำดับ [0-9/]+", first)
+    assert len(names) == 50 and names[:5] == ["นางลำดับ 01", "นางลำดับ 02", "นางลำดับ 2/9", "นางลำดับ 2/10",
+                                              "นางลำดับ 03"]
+    assert "57 ครัวเรือน" in first
+    assert f'href="/households?village={village}&amp;page=2"' in first and 'rel="prev"' not in first
+    second = north.get("/households", params={"village": village, "page": "2"}).text
+    assert re.findall(r"นางลำดับ [0-9/]+", second) == [f"นางลำดับ {n}" for n in range(49, 56)]
+    assert f'href="/households?village={village}&amp;page=1"' in second and 'rel="next"' not in second
+    everywhere = north.get("/households", params={"page": "99999999999999999999"})
+    assert everywhere.status_code == 200 and "นางทดสอบ h1" in north.get("/households").text

@@ -122,3 +122,15 @@ def test_the_date_of_a_day_with_attendance_cannot_be_cleared(north, world, engin
     with Session(engine) as db:
         assert db.get(TrainingSession, day1.id).date is not None
         assert db.get(TrainingSession, day2.id).date is None
+
+
+def test_the_training_list_leaves_out_deleted_days(north, world, engine):
+    plan(north, world)
+    _training, sessions = the_training(engine)
+    with Session(engine) as db:
+        day5 = db.get(TrainingSession, sessions[4].id)
+        day5.deleted = True
+        db.add(day5)
+        db.commit()
+    page = north.get("/trainings").text
+    assert '<span class="tag">4: ' in page and '<span class="tag">5: ' not in page
