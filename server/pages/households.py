@@ -121,6 +121,34 @@ def _read_form(db: Session, user: User, data: dict[str, Any], editing: Household
     return form, clean
 
 
+def _typed_differences(household: Household, data: dict[str, Any],
+                       context: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(label, typed, saved now) for each field where a refused stale save differs from the record."""
+    labels = {"village_id": gettext_("Village"), **column_labels(),
+              "consent": gettext_("The household was given the privacy notice and agrees to take part")}
+    villages, trades = context["village_names"], context["occupation_names"]
+    saved = _values(household)
+
+    def shown(name: str, value: Any) -> str:
+        if name == "consent":
+            return gettext_("yes") if value else gettext_("no")
+        text = "" if value is None else str(value)
+        if name == "village_id":
+            return villages.get(text, text)
+        if name == "interest":
+            return trades.get(text, text)
+        if name in ("members", "annual_income") and parse_int(text) is not None:
+            return str(parse_int(text))  # 31,000 typed is the 31000 saved
+        return text
+
+    rows = []
+    for name in HOUSEHOLD_FIELDS:
+        typed = bool(data.get("consent")) if name == "consent" else (text_value(data, name) or "")
+        if shown(name, typed) != shown(name, saved[name]):
+            rows.append((labels.get(name, name), shown(name, typed), shown(name, saved[name])))
+    return rows
+
+
 @get("/households/new", sync_to_thread=True)
 def household_new(request: Request, db: Session, user: User) -> Template:
     form = FormState(values={"village_id": request.query_params.get("village") or "", "members": 1})
@@ -155,8 +183,11 @@ def household_edit(db: Session, user: User, household_id: str) -> Template:
 def household_update(db: Session, user: User, household_id: str, data: Form) -> Template | Redirect:
     household = record_in_area(db, user, Household, household_id)
     if is_stale(data, household):
+        # The form shows what is saved now; what this user typed is listed beside it, so nothing typed is lost.
+        context = _context(db, user)
         return render("household_form.html", user=user, form=FormState(values=_values(household)),
-                      household=household, notice=stale_notice(), status_code=409, **_context(db, user))
+                      household=household, notice=stale_notice(), status_code=409,
+                      yours=_typed_differences(household, data, context), **context)
     form, clean = _read_form(db, user, data, household)
     if not form.ok:
         return render("household_form.html", user=user, form=form, household=household, status_code=422,

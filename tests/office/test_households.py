@@ -68,3 +68,18 @@ def test_the_register_pages_by_fifty_in_village_and_natural_house_number_order(n
     assert f'href="/households?village={village}&amp;page=1"' in second and 'rel="next"' not in second
     everywhere = north.get("/households", params={"page": "99999999999999999999"})
     assert everywhere.status_code == 200 and "นางทดสอบ h1" in north.get("/households").text
+
+
+def test_a_refused_stale_save_still_shows_what_the_user_typed(north, world, engine):
+    household_id = world.households["h2"]
+    with Session(engine) as db:
+        seq = db.get(Household, household_id).seq
+    base = _form(world, citizen_id="", seq=seq)
+    post_form(north, f"/households/{household_id}", {**base, "annual_income": "31000"})
+    late = post_form(north, f"/households/{household_id}", {**base, "annual_income": "99,000",
+                                                            "phone": "0899999999"})
+    assert late.status_code == 409 and 'value="31000"' in late.text  # the form holds what is saved now
+    yours = late.text.split('id="your-values"')[1].split("</section>")[0]
+    assert "ค่าที่คุณกรอก" in late.text
+    assert "<strong>99000</strong>" in yours and "<strong>0899999999</strong>" in yours and "31000" in yours
+    assert "นางใหม่ ทดสอบ" not in yours  # the same in both: not listed
