@@ -5,12 +5,15 @@ so pulls see office edits too and field-level merges know who changed what, when
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from sync.spec import Registry
 
 # Why pulls never skip a change, on SQLite and on PostgreSQL under READ COMMITTED
 # ------------------------------------------------------------------------------
@@ -75,12 +78,15 @@ def upsert_feed(session: Session, *, entity: str, record_id: str, seq: int, vill
 
 def stamp_change(session: Session, record: Any, *, entity: str, fields: Iterable[str],
                  village_id: str | None, user_id: int | None, device_id: str | None = None,
-                 seq: int | None = None) -> int:
+                 seq: int | None = None, registry: "Registry | None" = None) -> int:
     """Give `record` a new seq, mark `fields` as changed at that seq, and update the feed.
 
     The caller has already set the new field values on `record` (an ORM object with the `Synced`
-    columns) and adds/commits it; returns the seq.
+    columns) and adds/commits it; returns the seq. With `registry`, a record that moves to another
+    village (a household's `village_id` edited in the office) takes its dependents along
+    (`move_dependents`); the caller holds the counter lock, as every office write does.
     """
+    previous = _feed_village(session, entity, record.id) if registry is not None else None
     seq = seq if seq is not None else allocate_seqs(session)
     versions = dict(record.field_versions or {})
     for name in fields:
@@ -93,4 +99,59 @@ def stamp_change(session: Session, record: Any, *, entity: str, fields: Iterable
     session.add(record)
     session.flush()
     upsert_feed(session, entity=entity, record_id=record.id, seq=seq, village_id=village_id)
+    if registry is not None and previous is not None and previous[0] != village_id:
+        move_dependents(session, registry, entity=entity, record_id=record.id, village_id=village_id,
+                        next_seqs=lambda n: allocate_seqs(session, n) if n else 0)
     return seq
+
+
+def _feed_village(session: Session, entity: str, record_id: str) -> tuple[str | None] | None:
+    """(village,) of the record's feed row, or None when the record has never been fed."""
+    row = session.execute(text("SELECT village_id FROM change_feed WHERE entity = :e AND record_id = :r"),
+                          {"e": entity, "r": record_id}).first()
+    return (row[0],) if row is not None else None
+
+
+# Records that follow another record's village
+# --------------------------------------------
+# An enrollment, an attendance or a survey has no village of its own: it is in its household's
+# village (`EntitySpec.scope` names the reference). When a household moves to another village, its
+# dependents' feed rows must move with it, or the new area's phones never pull them and the old
+# area's phones keep receiving their changes. `move_dependents` points each dependent's feed row at
+# the new village and gives the dependent a new seq (its values are unchanged, so no field version
+# moves and no device will see a conflict): a phone of the new area pulls them after the household,
+# whatever its cursor.
+#
+# The old area hears nothing more about the household or its dependents: the contract has no
+# "moved away" change, and a tombstone would wrongly tell the phone the record was deleted. The old
+# area's phones keep their last copy until their user's area changes (a new area fingerprint makes
+# the next pull start over) or the app's storage is rebuilt; their pushes to these records are then
+# answered `forbidden` (outside the user's area), so nothing they hold can overwrite the new area's data.
+
+def dependents_of(registry: "Registry", entity: str) -> list[tuple[str, Any, str]]:
+    """(entity, table, reference column) of every entity whose village is that of an `entity` record."""
+    return [(spec.name, spec.table, spec.scope) for spec in registry.entities.values()
+            if spec.scope in spec.refs and spec.refs[spec.scope] == entity]
+
+
+def move_dependents(session: Session, registry: "Registry", *, entity: str, record_id: str,
+                    village_id: str | None, next_seqs: Callable[[int], int]) -> int:
+    """Move the feed rows of `record_id`'s dependents to `village_id`, each with a new seq.
+
+    `next_seqs(n)` reserves n consecutive seqs under the counter lock the caller holds and returns
+    the first (the push engine hands out its own; office pages use `allocate_seqs`). Returns how
+    many dependents moved. Dependents of dependents (none today) would need the same walk.
+    """
+    found: list[tuple[str, Any, str]] = []
+    for name, table, column in dependents_of(registry, entity):
+        ids = session.execute(select(table.c.id).where(table.c[column] == record_id)
+                              .order_by(table.c.seq)).scalars().all()
+        found += [(name, table, rid) for rid in ids]
+    if not found:
+        return 0
+    first = next_seqs(len(found))
+    for offset, (name, table, rid) in enumerate(found):
+        seq = first + offset
+        session.execute(table.update().where(table.c.id == rid).values(seq=seq))
+        upsert_feed(session, entity=name, record_id=rid, seq=seq, village_id=village_id)
+    return len(found)

@@ -18,7 +18,7 @@ import msgspec
 from sqlalchemy import JSON, Table, select, tuple_
 from sqlalchemy.orm import Session
 
-from sync.changes import lock_counter, set_counter
+from sync.changes import dependents_of, lock_counter, move_dependents, set_counter
 from sync.spec import EntitySpec, Error, Registry, to_api, to_storage
 
 SUPPORTED_SCHEMAS = (1,)
@@ -57,12 +57,13 @@ class PushOutcome:
 class _Rec:
     """A record as the batch sees it: its stored columns plus what earlier ops did to it."""
 
-    __slots__ = ("values", "is_new", "dirty")
+    __slots__ = ("values", "is_new", "dirty", "loaded_village_id")
 
     def __init__(self, values: dict[str, Any], is_new: bool = False) -> None:
         self.values = values
         self.is_new = is_new
         self.dirty = is_new
+        self.loaded_village_id = values.get("village_id")  # to notice a record moving village
 
 
 class _Rejected(Exception):
@@ -474,6 +475,24 @@ class Batch:
                             ("audit_log", self.audit_rows)):
             if rows:
                 _insert_many(conn, _any_table(self.registry, table), rows)
+        self._move_dependents()
+
+    def _move_dependents(self) -> None:
+        """Records that moved village in this batch take their dependents along (`sync.changes`)."""
+        for name, recs in self.records.items():
+            spec = self.registry.entities[name]
+            if spec.scope != "village_id" or not dependents_of(self.registry, name):
+                continue
+            for rec in recs.values():
+                if rec.is_new or not rec.dirty or rec.values["village_id"] == rec.loaded_village_id:
+                    continue
+                move_dependents(self.session, self.registry, entity=name, record_id=rec.values["id"],
+                                village_id=rec.values["village_id"], next_seqs=self._reserve)
+
+    def _reserve(self, count: int) -> int:
+        first = self.seq + 1
+        self.seq += count
+        return first
 
 
 def _any_table(registry: Registry, name: str) -> Table:

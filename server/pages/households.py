@@ -34,6 +34,7 @@ from server.office import (
 from server.progress import current_fiscal_year
 from server.rules import check_household, income_per_person, normalize_citizen_id
 from server.web import Form, FormState, render
+from server.sync_specs import REGISTRY
 from sync.changes import stamp_change
 
 HOUSEHOLDS_PER_PAGE = 50
@@ -196,8 +197,9 @@ def household_update(db: Session, user: User, household_id: str, data: Form) -> 
     for name in changed:
         setattr(household, name, clean[name])
     if changed:
+        # A household moved to another village takes its enrollments, attendance and surveys along.
         stamp_change(db, household, entity="household", fields=changed, village_id=household.village_id,
-                     user_id=user.id)
+                     user_id=user.id, registry=REGISTRY)
         audit(db, action="update", entity="household", record_id=household.id, user_id=user.id,
               detail={"fields": changed})
     db.commit()

@@ -302,16 +302,18 @@ def selection_save(db: Session, user: User, training_id: str, data: Form) -> Tem
     if not form.ok:
         return _selection_page(db, user, training, form=form, status_code=422)
     changes = {"selected": 0, "withdrawn": 0}
-    for household_id in households:
+    for household_id, household in households.items():
         enrollment = enrollments.get(household_id)
         reason = reasons.get(household_id, "").strip() or None
+        # An enrollment is in its household's village (as the sync engine scopes it), not the training's.
+        village_id = household.village_id
         if household_id in selected:
             if enrollment is None:
                 enrollment = Enrollment(training_id=training.id, household_id=household_id,
                                         occupation=training.occupation, status="selected", selection_reason=reason)
                 db.add(enrollment)
                 stamp_change(db, enrollment, entity="enrollment", fields=ENROLLMENT_FIELDS,
-                             village_id=training.village_id, user_id=user.id)
+                             village_id=village_id, user_id=user.id)
                 changes["selected"] += 1
                 continue
             fields = []
@@ -323,11 +325,11 @@ def selection_save(db: Session, user: User, training_id: str, data: Form) -> Tem
                 enrollment.selection_reason = reason
                 fields.append("selection_reason")
             if fields:
-                stamp_change(db, enrollment, entity="enrollment", fields=fields, village_id=training.village_id,
+                stamp_change(db, enrollment, entity="enrollment", fields=fields, village_id=village_id,
                              user_id=user.id)
         elif enrollment is not None and enrollment.status == "selected":
             enrollment.status = "withdrawn"
-            stamp_change(db, enrollment, entity="enrollment", fields=["status"], village_id=training.village_id,
+            stamp_change(db, enrollment, entity="enrollment", fields=["status"], village_id=village_id,
                          user_id=user.id)
             changes["withdrawn"] += 1
     audit(db, action="update", entity="enrollment", record_id=training.id, user_id=user.id, detail=changes)

@@ -1,0 +1,126 @@
+"""A household that moves to another village takes its enrollments, attendance and surveys along."""
+from litestar.testing import TestClient
+from sqlalchemy import select
+from sqlmodel import Session
+
+from server.models import ChangeFeed, Enrollment, Household
+from tests.foundation.helpers import post_form, sign_in as office_sign_in
+from tests.support.factories import DEFAULT_PASSWORD
+from tests.sync.helpers import make_area, new_id, op, pull_all, push_ok, sign_in
+
+DEPENDENTS = ("enrollment", "attendance", "survey")
+
+
+def _household_with_dependents(client, engine):
+    """somchai's household in village 0 with an enrollment, an attendance and a survey."""
+    with Session(engine, expire_on_commit=False) as s:
+        area = make_area(s)
+    household = area.households[0]
+    phone = sign_in(client, "somchai")
+    ids = {name: new_id() for name in DEPENDENTS}
+    results = push_ok(client, phone, [
+        op("enrollment", ids["enrollment"], {"training_id": area.training.id, "household_id": household.id}),
+        op("attendance", ids["attendance"], {"session_id": area.sessions[0].id, "household_id": household.id,
+                                              "present": True}),
+        op("survey", ids["survey"], {"household_id": household.id, "kind": "baseline", "annual_income": 50_000}),
+    ])
+    assert [r["status"] for r in results] == ["applied"] * 3
+    return area, household, phone, ids
+
+
+def _feed(engine, ids):
+    with Session(engine) as s:
+        return {row.record_id: (row.village_id, row.seq)
+                for row in s.exec(select(ChangeFeed).where(ChangeFeed.record_id.in_(list(ids)))).scalars()}
+
+
+def _check_moved(client, engine, area, household, ids, somchai, malee, malee_cursor, somchai_cursor):
+    target = area.villages[2].id
+    feed = _feed(engine, [household.id, *ids.values()])
+    assert {village for village, _ in feed.values()} == {target}
+
+    # The new area's phone, from where it was, now gets the household and all three dependents.
+    changes, _ = pull_all(client, malee, malee_cursor)
+    got = {c["id"]: c for c in changes}
+    assert set(ids.values()) | {household.id} <= set(got)
+    assert got[household.id]["fields"]["village_id"] == target
+    seqs = [c["seq"] for c in changes]
+    assert seqs == sorted(seqs)
+    for record_id in ids.values():  # the change's seq is the record's, and the feed's
+        assert got[record_id]["seq"] == feed[record_id][1]
+    # The old area's phones no longer receive them, from their cursor or from scratch.
+    later, _ = pull_all(client, somchai, somchai_cursor)
+    fresh, _ = pull_all(client, sign_in(client, "somchai", "new phone"))
+    for batch in (later, fresh):
+        assert not ({c["id"] for c in batch} & (set(ids.values()) | {household.id}))
+
+
+def test_a_household_moved_by_a_push_takes_its_dependents_to_the_new_area(client, engine):
+    area, household, somchai, ids = _household_with_dependents(client, engine)
+    malee = sign_in(client, "malee")
+    _, malee_cursor = pull_all(client, malee)
+    _, somchai_cursor = pull_all(client, somchai)
+    with Session(engine) as s:
+        seq = s.get(Household, household.id).seq
+    root = sign_in(client, "root")
+
+    (result,) = push_ok(client, root, [op("household", household.id, {"village_id": area.villages[2].id},
+                                          base_seq=seq)])
+    assert result["status"] == "applied"
+
+    _check_moved(client, engine, area, household, ids, somchai, malee, malee_cursor, somchai_cursor)
+    # The new area's officer may now work on them; the old one may not.
+    (edit,) = push_ok(client, malee, [op("survey", ids["survey"], {"note": "ย้ายมา"}, base_seq=result["seq"])])
+    assert edit["status"] == "applied"
+    (refused,) = push_ok(client, somchai, [op("survey", ids["survey"], {"note": "x"})])
+    assert refused["status"] == "rejected" and refused["errors"][0]["code"] == "forbidden"
+
+
+def test_a_household_moved_and_its_dependents_edited_in_one_batch(client, engine):
+    area, household, somchai, ids = _household_with_dependents(client, engine)
+    malee = sign_in(client, "malee")
+    _, malee_cursor = pull_all(client, malee)
+    _, somchai_cursor = pull_all(client, somchai)
+    root = sign_in(client, "root")
+    with Session(engine) as s:
+        seq = s.get(Household, household.id).seq
+    results = push_ok(client, root, [
+        op("attendance", ids["attendance"], {"note": "ก่อนย้าย"}),
+        op("household", household.id, {"village_id": area.villages[2].id}, base_seq=seq),
+        op("survey", ids["survey"], {"note": "หลังย้าย"}),
+    ])
+    assert [r["status"] for r in results] == ["applied"] * 3
+    _check_moved(client, engine, area, household, ids, somchai, malee, malee_cursor, somchai_cursor)
+
+
+def test_a_household_moved_in_the_office_takes_its_dependents_to_the_new_area(client, engine):
+    area, household, somchai, ids = _household_with_dependents(client, engine)
+    malee = sign_in(client, "malee")
+    _, malee_cursor = pull_all(client, malee)
+    _, somchai_cursor = pull_all(client, somchai)
+    with Session(engine) as s:
+        current = s.get(Household, household.id)
+        form = {"village_id": area.villages[2].id, "house_no": current.house_no, "head_name": current.head_name,
+                "members": str(current.members), "annual_income": str(current.annual_income), "consent": "1",
+                "seq": str(current.seq)}
+    with TestClient(client.app, base_url="http://testserver.local") as office:
+        office_sign_in(office, "root", DEFAULT_PASSWORD)
+        response = post_form(office, f"/households/{household.id}", form, follow_redirects=False)
+        assert response.status_code in (302, 303), response.text
+
+    _check_moved(client, engine, area, household, ids, somchai, malee, malee_cursor, somchai_cursor)
+
+
+def test_office_selection_feeds_enrollments_under_the_household_village(client, engine):
+    with Session(engine, expire_on_commit=False) as s:
+        area = make_area(s)
+    with TestClient(client.app, base_url="http://testserver.local") as office:
+        office_sign_in(office, "somchai", DEFAULT_PASSWORD)
+        response = post_form(office, f"/trainings/{area.training.id}/select",
+                             {"selected": [area.households[0].id]}, follow_redirects=False)
+        assert response.status_code in (302, 303), response.text
+    with Session(engine) as s:
+        enrollment = s.exec(select(Enrollment)).scalars().one()
+        row = s.get(ChangeFeed, ("enrollment", enrollment.id))
+        household = s.get(Household, enrollment.household_id)
+    assert row.village_id == household.village_id
