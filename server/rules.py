@@ -132,16 +132,31 @@ def check_choice(field: str, value: Any, choices: tuple[str, ...], *, optional: 
     return []
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only, no week or ordinal dates
+MIN_YEAR, MAX_YEAR = 1900, 2200  # Gregorian: a Buddhist-era year sent as CE (2569) is refused
+
+
 def check_date(field: str, value: Any, *, optional: bool = True) -> list[FieldError]:
-    """Dates travel as ISO text (Gregorian) in the API; pages parse BE input before calling this."""
+    """Dates travel as `YYYY-MM-DD` text (Gregorian) in the API; pages parse BE input before calling this.
+
+    Only that form: not a number (20261124), a week date (2026-W48-2), a time, or other digits.
+    """
     if value is None:
         return [] if optional else [required(field)]
     if isinstance(value, dt.date):
-        return []
-    try:
-        dt.date.fromisoformat(str(value))
-    except ValueError:
+        day: dt.date | None = value
+    elif isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            day = None
+    else:
+        day = None
+    if day is None:
         return [invalid(field, "วันที่ไม่ถูกต้อง (ปปปป-ดด-วว)", "Not a valid date (YYYY-MM-DD)")]
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        return [invalid(field, f"ปีต้องอยู่ระหว่าง ค.ศ. {MIN_YEAR} ถึง {MAX_YEAR}",
+                        f"The year must be between {MIN_YEAR} and {MAX_YEAR}")]
     return []
 
 

@@ -11,7 +11,7 @@ import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date as dt_date, datetime, timedelta, timezone
 from typing import Any
 
 import msgspec
@@ -25,6 +25,8 @@ SUPPORTED_SCHEMAS = (1,)
 MAX_OPS = 1000
 MAX_BYTES = 5 * 1024 * 1024
 CLOCK_SKEW = timedelta(minutes=5)
+# Integer columns are 32-bit on PostgreSQL: a number beyond this is refused, never sent to a query.
+MAX_INT = 2_147_483_647
 _IN_CHUNK = 900  # keeps IN lists well under SQLite's bound-parameter limit
 
 
@@ -83,11 +85,57 @@ def _is_uuid(value: Any) -> bool:
     return isinstance(value, str) and len(value) == 36 and _UUID.fullmatch(value) is not None
 
 
-def _parse_time(value: str | None) -> datetime | None:
+def _clock_skew(captured_at: str | None, now: datetime) -> bool:
+    """Whether a device's `captured_at` is worth flagging; it never decides anything (SYNC.md).
+
+    A time with an offset is compared with the server's clock. A time without one (a device that
+    formats its local time naively) cannot be compared and is not flagged. A text that is no ISO time
+    at all is flagged: the device's clock or its app is not to be trusted. The op is applied either
+    way, and the text is kept as sent for display.
+    """
+    if captured_at is None:
+        return False
+    try:
+        moment = datetime.fromisoformat(captured_at)
+        if moment.tzinfo is None:
+            return False
+        return abs(moment - now) > CLOCK_SKEW
+    except (TypeError, ValueError, OverflowError):
+        return True
+
+
+def _storable_text(value: str | None) -> str | None:
+    """Text a device sent, as a column can store it (no NUL byte, no lone UTF-16 surrogate)."""
     if value is None:
         return None
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _kind_ok(kind: str, value: Any) -> bool:
+    """Whether a non-null value has the JSON type its field's kind stores (the engine's safety net:
+    the entity's rules give the friendlier message; nothing that fails this reaches a column)."""
+    if kind in ("text", "ref"):
+        return isinstance(value, str) and _storable_text(value) == value
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool) and -MAX_INT <= value <= MAX_INT
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "date":
+        if isinstance(value, dt_date):
+            return True
+        if not isinstance(value, str) or _ISO_DATE.fullmatch(value) is None:
+            return False
+        try:
+            dt_date.fromisoformat(value)
+        except ValueError:
+            return False
+        return True
+    if kind == "list":
+        return isinstance(value, list) and all(_kind_ok("text", item) for item in value)
+    return False
 
 
 def _unique(errors: list[Error]) -> list[Error]:
@@ -144,8 +192,8 @@ class Batch:
                 ids[spec.name].add(op.id)
             if spec.natural_key and op.action == "upsert":
                 key = tuple(op.fields.get(name) for name in spec.natural_key)
-                if all(isinstance(part, str) for part in key):
-                    keys[spec.name].add(key)
+                if all(isinstance(part, str) and _storable_text(part) == part for part in key):
+                    keys[spec.name].add(key)  # (a NUL byte would make PostgreSQL refuse the query)
 
         for name, wanted in ids.items():
             spec = self.registry.entities[name]
@@ -230,15 +278,13 @@ class Batch:
         first = self.seen_ops.get(op.op_id)
         if first is not None:
             return {**first, "status": "duplicate", "first_status": first.get("status")}
-        skew = False
+        op.captured_at = _storable_text(op.captured_at)
         try:
             result = self._apply(op)
-            captured = _parse_time(op.captured_at)
-            skew = captured is not None and abs(captured - self.now) > CLOCK_SKEW
         except _Rejected as rejected:
             result = {"op_id": op.op_id, "status": "rejected", "id": op.id, "seq": None,
                       "errors": [e.as_api() for e in rejected.errors]}
-        if skew:
+        if _clock_skew(op.captured_at, self.now):
             result["clock_skew"] = True
             for row in self.audit_rows[::-1]:
                 if row["detail"].get("op_id") != op.op_id:
@@ -258,11 +304,9 @@ class Batch:
             raise _Rejected(errors.invalid("action"))
         if not _is_uuid(op.id):
             raise _Rejected(errors.invalid("id"))
-        if op.captured_at is not None:
-            try:
-                _parse_time(op.captured_at)
-            except (TypeError, ValueError):
-                raise _Rejected(errors.invalid("captured_at")) from None
+        if op.base_seq is not None and (isinstance(op.base_seq, bool) or not isinstance(op.base_seq, int)
+                                        or op.base_seq < 0):
+            raise _Rejected(errors.invalid("base_seq"))
         if not isinstance(op.fields, dict):
             raise _Rejected(errors.invalid("fields"))
         if op.action == "delete":
@@ -294,6 +338,20 @@ class Batch:
                          if values.get(name) in (None, "")]
         if spec.validate:
             problems += [e for e in spec.validate(values) if only is None or e.field in only]
+        # Whatever the entity's rules say, no value reaches a column it cannot go in: a null where
+        # the column is NOT NULL (the database would refuse the whole batch; a JSON column would
+        # store a null the phone then pulls), or a value of another type than the field's kind.
+        reported = {e.field for e in problems}
+        for name in (spec.kinds if only is None else only):
+            if name in reported:
+                continue
+            value = values.get(name)
+            column = spec.table.c.get(name)
+            if value is None:
+                if column is not None and not column.nullable:
+                    problems.append(self.errors.required(name))
+            elif not _kind_ok(spec.kinds[name], value):
+                problems.append(self.errors.invalid(name))
         if problems:
             raise _Rejected(*_unique(problems))
         for name in refs_to_check:
@@ -349,6 +407,7 @@ class Batch:
             raise _Rejected(self.errors.deleted("id"))
         if not self._in_area(self._village_of(spec, values)):
             raise _Rejected(self.errors.forbidden("id"))
+        self._check_base_seq(base_seq, values)
         stored = {name: to_api(values.get(name)) for name in spec.kinds}
         self._check_values(spec, {**stored, **fields}, only=set(fields),
                            refs_to_check=[n for n in spec.refs if n in fields])
@@ -400,6 +459,7 @@ class Batch:
         values = rec.values
         if not self._in_area(self._village_of(spec, values)):
             raise _Rejected(self.errors.forbidden("id"))
+        self._check_base_seq(op.base_seq, values)
         if values["deleted"]:
             return {"op_id": op.op_id, "status": "applied", "id": op.id, "seq": values["seq"]}
         base = op.base_seq or 0
@@ -420,6 +480,12 @@ class Batch:
         rec.dirty = True
         self._audit(op, "delete", spec, op.id, seq, base_seq=op.base_seq)
         return {"op_id": op.op_id, "status": "applied", "id": op.id, "seq": seq}
+
+    def _check_base_seq(self, base_seq: int | None, values: dict[str, Any]) -> None:
+        """A base_seq the record never had (from the future) would hide every change since the
+        device's real base from the conflict check: refused, never merged as if nothing happened."""
+        if base_seq is not None and base_seq > values["seq"]:
+            raise _Rejected(self.errors.invalid("base_seq"))
 
     def _touch(self, values: dict[str, Any], seq: int, versions: dict[str, Any]) -> None:
         values.update(seq=seq, field_versions=versions, updated_at=self.now,
