@@ -423,6 +423,11 @@ def immutable(field: str) -> FieldError:
                       "This cannot be changed once recorded")
 
 
+def op_id_taken(field: str) -> FieldError:
+    return FieldError(field, "invalid", "รหัสรายการนี้ถูกใช้โดยอุปกรณ์อื่นแล้ว ให้ส่งใหม่ด้วยรหัสใหม่",
+                      "This op_id was already used by another device; send the op again with a new op_id")
+
+
 def invalid_value(field: str) -> FieldError:
     return invalid(field, "ค่าไม่ถูกต้อง", "Not a valid value")
 

@@ -110,7 +110,7 @@ ERRORS = ErrorCatalog(
     unknown_entity=rules.unknown_entity, unknown_field=rules.unknown_field,
     unknown_reference=rules.unknown_reference, forbidden=rules.forbidden, deleted=rules.deleted,
     not_found=rules.not_found, immutable=rules.immutable, invalid=rules.invalid_value,
-    required=rules.required,
+    required=rules.required, op_id_taken=rules.op_id_taken,
 )
 
 TEXT, INT, BOOL, DATE, LIST, REF = "text", "int", "bool", "date", "list", "ref"

@@ -167,6 +167,7 @@ class Batch:
         self.natural: dict[str, dict[tuple, str]] = defaultdict(dict)
         self.scopes: dict[str, dict[str, tuple[str | None, bool]]] = defaultdict(dict)
         self.seen_ops: dict[str, dict[str, Any]] = {}
+        self.foreign_ops: set[str] = set()  # op_ids already used by another user's device
         self.new_ops: list[dict[str, Any]] = []
         self.conflict_rows: list[dict[str, Any]] = []
         self.audit_rows: list[dict[str, Any]] = []
@@ -175,18 +176,33 @@ class Batch:
     # --- loading -------------------------------------------------------------------------------
 
     def _load(self) -> None:
+        # Idempotency is per user. An op_id is a UUID the device makes, so the same op_id from
+        # another device is either the same user's phone resending its outbox after signing in
+        # again (a new device id, same user: the first answer is the right one, and it is theirs) or
+        # a buggy or malicious client reusing someone else's op_id. The second must not get the
+        # first answer back (it would show values of another area) nor be dropped as a duplicate:
+        # it is rejected (`op_id`, `invalid`) and not remembered, and the phone can send it again
+        # under a new op_id. Keying `sync_op` by (user, op_id) would instead process it as new;
+        # with random UUIDs a clash is never honest, so refusing it is the simpler safe answer.
         op_ids = list({op.op_id for op in self.ops})
         sync_op = _any_table(self.registry, "sync_op")
+        device = _any_table(self.registry, "device")
         for chunk in _chunks(op_ids):
-            for op_id, result in self.session.execute(
-                    select(sync_op.c.op_id, sync_op.c.result).where(sync_op.c.op_id.in_(chunk))):
-                self.seen_ops[op_id] = result
+            for op_id, result, device_id, user_id in self.session.execute(
+                    select(sync_op.c.op_id, sync_op.c.result, sync_op.c.device_id, device.c.user_id)
+                    .outerjoin(device, device.c.id == sync_op.c.device_id)
+                    .where(sync_op.c.op_id.in_(chunk))):
+                if self._owns(device_id, user_id):
+                    self.seen_ops[op_id] = result
+                else:
+                    self.foreign_ops.add(op_id)
 
         ids: dict[str, set[str]] = defaultdict(set)
         keys: dict[str, set[tuple]] = defaultdict(set)
         for op in self.ops:
             spec = self.registry.pushable(op.entity)
-            if spec is None or op.op_id in self.seen_ops or not isinstance(op.fields, dict):
+            if (spec is None or op.op_id in self.seen_ops or op.op_id in self.foreign_ops
+                    or not isinstance(op.fields, dict)):
                 continue
             if _is_uuid(op.id):
                 ids[spec.name].add(op.id)
@@ -224,6 +240,12 @@ class Batch:
                 refs[target].update(r.values[spec.scope] for r in recs.values() if r.values[spec.scope])
         for target, wanted in refs.items():
             self._load_scopes(target, wanted)
+
+    def _owns(self, device_id: str | None, user_id: int | None) -> bool:
+        """Whether an op stored for (device, its user) was this actor's own."""
+        if device_id == self.actor.device_id:
+            return True
+        return user_id is not None and user_id == self.actor.user_id
 
     def _load_scopes(self, entity: str, wanted: set[str]) -> None:
         spec = self.registry.entities[entity]
@@ -279,6 +301,9 @@ class Batch:
         if first is not None:
             return {**first, "status": "duplicate", "first_status": first.get("status")}
         op.captured_at = _storable_text(op.captured_at)
+        if op.op_id in self.foreign_ops:  # not remembered: the op_id stays the other device's
+            return {"op_id": op.op_id, "status": "rejected", "id": op.id, "seq": None,
+                    "errors": [self.errors.op_id_taken("op_id").as_api()]}
         try:
             result = self._apply(op)
         except _Rejected as rejected:

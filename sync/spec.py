@@ -39,6 +39,7 @@ class ErrorCatalog:
     immutable: Callable[[str], Error]
     invalid: Callable[[str], Error]
     required: Callable[[str], Error]
+    op_id_taken: Callable[[str], Error]
 
 
 @dataclass
