@@ -39,9 +39,9 @@ def _unauthorized(error: str, message: str) -> ApiError:
     return ApiError(401, error, message, headers={"WWW-Authenticate": "Bearer"})
 
 
-def provide_caller(request: Request, db: Session) -> Caller:
-    """The `caller` dependency: the device behind `Authorization: Bearer <token>`, or 401."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+def check_token(db: Session, authorization: str) -> tuple[Device, User]:
+    """The device and user behind an `Authorization` header's bearer token; ApiError 401 if none."""
+    scheme, _, token = authorization.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise _unauthorized("missing_token", "Send Authorization: Bearer <token>")
@@ -49,6 +49,12 @@ def provide_caller(request: Request, db: Session) -> Caller:
     user = db.get(User, device.user_id) if device is not None and device.revoked_at is None else None
     if user is None or not user.active:
         raise _unauthorized("invalid_token", "The token is not valid or has been revoked; sign in again")
+    return device, user
+
+
+def provide_caller(request: Request, db: Session) -> Caller:
+    """The `caller` dependency: the device behind `Authorization: Bearer <token>`, or 401."""
+    device, user = check_token(db, request.headers.get("authorization", ""))
     now = datetime.now(timezone.utc)
     version = (request.headers.get("x-app-version") or "")[:64].replace("\x00", "") or device.app_version
     seen = _aware(device.last_seen_at)

@@ -2,6 +2,8 @@
 
 Applied as middleware on the push route only, so the limit holds however the body arrives
 (chunked, gzip, or a `Content-Length` that lies), and a gzip bomb is stopped at 5 MB of output.
+The bearer token is checked first: a client without a valid token gets 401 before a byte of its
+body is read, so nobody anonymous can make the server buffer or inflate 5 MB.
 """
 from __future__ import annotations
 
@@ -9,8 +11,12 @@ import zlib
 from typing import Any
 
 import msgspec
+from anyio import to_thread
 from litestar.types import ASGIApp, Receive, Scope, Send
+from sqlmodel import Session
 
+from server.api.auth import check_token
+from server.api.errors import ApiError
 from server.api.schemas import PushRequest
 from sync.push import MAX_BYTES, MAX_OPS, SUPPORTED_SCHEMAS
 
@@ -21,12 +27,27 @@ class _SchemaOnly(msgspec.Struct):
     schema: Any = None
 
 
-async def _answer(send: Send, status: int, body: dict[str, Any]) -> None:
+async def _answer(send: Send, status: int, body: dict[str, Any],
+                  headers: dict[str, str] | None = None) -> None:
     payload = msgspec.json.encode(body)
+    extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(payload)).encode())]})
+                            (b"content-length", str(len(payload)).encode()), *extra]})
     await send({"type": "http.response.body", "body": payload})
+
+
+def _token_problem(scope: Scope) -> ApiError | None:
+    """401 for a missing, wrong or revoked token, looked up in a short session of its own."""
+    authorization = next((v for k, v in scope["headers"] if k.lower() == b"authorization"), b"")
+    with Session(scope["litestar_app"].state.engine) as db:
+        try:
+            check_token(db, authorization.decode("latin-1"))
+        except ApiError as problem:
+            return problem
+        finally:
+            db.rollback()
+    return None
 
 
 def too_large_body() -> dict[str, Any]:
@@ -52,6 +73,10 @@ def push_body_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
+            return
+        problem = await to_thread.run_sync(_token_problem, scope)
+        if problem is not None:
+            await _answer(send, problem.status, problem.body, problem.headers)
             return
         chunks: list[bytes] = []
         size = 0
