@@ -90,16 +90,65 @@ def _feed_rows(session: Session, feed: Table, area: set[str] | None, after: int,
     return rows[:limit]
 
 
+def _reference_items(session: Session, registry: Registry, known: dict[str, str]
+                     ) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The reference-table items this puller still lacks, in order, and every table's fingerprint.
+
+    `known` maps a table to its fingerprint once the puller has all of it, or to
+    "<fingerprint>:<n>" while only its first n items have been sent (a page too small for the
+    whole table). A table that changed since is sent again whole.
+    """
+    pending: list[dict[str, Any]] = []
+    prints: dict[str, str] = {}
+    for name, loader in registry.reference_tables.items():
+        items = loader(session)
+        prints[name] = fingerprint(items)
+        sent = known.get(name, "")
+        if sent == prints[name]:
+            continue
+        done = 0
+        head, _, count = sent.partition(":")
+        if head == prints[name] and count.isascii() and count.isdigit():
+            done = min(int(count), len(items))
+        pending.extend({"table": name, "index": index, "item": item}
+                       for index, item in enumerate(items) if index >= done)
+    return pending, prints
+
+
 def pull_page(session: Session, registry: Registry, *, area: set[str] | None, cursor: Cursor,
               limit: int = DEFAULT_LIMIT) -> Page:
-    """One page of changes after `cursor` for a user whose area is `area` (None: everything)."""
+    """One page of changes after `cursor` for a user whose area is `area` (None: everything).
+
+    A page holds at most `limit` changes. Reference tables (occupations) are not in the change feed:
+    when the puller lacks them (first pull, a new area, or the table changed) their items come
+    first, counted against the limit, and carry the cursor's seq — the position in the feed at which
+    they were sent — so a page stays ordered by seq. Items that do not fit come on the next pages
+    (the cursor remembers how many were sent) before any further record.
+    """
     area_print = fingerprint(sorted(area)) if area is not None else None
-    after = cursor.seq if cursor.area == area_print else 0  # a changed area is sent again whole
+    same_area = cursor.area == area_print
+    after = cursor.seq if same_area else 0  # a changed area is sent again whole
+    known = cursor.tables if same_area else {}
     feed = next(iter(registry.entities.values())).table.metadata.tables["change_feed"]
 
-    rows = _feed_rows(session, feed, area, after, limit + 1) if area is None or area else []
-    has_more = len(rows) > limit
-    rows = rows[:limit]
+    pending, prints = _reference_items(session, registry, known)
+    sending = pending[:limit]
+    room = limit - len(sending)
+    tables = {name: fp for name, fp in prints.items()
+              if name not in {p["table"] for p in pending}}
+    for name in {p["table"] for p in pending}:
+        count = max((p["index"] + 1 for p in sending if p["table"] == name), default=None)
+        finished = not any(p["table"] == name for p in pending[len(sending):])
+        if finished:
+            tables[name] = prints[name]
+        elif count is not None:
+            tables[name] = f"{prints[name]}:{count}"
+        elif known.get(name, "").partition(":")[0] == prints[name]:
+            tables[name] = known[name]  # nothing of it fits yet: keep what was sent
+
+    rows = _feed_rows(session, feed, area, after, room + 1) if area is None or area else []
+    has_more = len(rows) > room or len(pending) > len(sending)
+    rows = rows[:room]
 
     wanted: dict[str, list[str]] = defaultdict(list)
     for entity, record_id, _seq in rows:
@@ -122,16 +171,11 @@ def pull_page(session: Session, registry: Registry, *, area: set[str] | None, cu
             loaded[(entity, record_id)] = {"entity": entity, "id": record_id, "seq": seq,
                                            "deleted": deleted, "fields": fields}
 
-    changes: list[dict[str, Any]] = []
-    tables: dict[str, str] = {}
-    for name, loader in registry.reference_tables.items():
-        items = loader(session)
-        tables[name] = fingerprint(items)
-        if after == 0 or cursor.tables.get(name) != tables[name]:
-            changes.extend({"entity": name, "id": str(item["id"]), "seq": 0,
-                            "deleted": bool(item.get("deleted", False)),
-                            "fields": {k: v for k, v in item.items() if k not in ("id", "deleted")}}
-                           for item in items)
+    changes: list[dict[str, Any]] = [
+        {"entity": p["table"], "id": str(p["item"]["id"]), "seq": after,
+         "deleted": bool(p["item"].get("deleted", False)),
+         "fields": {k: v for k, v in p["item"].items() if k not in ("id", "deleted")}}
+        for p in sending]
     changes.extend(loaded[(e, r)] for e, r, _s in rows if (e, r) in loaded)
     last = rows[-1][2] if rows else after
     return Page(changes=changes, cursor=Cursor(seq=last, area=area_print, tables=tables).encode(),
