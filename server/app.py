@@ -1,7 +1,6 @@
 """The app factory: settings, database, templates, pages, the sync API and static files in one place."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from litestar import Litestar, Response, Router, get
 from litestar.config.compression import CompressionConfig

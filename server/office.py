@@ -5,7 +5,6 @@ import json
 import re
 from typing import Any
 
-from litestar import Request
 from sqlmodel import Session, select
 
 from server.auth.scope import area_village_ids
@@ -229,5 +228,3 @@ def stale_notice() -> str:
                      "the current values are shown below — review them and save again.")
 
 
-def is_htmx(request: Request) -> bool:
-    return bool(request.headers.get("hx-request"))

@@ -13,7 +13,7 @@ from server.api.errors import ApiError
 from server.api.schemas import DeviceInfo, ErrorBody, TokenRequest, TokenResponse, UserInfo
 from server.audit import audit
 from server.auth.passwords import hash_token, new_token
-from server.auth.signin import authenticate
+from server.auth.signin import authenticate, aware_utc
 from server.models import Device, User
 
 # last_seen_at is written at most this often per device, so reads do not turn into writes.
@@ -27,12 +27,6 @@ class Caller:
 
     user: User
     device: Device
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
 
 
 def _unauthorized(error: str, message: str) -> ApiError:
@@ -57,7 +51,7 @@ def provide_caller(request: Request, db: Session) -> Caller:
     device, user = check_token(db, request.headers.get("authorization", ""))
     now = datetime.now(timezone.utc)
     version = (request.headers.get("x-app-version") or "")[:64].replace("\x00", "") or device.app_version
-    seen = _aware(device.last_seen_at)
+    seen = aware_utc(device.last_seen_at)
     if seen is None or now - seen > _SEEN_EVERY or version != device.app_version:
         device.last_seen_at = now
         device.app_version = version
@@ -67,7 +61,7 @@ def provide_caller(request: Request, db: Session) -> Caller:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return _aware(moment).isoformat() if moment is not None else None
+    return aware_utc(moment).isoformat() if moment is not None else None
 
 
 @post("/auth/token", operation_id="createDeviceToken", status_code=201, sync_to_thread=True,

@@ -1,7 +1,7 @@
 """Sign-in, sign-out and the language switch."""
 from __future__ import annotations
 
-from litestar import Request, Response, get, post
+from litestar import Request, get, post
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 

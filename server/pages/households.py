@@ -21,7 +21,6 @@ from server.models import Household, User, Village
 from server.office import (
     area_villages,
     int_value,
-    is_htmx,
     is_stale,
     occupation_names,
     parse_int,
@@ -33,7 +32,7 @@ from server.office import (
 )
 from server.progress import current_fiscal_year
 from server.rules import check_household, income_per_person, normalize_citizen_id
-from server.web import Form, FormState, render
+from server.web import Form, FormState, render, wants_fragment
 from server.sync_specs import REGISTRY
 from sync.changes import stamp_change
 
@@ -73,7 +72,7 @@ def household_list(request: Request, db: Session, user: User) -> Template:
     fiscal_year = current_fiscal_year()
     audit(db, action="view", entity="household", user_id=user.id, detail={"list": True, **params, "page": page})
     db.commit()
-    template = "_household_rows.html" if is_htmx(request) else "households.html"
+    template = "_household_rows.html" if wants_fragment(request) else "households.html"
     keep = urlencode({k: v for k, v in params.items() if k in ("village", "q") and v})
     return render(template, user=user, households=households, params=params, fiscal_year=fiscal_year,
                   total=len(rows), page=page, pages=pages, page_link=f"/households?{keep + '&' if keep else ''}page=",

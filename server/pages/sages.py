@@ -17,7 +17,6 @@ from server.office import (
     area_subdistricts,
     area_villages,
     date_value,
-    is_htmx,
     is_stale,
     occupation_names,
     occupations,
@@ -38,7 +37,7 @@ from server.rules import (
     normalize_citizen_id,
     team_missing,
 )
-from server.web import Form, FormState, as_list, render
+from server.web import Form, FormState, as_list, render, wants_fragment
 from sync.changes import stamp_change
 
 SAGE_FIELDS = ("village_id", "name", "citizen_id", "phone", "skills", "found_by", "workshop_date", "note")
@@ -101,7 +100,7 @@ def sage_list(request: Request, db: Session, user: User) -> Template:
     sages = _search(db, user, params)
     audit(db, action="view", entity="sage", user_id=user.id, detail={"list": True, **params})
     db.commit()
-    template = "_sage_rows.html" if is_htmx(request) else "sages.html"
+    template = "_sage_rows.html" if wants_fragment(request) else "sages.html"
     return render(template, user=user, sages=sages, params=params, **_sage_context(db, user))
 
 
@@ -156,7 +155,7 @@ def sage_edit(request: Request, db: Session, user: User, sage_id: str) -> Templa
     db.commit()
     context = _sage_context(db, user)
     form = FormState(values=_sage_values(sage, {t.code for t in context["trades"]}))
-    template = "_sage_edit_row.html" if is_htmx(request) else "sage_form.html"
+    template = "_sage_edit_row.html" if wants_fragment(request) else "sage_form.html"
     return render(template, user=user, form=form, sage=sage, **context)
 
 
@@ -170,7 +169,7 @@ def sage_row(db: Session, user: User, sage_id: str) -> Template:
 def sage_update(request: Request, db: Session, user: User, sage_id: str, data: Form) -> Template | Redirect:
     sage = record_in_area(db, user, Sage, sage_id)
     context = _sage_context(db, user)
-    template = "_sage_edit_row.html" if is_htmx(request) else "sage_form.html"
+    template = "_sage_edit_row.html" if wants_fragment(request) else "sage_form.html"
     if is_stale(data, sage):
         form = FormState(values=_sage_values(sage, {t.code for t in context["trades"]}))
         return render(template, user=user, form=form, sage=sage, notice=stale_notice(), status_code=409,
@@ -187,7 +186,7 @@ def sage_update(request: Request, db: Session, user: User, sage_id: str, data: F
         audit(db, action="update", entity="sage", record_id=sage.id, user_id=user.id,
               detail={"fields": changed, "from_village": old_village if "village_id" in changed else None})
     db.commit()
-    if is_htmx(request):
+    if wants_fragment(request):
         return render("_sage_row.html", user=user, sage=sage, **context)
     return Redirect(path=f"/sages?village={sage.village_id}")
 

@@ -29,7 +29,6 @@ from server.office import (
     stale_notice,
     text_value,
     training_in_area,
-    village_in_area,
     village_options,
 )
 from server.progress import current_fiscal_year

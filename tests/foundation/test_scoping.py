@@ -11,7 +11,7 @@ from tests.support.factories import make_geography, make_user
 @pytest.fixture
 def area(engine):
     with Session(engine) as db:
-        geo = make_geography(db)
+        make_geography(db)
         make_user(db, username="north", role="officer", subdistrict_codes=["341401"])
         make_user(db, username="south", role="officer", subdistrict_codes=["341402"])
         make_user(db, username="boss", role="supervisor", district_code="3414")

@@ -2,7 +2,7 @@
 from sqlmodel import Session, select
 
 from server.models import Attendance, AuditEntry, Conflict, Household, SyncOp
-from tests.sync.helpers import count, make_area, new_id, op, pull_all, push, push_ok, sign_in
+from tests.sync.helpers import count, make_area, new_id, op, pull_all, push_ok, sign_in
 
 
 def _area(engine):
