@@ -46,9 +46,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from server.web import configure_templates, current_user, exception_handlers, set_request_locale
 
     static = create_static_files_router(path="/static", directories=[PWA_DIR], name="static")
+    # Pages are for browsers, not API clients: they stay out of the OpenAPI schema.
     # Grouped in routers: registering a second method on a path directly on the app re-runs the
     # first handler's registration, which wraps a sync handler for the thread pool twice.
-    handlers = [healthz, static, Router(path="/", route_handlers=page_route_handlers)]
+    handlers = [healthz, static, Router(path="/", route_handlers=page_route_handlers, include_in_schema=False)]
     if api_route_handlers:
         handlers.append(Router(path="/", route_handlers=api_route_handlers))
     if (PWA_DIR / "sw.js").exists():

@@ -30,3 +30,9 @@ def test_expected_answers_are_not_logged_as_errors(client, caplog):
         assert client.get("/villages", follow_redirects=False).status_code in (302, 303)
         assert client.get("/no-such-page").status_code == 404
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_the_api_schema_lists_the_phone_api_only(client):
+    paths = client.get("/schema/openapi.json").json()["paths"]
+    assert set(paths) == {"/api/auth/token", "/api/devices", "/api/devices/{device_id}",
+                          "/api/sync/pull", "/api/sync/push"}
