@@ -133,3 +133,53 @@ def test_a_field_day_from_sign_in_to_conflict(demo):
     assert httpx.delete(f"{base}/api/auth/token", headers={"Authorization": f"Bearer {phone_a}"}).status_code in (200, 204)
     refused = httpx.get(f"{base}/api/sync/pull", headers={"Authorization": f"Bearer {phone_a}"})
     assert refused.status_code == 401 and refused.json()["error"]
+
+
+ENTITY_FIELDS = {  # SYNC.md, Entities: the minimum fields of each pushable record
+    "household": {"village_id", "house_no", "head_name", "citizen_id", "members", "annual_income",
+                  "phone", "consent", "note"},
+    "sage": {"village_id", "name", "citizen_id", "phone", "skills", "note"},
+    "enrollment": {"training_id", "household_id", "occupation", "status"},
+    "attendance": {"session_id", "household_id", "present", "note"},
+    "survey": {"household_id", "kind", "surveyed_on", "annual_income", "trade_income_month",
+               "practising_trade", "note"},
+}
+
+
+def test_every_entity_of_the_contract_is_created_offline_and_pulled_back_whole(demo):
+    base = demo["base"]
+    phone = _token(base, "โทรศัพท์ ค")
+    changes, cursor = _pull_all(base, phone)
+    village = next(c for c in changes if c["entity"] == "village")
+    training = next(c for c in changes if c["entity"] == "training"
+                    and c["fields"]["village_id"] == village["id"])
+    session = next(c for c in changes if c["entity"] == "session" and c["fields"]["training_id"] == training["id"])
+    ids = {name: str(uuid.uuid4()) for name in ENTITY_FIELDS}
+    ops = [
+        _op("household", ids["household"], {
+            "village_id": village["id"], "house_no": "99/9", "head_name": "นางสมมุติ ทดลองใหม่",
+            "citizen_id": "1101700230708", "members": 3, "annual_income": 45_000, "phone": "0812345678",
+            "consent": True, "note": "ลงทะเบียนในหมู่บ้าน"}),
+        _op("sage", ids["sage"], {"village_id": village["id"], "name": "นายปราชญ์ สาธิต",
+                                  "citizen_id": None, "phone": "0899999999",
+                                  "skills": ["จักสาน", "ทำสบู่สมุนไพร"], "note": None}),
+        _op("enrollment", ids["enrollment"], {"training_id": training["id"], "household_id": ids["household"],
+                                              "occupation": training["fields"]["occupation"],
+                                              "status": "selected"}),
+        _op("attendance", ids["attendance"], {"session_id": session["id"], "household_id": ids["household"],
+                                              "present": True, "note": None}),
+        _op("survey", ids["survey"], {"household_id": ids["household"], "kind": "baseline",
+                                      "surveyed_on": "2026-11-24", "annual_income": 45_000,
+                                      "trade_income_month": 0, "practising_trade": False, "note": None}),
+    ]
+    results = _push(base, phone, ops)
+    assert [r["status"] for r in results] == ["applied"] * 5, results
+    assert [r["id"] for r in results] == [op["id"] for op in ops]
+
+    later, _ = _pull_all(base, phone, cursor)
+    pulled = {c["entity"]: c for c in later if c["id"] in ids.values()}
+    assert set(pulled) == set(ENTITY_FIELDS)
+    for entity, fields in ENTITY_FIELDS.items():
+        assert fields <= set(pulled[entity]["fields"]), entity
+        sent = next(op for op in ops if op["entity"] == entity)["fields"]
+        assert {k: pulled[entity]["fields"][k] for k in sent} == sent, entity
