@@ -1,12 +1,11 @@
 """The app factory: settings, database, templates, pages, the sync API and static files in one place."""
 from __future__ import annotations
 
-
-from litestar import Litestar, Response, Router, get
+from litestar import Litestar, Router, get
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
 from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
@@ -29,14 +28,6 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/sw.js", include_in_schema=False, sync_to_thread=False)
-def service_worker() -> Response[bytes]:
-    # Served from the root so that its scope covers every page (a worker's scope is its own path).
-    body = (PWA_DIR / "sw.js").read_bytes()
-    return Response(body, media_type="text/javascript",
-                    headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"})
-
-
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     settings.check_safe()
@@ -52,13 +43,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     handlers = [healthz, static, Router(path="/", route_handlers=page_route_handlers, include_in_schema=False)]
     if api_route_handlers:
         handlers.append(Router(path="/", route_handlers=api_route_handlers))
-    if (PWA_DIR / "sw.js").exists():
-        handlers.append(service_worker)
 
     return Litestar(
         route_handlers=handlers,
         middleware=[db_session_middleware],
-        dependencies={"db": Provide(provide_db, sync_to_thread=False), "user": Provide(current_user, sync_to_thread=False)},
+        dependencies={"db": Provide(provide_db, sync_to_thread=False),
+                      "user": Provide(current_user, sync_to_thread=False)},
         before_request=set_request_locale,
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine,
                                        engine_callback=configure_templates),
