@@ -8,10 +8,10 @@ from typing import Annotated, Any
 
 from jinja2 import Environment
 from litestar import MediaType, Request, Response
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotFoundException
+from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
