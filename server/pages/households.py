@@ -1,8 +1,8 @@
 """The household register of a village: add, edit, search, and import from CSV or XLSX."""
 from __future__ import annotations
 
-import json
 import re
+from datetime import timedelta, timezone
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -11,13 +11,14 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Response, Template
+from sqlalchemy import delete, or_
 from sqlmodel import Session, select
 
 from server.audit import audit
 from server.auth.scope import area_village_ids
 from server.household_import import COLUMNS, ImportFormatError, check_rows, column_labels, read_table
 from server.i18n import gettext_
-from server.models import Household, User, Village
+from server.models import Household, ImportPreview, User, Village, utcnow
 from server.office import (
     area_villages,
     int_value,
@@ -39,6 +40,8 @@ from sync.changes import stamp_change
 HOUSEHOLDS_PER_PAGE = 50
 HOUSEHOLD_FIELDS = ("village_id", "house_no", "head_name", "citizen_id", "members", "annual_income",
                     "phone", "consent", "interest", "note")
+# A preview not confirmed within this time must be uploaded again (it holds full citizen IDs).
+PREVIEW_LIFETIME = timedelta(hours=1)
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
@@ -221,11 +224,26 @@ def import_template() -> Response:
 
 
 def _preview(db: Session, user: User, rows: list[dict[str, str]], *, status_code: int = 200) -> Template:
+    """Check the rows and show them; rows that check out are kept on the server until confirmed, so the
+    page (and the form posted back) carries only the preview's id, never a citizen ID in full."""
     checked = check_rows(db, user, rows)
     bad = sum(1 for r in checked if r.errors)
+    preview_id = None
+    if checked and not bad:
+        preview = ImportPreview(user_id=user.id, rows=rows)
+        db.add(preview)
+        preview_id = preview.id
+    db.commit()
     return render("household_import.html", user=user, rows=checked, bad=bad, error=None, columns=column_labels(),
-                  rows_json=json.dumps(rows, ensure_ascii=False), village_names=_context(db, user)["village_names"],
+                  preview_id=preview_id, village_names=_context(db, user)["village_names"],
                   status_code=status_code if not bad else 422)
+
+
+def _forget_previews(db: Session, user: User) -> None:
+    """Drop this user's earlier previews and anyone's that are too old to be confirmed."""
+    too_old = utcnow() - PREVIEW_LIFETIME
+    db.exec(delete(ImportPreview).where(or_(ImportPreview.user_id == user.id,
+                                            ImportPreview.created_at < too_old)))
 
 
 @post("/households/import", sync_to_thread=True)
@@ -239,26 +257,40 @@ def import_upload(db: Session, user: User, data: Upload) -> Template:
     except ImportFormatError as exc:
         return render("household_import.html", user=user, rows=None, columns=column_labels(), status_code=422,
                       error=str(exc))
+    _forget_previews(db, user)
     audit(db, action="import_preview", entity="household", user_id=user.id,
           detail={"file": upload.filename[:120], "rows": len(rows)})
-    db.commit()
     return _preview(db, user, rows)
+
+
+def _taken_preview(db: Session, user: User, preview_id: str | None) -> list[dict[str, str]] | None:
+    """The rows of the user's own, recent preview, which is deleted in the same transaction (so it is
+    confirmed at most once); None for an unknown, someone else's or expired preview."""
+    preview = db.get(ImportPreview, preview_id) if preview_id else None
+    if preview is None or preview.user_id != user.id:
+        return None
+    created = preview.created_at if preview.created_at.tzinfo else preview.created_at.replace(tzinfo=timezone.utc)
+    rows = preview.rows if utcnow() - created <= PREVIEW_LIFETIME else None
+    taken = db.exec(delete(ImportPreview).where(ImportPreview.id == preview.id,
+                                                ImportPreview.user_id == user.id))
+    if taken.rowcount != 1 or not isinstance(rows, list):
+        return None
+    return [{k: str(v) for k, v in r.items() if k in COLUMNS} for r in rows if isinstance(r, dict)]
 
 
 @post("/households/import/confirm", sync_to_thread=True)
 def import_confirm(db: Session, user: User, data: Form) -> Template | Redirect:
-    """Write every row or none: the rows are checked again, and one error rejects the whole file."""
-    try:
-        rows = json.loads(text_value(data, "rows_json") or "[]")
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise ValueError
-        rows = [{k: str(v) for k, v in r.items() if k in COLUMNS} for r in rows]
-    except ValueError:
+    """Write every row or none: the stored rows are checked again, and one error rejects the whole file."""
+    rows = _taken_preview(db, user, text_value(data, "preview_id"))
+    if rows is None:
+        db.commit()  # an expired preview of this user is gone either way
         return render("household_import.html", user=user, rows=None, columns=column_labels(), status_code=422,
-                      error=gettext_("The preview could not be read; upload the file again."))
+                      error=gettext_("The preview has expired or was not found; upload the file again."))
     checked = check_rows(db, user, rows)
     if not checked or any(r.errors for r in checked):
-        return _preview(db, user, rows, status_code=422)
+        db.commit()
+        return render("household_import.html", user=user, rows=checked, bad=sum(1 for r in checked if r.errors),
+                      error=None, columns=column_labels(), preview_id=None, status_code=422)
     villages: set[str] = set()
     for row in checked:
         household = Household(**row.clean)

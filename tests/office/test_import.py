@@ -1,13 +1,14 @@
-"""Household import: a preview with per-row errors and duplicates, nothing written until confirmed."""
+"""Household import: a preview with per-row errors and duplicates, nothing written until confirmed; the
+checked rows stay on the server, and the page carries only the preview's id."""
 import io
-import json
 import re
+from datetime import timedelta
 
 from openpyxl import Workbook
 from sqlmodel import Session, func, select
 
-from server.models import Household
-from tests.foundation.helpers import csrf_token, post_form
+from server.models import Household, ImportPreview
+from tests.foundation.helpers import csrf_token, post_form, sign_in
 from tests.support.factories import valid_citizen_id
 
 HEADER = "village_code,house_no,head_name,citizen_id,members,annual_income,phone,interest\n"
@@ -23,9 +24,18 @@ def count(engine) -> int:
         return db.exec(select(func.count()).select_from(Household)).one()
 
 
-def rows_json(page: str) -> str:
-    raw = re.search(r'name="rows_json" value="([^"]*)"', page).group(1)
-    return raw.replace("&#34;", '"').replace("&quot;", '"').replace("&amp;", "&").replace("&#39;", "'")
+def preview_id(page: str) -> str:
+    return re.search(r'name="preview_id" value="([^"]*)"', page).group(1)
+
+
+def previews(engine) -> list[ImportPreview]:
+    with Session(engine) as db:
+        return list(db.exec(select(ImportPreview)).all())
+
+
+def good_file(*numbers: int) -> bytes:
+    return (HEADER + "".join(f"34140101,5/{n},นางดี{n} ทดสอบ,{valid_citizen_id(n)},3,45000,,\n"
+                             for n in numbers)).encode()
 
 
 def test_a_bad_file_is_previewed_with_each_problem_and_nothing_is_written(north, world, engine):
@@ -65,9 +75,10 @@ def test_a_good_file_is_written_only_after_confirming(north, world, engine):
     preview = upload(north, csv.encode("utf-8-sig"))
     assert preview.status_code == 200 and "ยืนยันและนำเข้า 2 ครัวเรือน" in preview.text
     assert count(engine) == before  # nothing yet
-    confirmed = post_form(north, "/households/import/confirm", {"rows_json": rows_json(preview.text)},
+    confirmed = post_form(north, "/households/import/confirm", {"preview_id": preview_id(preview.text)},
                           follow_redirects=False)
     assert confirmed.status_code in (302, 303)
+    assert previews(engine) == []  # used up
     with Session(engine) as db:
         second = db.exec(select(Household).where(Household.house_no == "2/2")).one()
         assert (second.annual_income, second.members, second.interest) == (60_000, 4, "livestock")
@@ -76,14 +87,67 @@ def test_a_good_file_is_written_only_after_confirming(north, world, engine):
 
 
 def test_a_confirmation_that_no_longer_checks_out_writes_nothing(north, world, engine):
-    rows = [{"village_code": "34140101", "house_no": "3/1", "head_name": "นางสาม ทดสอบ", "members": "2",
-             "annual_income": "30000", "citizen_id": valid_citizen_id(31)},
-            {"village_code": "34140101", "house_no": "3/2", "head_name": "นางสี่ ทดสอบ", "members": "2",
-             "annual_income": "-1", "citizen_id": ""}]
+    preview = upload(north, good_file(31, 32))
+    assert preview.status_code == 200
+    with Session(engine) as db:  # someone registers the second household between preview and confirm
+        registered = db.get(Household, world.households["h1"])
+        registered.citizen_id = valid_citizen_id(32)
+        db.add(registered)
+        db.commit()
     before = count(engine)
-    response = post_form(north, "/households/import/confirm", {"rows_json": json.dumps(rows, ensure_ascii=False)})
-    assert response.status_code == 422
+    response = post_form(north, "/households/import/confirm", {"preview_id": preview_id(preview.text)})
+    assert response.status_code == 422 and "ครัวเรือนนี้ลงทะเบียนไว้แล้ว" in response.text
+    assert "ยืนยันและนำเข้า" not in response.text
     assert count(engine) == before  # all or nothing: the good row is not written either
+
+
+def test_the_preview_page_and_form_carry_no_full_citizen_id(north, world, engine):
+    preview = upload(north, good_file(41, 42))
+    assert preview.status_code == 200 and "ยืนยันและนำเข้า 2 ครัวเรือน" in preview.text
+    for n in (41, 42):
+        assert valid_citizen_id(n) not in preview.text
+    assert "rows_json" not in preview.text
+    [stored] = previews(engine)
+    assert stored.id == preview_id(preview.text) and len(stored.rows) == 2
+
+
+def test_another_user_cannot_confirm_someone_elses_preview(client, north, world, engine):
+    preview = upload(north, good_file(51))
+    before = count(engine)
+    sign_in(client, "root")  # even an admin, whose area covers the village
+    response = post_form(client, "/households/import/confirm", {"preview_id": preview_id(preview.text)})
+    assert response.status_code == 422 and "อัปโหลดไฟล์อีกครั้ง" in response.text
+    assert count(engine) == before
+    assert len(previews(engine)) == 1  # still the owner's to confirm
+
+
+def test_an_unknown_used_or_expired_preview_is_refused(north, world, engine):
+    before = count(engine)
+    for tampered in ("", "not-a-preview", "00000000-0000-0000-0000-000000000000"):
+        response = post_form(north, "/households/import/confirm", {"preview_id": tampered})
+        assert response.status_code == 422 and "อัปโหลดไฟล์อีกครั้ง" in response.text
+    old = preview_id(upload(north, good_file(61)).text)
+    with Session(engine) as db:
+        stored = db.get(ImportPreview, old)
+        stored.created_at = stored.created_at - timedelta(hours=2)
+        db.add(stored)
+        db.commit()
+    assert post_form(north, "/households/import/confirm", {"preview_id": old}).status_code == 422
+    assert previews(engine) == []  # the expired preview is gone
+    used = preview_id(upload(north, good_file(62)).text)
+    assert post_form(north, "/households/import/confirm", {"preview_id": used},
+                     follow_redirects=False).status_code in (302, 303)
+    assert post_form(north, "/households/import/confirm", {"preview_id": used}).status_code == 422
+    assert count(engine) == before + 1
+
+
+def test_a_new_upload_replaces_the_users_earlier_preview(north, world, engine):
+    first = preview_id(upload(north, good_file(71)).text)
+    second = preview_id(upload(north, good_file(72)).text)
+    assert [p.id for p in previews(engine)] == [second]
+    assert post_form(north, "/households/import/confirm", {"preview_id": first}).status_code == 422
+    upload(north, (HEADER + "34140101,7/3,นายลบ ทดสอบ,,2,-500,,\n").encode())  # a file with errors
+    assert previews(engine) == []
 
 
 def test_an_excel_workbook_is_read_too(north, world, engine):
