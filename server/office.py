@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlmodel import Session, select
@@ -228,3 +229,21 @@ def stale_notice() -> str:
                      "the current values are shown below — review them and save again.")
 
 
+
+
+def typed_differences(fields: Iterable[str], typed: dict[str, Any], saved: dict[str, Any], labels: dict[str, str],
+                      shown: Callable[[str, Any], str] | None = None) -> list[tuple[str, str, str]]:
+    """(label, typed, saved now) for each field where a refused stale save differs from the record, so the
+    form can show the current values while nothing the user typed is lost. `shown` turns a value (typed
+    text or saved value) into what a person reads, so that equal values compare equal."""
+    def as_text(name: str, value: Any) -> str:
+        if shown is not None:
+            return shown(name, value)
+        return "" if value is None else str(value).strip()
+
+    rows = []
+    for name in fields:
+        mine, theirs = as_text(name, typed.get(name)), as_text(name, saved.get(name))
+        if mine != theirs:
+            rows.append((labels.get(name, name), mine, theirs))
+    return rows

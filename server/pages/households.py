@@ -29,6 +29,7 @@ from server.office import (
     record_in_area,
     stale_notice,
     text_value,
+    typed_differences,
     village_options,
 )
 from server.progress import current_fiscal_year
@@ -130,7 +131,6 @@ def _typed_differences(household: Household, data: dict[str, Any],
     labels = {"village_id": gettext_("Village"), **column_labels(),
               "consent": gettext_("The household was given the privacy notice and agrees to take part")}
     villages, trades = context["village_names"], context["occupation_names"]
-    saved = _values(household)
 
     def shown(name: str, value: Any) -> str:
         if name == "consent":
@@ -144,12 +144,9 @@ def _typed_differences(household: Household, data: dict[str, Any],
             return str(parse_int(text))  # 31,000 typed is the 31000 saved
         return text
 
-    rows = []
-    for name in HOUSEHOLD_FIELDS:
-        typed = bool(data.get("consent")) if name == "consent" else (text_value(data, name) or "")
-        if shown(name, typed) != shown(name, saved[name]):
-            rows.append((labels.get(name, name), shown(name, typed), shown(name, saved[name])))
-    return rows
+    typed = {name: bool(data.get("consent")) if name == "consent" else (text_value(data, name) or "")
+             for name in HOUSEHOLD_FIELDS}
+    return typed_differences(HOUSEHOLD_FIELDS, typed, _values(household), labels, shown)
 
 
 @get("/households/new", sync_to_thread=True)

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from server.audit import audit
 from server.auth.scope import area_village_ids
 from server.auth.web import NotFoundInArea
-from server.dates import to_input
+from server.dates import DateInputError, parse_date, to_input
 from server.i18n import gettext_
 from server.models import Sage, TeamMember, TrainerTeam, Training, User, Village
 from server.office import (
@@ -24,6 +24,7 @@ from server.office import (
     row_by_id,
     stale_notice,
     text_value,
+    typed_differences,
     village_in_area,
     village_options,
 )
@@ -127,6 +128,39 @@ def _read_sage_form(db: Session, user: User, data: dict[str, Any]) -> tuple[Form
     return form, clean
 
 
+def _sage_typed_differences(sage: Sage, data: dict[str, Any], context: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """What a refused stale save typed, beside the sage's values saved now (only the fields that differ)."""
+    trade_codes = {t.code for t in context["trades"]}
+    villages, trades = context["village_names"], context["occupation_names"]
+    fields = ("name", "village_id", "phone", "citizen_id", "skills", "other_skills", "found_by", "workshop_date",
+              "note")
+    labels = {"name": gettext_("Name"), "village_id": gettext_("Village"), "phone": gettext_("Phone"),
+              "citizen_id": gettext_("Citizen ID (optional)"), "skills": gettext_("Skills"),
+              "other_skills": gettext_("Other skills"), "found_by": gettext_("Found by"),
+              "workshop_date": gettext_("Attended the provincial trainer workshop on"), "note": gettext_("Note")}
+
+    def shown(name: str, value: Any) -> str:
+        if name == "skills":
+            return ", ".join(sorted(trades.get(code, code) for code in set(value or [])))
+        if name == "other_skills":
+            return ", ".join(sorted({s.strip() for s in (value or "").split(",") if s.strip()}))
+        text = "" if value is None else str(value).strip()
+        if name == "village_id":
+            return villages.get(text, text)
+        if name == "citizen_id":
+            return normalize_citizen_id(text) or text
+        if name == "workshop_date":
+            try:
+                return to_input(parse_date(text))  # 2026-11-24 typed is the 24/11/2569 saved
+            except DateInputError:
+                return text
+        return text
+
+    typed = {**{name: text_value(data, name) or "" for name in fields},
+             "skills": [s for s in as_list(data, "skills") if s in trade_codes]}
+    return typed_differences(fields, typed, _sage_values(sage, trade_codes), labels, shown)
+
+
 @get("/sages/new", sync_to_thread=True)
 def sage_new(request: Request, db: Session, user: User) -> Template:
     form = FormState(values={"village_id": request.query_params.get("village") or "", "skills": []})
@@ -172,8 +206,9 @@ def sage_update(request: Request, db: Session, user: User, sage_id: str, data: F
     template = "_sage_edit_row.html" if wants_fragment(request) else "sage_form.html"
     if is_stale(data, sage):
         form = FormState(values=_sage_values(sage, {t.code for t in context["trades"]}))
+        # The form shows what is saved now; what this user typed is listed beside it, so nothing typed is lost.
         return render(template, user=user, form=form, sage=sage, notice=stale_notice(), status_code=409,
-                      **context)
+                      yours=_sage_typed_differences(sage, data, context), **context)
     form, clean = _read_sage_form(db, user, data)
     if not form.ok:
         return render(template, user=user, form=form, sage=sage, status_code=422, **context)

@@ -29,6 +29,7 @@ from server.office import (
     stale_notice,
     text_value,
     training_in_area,
+    typed_differences,
     village_options,
 )
 from server.progress import current_fiscal_year
@@ -157,7 +158,8 @@ def training_create(db: Session, user: User, data: Form) -> Template | Redirect:
 # --- one training and its schedule --------------------------------------------------------------
 
 def _training_page(db: Session, user: User, training: Training, *, session_forms: dict[str, FormState] | None = None,
-                   info_form: FormState | None = None, status_code: int = 200, notice: str | None = None) -> Template:
+                   info_form: FormState | None = None, status_code: int = 200, notice: str | None = None,
+                   yours: list[tuple[str, str, str]] | None = None) -> Template:
     village = db.get(Village, training.village_id)
     sessions = _sessions(db, training.id)
     forms = {s.id: FormState(values={"date": to_input(s.date), "kind": s.kind, "destination": s.destination or "",
@@ -175,7 +177,7 @@ def _training_page(db: Session, user: User, training: Training, *, session_forms
                   forms=forms, present=present, enrolled=enrolled, info_form=info, kinds=SESSION_KINDS,
                   out_of_order=days_out_of_order(sessions),
                   kind_labels=session_kind_labels(), occupation_names=occupation_names(db), notice=notice,
-                  status_code=status_code)
+                  yours=yours, status_code=status_code)
 
 
 @get("/trainings/{training_id:str}", sync_to_thread=True)
@@ -190,7 +192,9 @@ def training_page(db: Session, user: User, training_id: str) -> Template:
 def training_update(db: Session, user: User, training_id: str, data: Form) -> Template | Redirect:
     training = training_in_area(db, user, training_id)
     if is_stale(data, training):
-        return _training_page(db, user, training, notice=stale_notice(), status_code=409)
+        yours = typed_differences(("title",), {"title": text_value(data, "title")}, {"title": training.title},
+                                  {"title": gettext_("Title (optional)")})
+        return _training_page(db, user, training, notice=stale_notice(), status_code=409, yours=yours)
     form = FormState(values={"title": text_value(data, "title") or "", "seq": text_value(data, "seq") or ""})
     title = text_value(data, "title")
     form.add(check_text("title", title, max_length=200))

@@ -96,3 +96,26 @@ def test_opening_a_sage_for_editing_is_recorded_in_the_audit_log(north, world, e
         views = db.exec(select(AuditEntry).where(AuditEntry.action == "view", AuditEntry.entity == "sage",
                                                  AuditEntry.record_id == sage_id)).all()
     assert len(views) == 2 and all(v.user_id is not None for v in views)
+
+
+def test_a_refused_stale_save_still_shows_what_the_user_typed(north, world, engine):
+    sage_id = world.sages["north3"]
+    with Session(engine) as db:
+        loaded_seq = db.get(Sage, sage_id).seq
+    form = _sage_form(world, name="ปราชญ์ทดสอบ3", citizen_id="", seq=loaded_seq)
+    assert post_form(north, f"/sages/{sage_id}", {**form, "phone": "0811111111"},
+                     follow_redirects=False).status_code in (302, 303)
+    typed = {**form, "phone": "0822222222", "workshop_date": "2026-11-24", "note": "พิมพ์ไว้ก่อน"}
+    late = post_form(north, f"/sages/{sage_id}", typed)
+    assert late.status_code == 409 and 'value="0811111111"' in late.text  # the form holds what is saved now
+    assert "ค่าที่คุณกรอก" in late.text
+    yours = late.text.split('id="your-values"')[1].split("</section>")[0]
+    assert "<strong>0822222222</strong>" in yours and "0811111111" in yours
+    assert "<strong>พิมพ์ไว้ก่อน</strong>" in yours
+    assert "ปราชญ์ทดสอบ3" not in yours and "24/11/2569" not in yours  # the same in both (2026-11-24 is that day)
+    inline = north.post(f"/sages/{sage_id}", data={**typed, "phone": "0833333333"},
+                        headers={"HX-Request": "true", "x-csrftoken": csrf_token(north)})
+    assert inline.status_code == 409 and inline.text.lstrip().startswith("<tr")
+    assert 'id="your-values"' in inline.text and "<strong>0833333333</strong>" in inline.text
+    with Session(engine) as db:
+        assert db.get(Sage, sage_id).phone == "0811111111"

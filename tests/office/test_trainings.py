@@ -134,3 +134,14 @@ def test_the_training_list_leaves_out_deleted_days(north, world, engine):
         db.commit()
     page = north.get("/trainings").text
     assert '<span class="tag">4: ' in page and '<span class="tag">5: ' not in page
+
+
+def test_a_stale_title_save_shows_the_title_the_user_typed(north, world, engine):
+    plan(north, world)
+    training, _sessions = the_training(engine)
+    assert post_form(north, f"/trainings/{training.id}", {"title": "ชื่อจากคนแรก", "seq": training.seq},
+                     follow_redirects=False).status_code in (302, 303)
+    late = post_form(north, f"/trainings/{training.id}", {"title": "ชื่อจากคนที่สอง", "seq": training.seq})
+    assert late.status_code == 409 and 'value="ชื่อจากคนแรก"' in late.text
+    yours = late.text.split('id="your-values"')[1].split("</section>")[0]
+    assert "<strong>ชื่อจากคนที่สอง</strong>" in yours and "ชื่อจากคนแรก" in yours
