@@ -11,8 +11,9 @@ from server.models.base import new_id, utcnow
 
 
 class ImportPreview(SQLModel, table=True):
-    __tablename__ = "import_preview"
     """The rows of an uploaded household file between preview and confirm; deleted once used or replaced."""
+
+    __tablename__ = "import_preview"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     user_id: int = Field(foreign_key="user.id", index=True)
