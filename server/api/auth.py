@@ -18,6 +18,7 @@ from server.models import Device, User
 
 # last_seen_at is written at most this often per device, so reads do not turn into writes.
 _SEEN_EVERY = timedelta(seconds=60)
+DEVICE_NAME_MAX = 100
 _UNAUTHORIZED = {401: ResponseSpec(data_container=ErrorBody, description="Missing, wrong or revoked token")}
 
 
@@ -60,6 +61,26 @@ def provide_caller(request: Request, db: Session) -> Caller:
     return Caller(user=user, device=device)
 
 
+def issue_device_token(db: Session, *, user: User, device_name: str, app_version: str | None,
+                       via: str) -> TokenResponse:
+    """A new device of `user` with its bearer token, audited; the caller commits.
+
+    The token is returned once and only its hash is kept, whether the phone signed in with a
+    password (`via="api"`) or from a signed-in browser (`via="browser"`).
+    """
+    token = new_token()
+    name = " ".join(device_name.replace("\x00", "").split())[:DEVICE_NAME_MAX] or "device"
+    device = Device(user_id=user.id, name=name, token_hash=hash_token(token),
+                    last_seen_at=datetime.now(timezone.utc),
+                    app_version=(app_version or "")[:64].replace("\x00", "") or None)
+    db.add(device)
+    db.flush()
+    audit(db, action="sign_in", user_id=user.id, device_id=device.id,
+          detail={"via": via, "device_name": device.name})
+    return TokenResponse(token=token, device_id=device.id,
+                         user=UserInfo(id=user.id, username=user.username, role=user.role))
+
+
 def _iso(moment: datetime | None) -> str | None:
     return aware_utc(moment).isoformat() if moment is not None else None
 
@@ -80,19 +101,10 @@ def create_token(data: TokenRequest, db: Session, request: Request) -> TokenResp
     if result.user is None:
         db.commit()  # the failure count is kept
         raise ApiError(401, "invalid_credentials", "Wrong username or password")
-    user = result.user
-    token = new_token()
-    version = (request.headers.get("x-app-version") or "")[:64].replace("\x00", "") or None
-    device = Device(user_id=user.id, name=data.device_name.strip() or "device",
-                    token_hash=hash_token(token), last_seen_at=datetime.now(timezone.utc),
-                    app_version=version)
-    db.add(device)
-    db.flush()
-    audit(db, action="sign_in", user_id=user.id, device_id=device.id,
-          detail={"via": "api", "device_name": device.name})
+    response = issue_device_token(db, user=result.user, device_name=data.device_name,
+                                  app_version=request.headers.get("x-app-version"), via="api")
     db.commit()
-    return TokenResponse(token=token, device_id=device.id,
-                         user=UserInfo(id=user.id, username=user.username, role=user.role))
+    return response
 
 
 @delete("/auth/token", operation_id="revokeDeviceToken", status_code=204, sync_to_thread=True,

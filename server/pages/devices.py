@@ -3,14 +3,24 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from litestar import get, post
+from typing import Annotated
+
+from litestar import MediaType, Request, Response, get, post
 from litestar.response import Redirect, Template
+from msgspec import Meta, Struct
 from sqlmodel import Session, select
 
+from server.api.auth import issue_device_token
 from server.audit import audit
-from server.auth.web import NotFoundInArea
+from server.auth.web import NotFoundInArea, session_user
 from server.models import Device, User
 from server.web import render
+
+
+class BrowserTokenRequest(Struct, forbid_unknown_fields=False):
+    """The optional body of POST /field/device-token."""
+
+    device_name: Annotated[str, Meta(max_length=200)] = ""
 
 
 @get("/devices", sync_to_thread=True)
@@ -36,4 +46,23 @@ def device_revoke(db: Session, user: User, device_id: str) -> Redirect:
     return Redirect(path="/devices")
 
 
-handlers = [device_list, device_revoke]
+@post("/field/device-token", status_code=201, sync_to_thread=True)
+def device_token_for_browser(db: Session, request: Request, data: BrowserTokenRequest | None = None) -> Response:
+    """The phone's device token for the officer signed in in this browser: no second password.
+
+    The field pages sync with this token, so a week offline outlives the browser session, and the
+    phone appears on /devices where it can be revoked. Not signed in is a JSON 401, not a redirect:
+    the caller is a script, not a page.
+    """
+    user = session_user(db, request)
+    if user is None:
+        return Response(content={"error": "login_required", "message": "Sign in first"},
+                        status_code=401, media_type=MediaType.JSON)
+    name = (data.device_name if data is not None else "") or request.headers.get("user-agent", "")
+    token = issue_device_token(db, user=user, device_name=name,
+                               app_version=request.headers.get("x-app-version"), via="browser")
+    db.commit()
+    return Response(content=token, status_code=201, media_type=MediaType.JSON)
+
+
+handlers = [device_list, device_revoke, device_token_for_browser]
