@@ -8,6 +8,7 @@ from sqlalchemy import Select, select
 from sqlmodel import Session
 
 from server import rules
+from server.house_numbers import house_sort_key
 from server.models import (
     Attendance,
     District,
@@ -58,6 +59,10 @@ def _prepare_citizen_id(fields: dict[str, Any]) -> dict[str, Any]:
 
 def _check_household(values: dict[str, Any]) -> list[rules.FieldError]:
     return rules.check_reference("village_id", values.get("village_id")) + rules.check_household(values)
+
+
+def _household_derived(values: dict[str, Any]) -> dict[str, Any]:
+    return {"house_sort": house_sort_key(values.get("house_no"))}
 
 
 def _check_sage(values: dict[str, Any]) -> list[rules.FieldError]:
@@ -124,6 +129,7 @@ ENTITIES = [
         refs={"village_id": "village"}, required=("village_id", "house_no", "head_name"),
         defaults={"members": 1, "annual_income": 0, "consent": False},
         validate=_check_household, prepare=_prepare_citizen_id, scope_select=_own_village(Household),
+        derived=_household_derived,
     ),
     EntitySpec(
         name="sage", table=Sage.__table__, scope="village_id",
@@ -183,8 +189,3 @@ ENTITIES = [
 
 REGISTRY = Registry(entities={spec.name: spec for spec in ENTITIES}, errors=ERRORS,
                     reference_tables={"occupation": _occupations})
-
-# The entity name each synced model is known by in the contract (for office pages that stamp changes).
-ENTITY_OF_MODEL = {Household: "household", Sage: "sage", Enrollment: "enrollment",
-                   Attendance: "attendance", Survey: "survey", Village: "village",
-                   Training: "training", TrainingSession: "session", TrainerTeam: "team"}

@@ -418,6 +418,8 @@ class Batch:
         row.update(id=op.id, seq=seq, deleted=False, field_versions={n: version for n in fields},
                    created_at=self.now, updated_at=self.now, updated_by_user_id=self.actor.user_id,
                    updated_by_device_id=self.actor.device_id)
+        if spec.derived is not None:
+            row.update(spec.derived(row))
         rec = _Rec(row, is_new=True)
         self.records[spec.name][op.id] = rec
         if spec.natural_key:
@@ -466,6 +468,8 @@ class Batch:
             for name, value in changed.items():
                 values[name] = value
                 versions[name] = version
+            if spec.derived is not None:
+                values.update(spec.derived(values))
             self._touch(values, seq, versions)
             rec.dirty = True
         if changed or conflicts:

@@ -67,6 +67,9 @@ class EntitySpec:
     scope_select: Callable[[Iterable[str]], Select] | None = None
     # Adds derived fields to pulled records (e.g. a team's member ids): enrich(session, {id: fields}).
     enrich: Callable[[Session, dict[str, dict[str, Any]]], None] | None = None
+    # Columns the server keeps from a record's own fields, never pushed or pulled (e.g. a sort key):
+    # derived(stored values) -> {column: value}, applied whenever the engine writes the record.
+    derived: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     defaults: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, UniqueConstraint
+from sqlalchemy import JSON, Index, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
+from server.house_numbers import house_sort_key
 from server.models.base import Synced
 
 SESSION_KINDS = ("knowledge", "study_visit", "home_practice")
@@ -16,6 +17,9 @@ SURVEY_KINDS = ("baseline", "after_training", "follow_up_3m", "follow_up_6m", "f
 
 class Sage(Synced, table=True):
     """A community sage (ปราชญ์ชุมชน) in the district's registry."""
+
+    # The registry lists an area's sages by name, 50 a page.
+    __table_args__ = (Index("ix_sage_list", "deleted", "name", "id"),)
 
     village_id: str = Field(foreign_key="village.id", index=True)
     name: str
@@ -28,9 +32,9 @@ class Sage(Synced, table=True):
 
 
 class TrainerTeam(Synced, table=True):
-    __tablename__ = "trainer_team"
     """A village's team of 5 community livelihood trainers for one fiscal year, led by one sage."""
 
+    __tablename__ = "trainer_team"
     __table_args__ = (UniqueConstraint("village_id", "fiscal_year"),)
 
     village_id: str = Field(foreign_key="village.id", index=True)
@@ -40,9 +44,9 @@ class TrainerTeam(Synced, table=True):
 
 
 class TeamMember(SQLModel, table=True):
-    __tablename__ = "team_member"
     """A trainer (other than the lead) on a team; a sage from outside the village needs a note."""
 
+    __tablename__ = "team_member"
     __table_args__ = (UniqueConstraint("team_id", "sage_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -76,7 +80,16 @@ class TrainingSession(Synced, table=True):
     note: str | None = None
 
 
+def _house_sort_default(context) -> str:  # noqa: ANN001
+    return house_sort_key(context.get_current_parameters().get("house_no"))
+
+
 class Household(Synced, table=True):
+    """A household of a village's register; the poorest (income per person) are selected first."""
+
+    # The register lists an area's households by village and house number, 50 a page.
+    __table_args__ = (Index("ix_household_list", "village_id", "deleted", "house_sort", "id"),)
+
     village_id: str = Field(foreign_key="village.id", index=True)
     house_no: str
     head_name: str
@@ -87,6 +100,17 @@ class Household(Synced, table=True):
     consent: bool = False
     interest: str | None = None  # trade the household wants to learn
     note: str | None = None
+    # house_sort_key(house_no), so the database sorts house numbers naturally. Kept on every write:
+    # ORM writes by the events below, Core inserts by the column default, the sync engine by the
+    # household spec's `derived` (server/sync_specs.py). The server default only lets the column be
+    # added to a filled table without rebuilding it (see migration 0003).
+    house_sort: str = Field(default="", sa_column_kwargs={"default": _house_sort_default, "server_default": ""})
+
+
+@event.listens_for(Household, "before_insert")
+@event.listens_for(Household, "before_update")
+def _keep_house_sort(_mapper, _connection, household: Household) -> None:  # noqa: ANN001
+    household.house_sort = house_sort_key(household.house_no)
 
 
 class Enrollment(Synced, table=True):
