@@ -47,8 +47,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     return Litestar(
         route_handlers=handlers,
         middleware=[db_session_middleware],
+        # Whatever touches the database runs in the thread pool; `provide_db` only hands over the
+        # session the middleware opened (no I/O), so it may stay on the event loop.
         dependencies={"db": Provide(provide_db, sync_to_thread=False),
-                      "user": Provide(current_user, sync_to_thread=False)},
+                      "user": Provide(current_user, sync_to_thread=True)},
         before_request=set_request_locale,
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine,
                                        engine_callback=configure_templates),

@@ -78,7 +78,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.demo:
         print("Sammachip demo: http://%s:%d — accounts admin / supervisor / officer, password "
               "sammachip-demo" % (args.host, args.port), flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True)
+    # Requests still running at SIGTERM get a few seconds; every database wait is bounded anyway.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True,
+                timeout_graceful_shutdown=10)
     return 0
 
 

@@ -1,11 +1,15 @@
 """Request-scoped dependencies shared by pages and the API."""
 from __future__ import annotations
 
+import anyio
 from litestar import Request
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlmodel import Session
 
+from server.db import set_write_intent
+
 _SCOPE_KEY = "sammachip.db"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def db_session_middleware(app: ASGIApp) -> ASGIApp:
@@ -13,24 +17,33 @@ def db_session_middleware(app: ASGIApp) -> ASGIApp:
 
     A generator dependency would do the same, but Litestar skips its clean-up when a dependency
     resolved after it raises (a bad token, a missing sign-in); the open transaction would then keep
-    its locks. Ending the session here, around the whole request, cannot be skipped.
+    its locks. Ending the session here, around the whole request, cannot be skipped. Ending it talks
+    to the database, so it runs in the thread pool, shielded from the request's cancellation (a
+    client that hangs up must not leave a transaction open).
     """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
+        # Worker threads inherit this context: a GET's transactions only read (see server/db.py).
+        set_write_intent(scope["method"] not in SAFE_METHODS)
         session = Session(scope["litestar_app"].state.engine, expire_on_commit=False)
         scope[_SCOPE_KEY] = session  # type: ignore[literal-required]
         try:
             await app(scope, receive, send)
         finally:
-            session.rollback()
-            session.close()
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(_end, session)
 
     return middleware
 
 
+def _end(session: Session) -> None:
+    session.rollback()
+    session.close()
+
+
 def provide_db(request: Request) -> Session:
-    """The request's session; handlers commit what they mean to keep, the rest is rolled back."""
+    """The request's session (made by the middleware; nothing here touches the database)."""
     return request.scope[_SCOPE_KEY]  # type: ignore[literal-required]

@@ -13,18 +13,19 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from server.auth.web import LoginRequired, NotFoundInArea, PermissionDenied, session_user
 from server.dates import format_date, format_datetime, to_input
+from server.db import RETRY_AFTER_SECONDS, is_busy_error, write_intent
 from server.i18n import LOCALES, current_locale, gettext_, ngettext_, pick_locale
 from server.models import User
 from server.rules import FieldError, mask_citizen_id
-from sync.changes import lock_counter
 
 LANG_COOKIE = "lang"
 logger = logging.getLogger("sammachip")
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # A submitted HTML form: one value per field, or a list where a field repeats (checkboxes).
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -78,15 +79,15 @@ def wants_fragment(request: Request) -> bool:
 def current_user(db: Session, request: Request) -> User:
     """The signed-in user, or LoginRequired (answered with a redirect to the sign-in page).
 
-    A request that may write takes the sync counter's lock first, as a phone's push does: office
-    edits and pushes then queue in one order (no deadlock on PostgreSQL), and an office page's
-    "has this record changed since the form was loaded?" check cannot race a push.
+    Runs in the thread pool like every database call. Its read transaction ends before the handler
+    begins its own, so a request that writes takes the write lock (SQLite) or the sync counter's
+    lock only where it writes a synced record (`server/records.py`), never here.
     """
-    user = session_user(db, request)
+    with write_intent(False):
+        user = session_user(db, request)
+        db.commit()
     if user is None:
         raise LoginRequired()
-    if request.method not in SAFE_METHODS:
-        lock_counter(db)
     return user
 
 
@@ -178,9 +179,27 @@ def _unexpected(request: Request, exc: Exception) -> Response:
                                               "please try again."))
 
 
+def _database_error(request: Request, exc: Exception) -> Response:
+    """A database too busy to answer in time is 503 with Retry-After, never a hang or a bare 500."""
+    if not is_busy_error(exc):
+        return _unexpected(request, exc)
+    logger.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if _wants_json(request):
+        return Response(content={"error": "busy", "message": "The server is busy; nothing was changed by "
+                                 "this request. Try again shortly.", "retry_after": RETRY_AFTER_SECONDS},
+                        status_code=503, media_type=MediaType.JSON, headers=headers)
+    response = _error_page(request, 503, gettext_("The server is busy. Nothing was saved; please try again "
+                                                  "in a moment."))
+    response.headers.update(headers)
+    return response
+
+
 def exception_handlers() -> dict:
     return {
         Exception: _unexpected,
+        OperationalError: _database_error,
+        PoolTimeout: _database_error,
         LoginRequired: _login_redirect,
         PermissionDenied: _forbidden,
         NotFoundInArea: _not_found,

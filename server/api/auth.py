@@ -7,6 +7,8 @@ from typing import Any
 
 from litestar import Request, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from server.api.errors import ApiError
@@ -14,6 +16,7 @@ from server.api.schemas import DeviceInfo, ErrorBody, TokenRequest, TokenRespons
 from server.audit import audit
 from server.auth.passwords import hash_token, new_token
 from server.auth.signin import authenticate, aware_utc
+from server.db import write_intent, writer_beside
 from server.models import Device, User
 
 # last_seen_at is written at most this often per device, so reads do not turn into writes.
@@ -48,16 +51,23 @@ def check_token(db: Session, authorization: str) -> tuple[Device, User]:
 
 
 def provide_caller(request: Request, db: Session) -> Caller:
-    """The `caller` dependency: the device behind `Authorization: Bearer <token>`, or 401."""
-    device, user = check_token(db, request.headers.get("authorization", ""))
+    """The `caller` dependency: the device behind `Authorization: Bearer <token>`, or 401.
+
+    The check only reads (even for a push): it must not take SQLite's write lock.
+    """
+    with write_intent(False):
+        device, user = check_token(db, request.headers.get("authorization", ""))
     now = datetime.now(timezone.utc)
     version = (request.headers.get("x-app-version") or "")[:64].replace("\x00", "") or device.app_version
     seen = aware_utc(device.last_seen_at)
     if seen is None or now - seen > _SEEN_EVERY or version != device.app_version:
-        device.last_seen_at = now
-        device.app_version = version
-        db.add(device)
-        db.commit()
+        with writer_beside(db) as writer:
+            writer.execute(update(Device).where(Device.id == device.id)
+                           .values(last_seen_at=now, app_version=version))
+        set_committed_value(device, "last_seen_at", now)
+        set_committed_value(device, "app_version", version)
+    # The check's read transaction ends here: the handler begins its own (a write one for a push).
+    db.commit()
     return Caller(user=user, device=device)
 
 

@@ -37,7 +37,8 @@ def start_server(db_url: str, port: int | None = None, env: dict[str, str] | Non
     log = tempfile.NamedTemporaryFile(prefix=f"sammachip-server-{port}-", suffix=".log", delete=False)
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+         "--timeout-graceful-shutdown", "5"],
         cwd=ROOT, env=child_env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
     )
     process.log_path = log.name  # type: ignore[attr-defined]
