@@ -1,0 +1,189 @@
+// The checks a phone makes before saving: server/rules.py's rules and words, for what a phone knows alone.
+//
+// Each function here mirrors one in server/rules.py (named beside it); tests/cases/field_rules.json
+// runs the same cases through both and compares their messages word for word, so a change to a rule
+// or a message on one side fails until the other side follows.
+//
+// Values come from form inputs: text (trimmed here; blank is "not given"), checkboxes as booleans.
+// A number passes only as plain ASCII digits (a leading "-" is read, so a negative income is named
+// as such): a value these checks accept is read by Number(text.trim()).
+
+const SURVEY_KINDS = ["baseline", "after_training", "follow_up_3m", "follow_up_6m", "follow_up_12m"];
+const MAX_INCOME = 100000000; // rules.MAX_INCOME
+const MAX_MEMBERS = 50;
+const MIN_YEAR = 1900;
+const MAX_YEAR = 2200;
+
+// Python's str.strip() and "\s" (str.isspace()); JavaScript's trim() and \s differ at the edges.
+const SPACE = "\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+const OUTER_SPACE = new RegExp(`^[${SPACE}]+|[${SPACE}]+$`, "g");
+const SPACE_OR_DASH = new RegExp(`[${SPACE}-]`, "g");
+const THAI_DIGIT = /[\u0e50-\u0e59]/g; // ๐..๙
+
+// [Thai, English] pairs, as in rules.py's FieldError(message_th, message_en).
+const grouped = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+const MESSAGES = {
+  required: () => ["จำเป็นต้องกรอก", "This field is required"],
+  citizenIdDigits: () => ["เลขประจำตัวประชาชนต้องเป็นตัวเลข 13 หลัก", "The citizen ID must be 13 digits"],
+  citizenIdCheck: () => ["เลขประจำตัวประชาชนไม่ถูกต้อง (เลขตรวจสอบหลักสุดท้ายไม่ตรง)",
+    "The citizen ID is not valid (its check digit does not match)"],
+  wholeNumber: () => ["ต้องเป็นจำนวนเต็ม", "Must be a whole number"],
+  negative: () => ["ต้องไม่ติดลบ", "Must not be negative"],
+  atLeast: (n) => [`ต้องไม่น้อยกว่า ${n}`, `Must be at least ${n}`],
+  atMost: (n) => [`ต้องไม่เกิน ${grouped(n)}`, `Must be at most ${grouped(n)}`],
+  text: () => ["ต้องเป็นข้อความ", "Must be text"],
+  badCharacter: () => ["มีอักขระที่ใช้ไม่ได้", "Contains a character that is not allowed"],
+  tooLong: (n) => [`ยาวเกิน ${n} ตัวอักษร`, `Longer than ${n} characters`],
+  bool: () => ["ต้องเป็นใช่หรือไม่ใช่", "Must be true or false"],
+  choice: (choices) => ["ค่าที่เลือกไม่ถูกต้อง: " + choices.join(", "), "Not one of: " + choices.join(", ")],
+  date: () => ["วันที่ไม่ถูกต้อง (ปปปป-ดด-วว)", "Not a valid date (YYYY-MM-DD)"],
+  year: () => [`ปีต้องอยู่ระหว่าง ค.ศ. ${MIN_YEAR} ถึง ${MAX_YEAR}`,
+    `The year must be between ${MIN_YEAR} and ${MAX_YEAR}`],
+  phone: () => ["เบอร์โทรศัพท์ไม่ถูกต้อง", "Not a valid phone number"],
+  reference: () => ["รหัสอ้างอิงไม่ถูกต้อง", "Not a valid record id"],
+};
+
+// --- reading form values ---------------------------------------------------------------------
+
+function read(value) {
+  if (value === undefined || value === null) return null;
+  if (typeof value === "boolean") return value;
+  const text = String(value).replace(OUTER_SPACE, "");
+  return text === "" ? null : text;
+}
+
+function readInt(value) {
+  const v = read(value);
+  return typeof v === "string" && /^-?[0-9]+$/.test(v) ? Number(v) : v;
+}
+
+// --- citizen ID (rules.normalize_citizen_id, is_valid_citizen_id, check_citizen_id) ------------
+
+function checkDigit(first12) {
+  let total = 0;
+  for (let i = 0; i < 12; i += 1) total += Number(first12[i]) * (13 - i);
+  return (11 - (total % 11)) % 10;
+}
+
+/** The ID as typed (1-2345-67890-12-3, spaces, Thai digits) as 13 plain digits; null when blank. */
+export function normalizeCitizenId(text) {
+  if (text === undefined || text === null) return null;
+  const cleaned = String(text).replace(SPACE_OR_DASH, "")
+    .replace(THAI_DIGIT, (d) => String(d.charCodeAt(0) - 0x0e50));
+  return cleaned === "" ? null : cleaned;
+}
+
+/** Exactly 13 ASCII digits whose last one is the mod-11 check digit (normalize typed text first). */
+export function isValidCitizenId(text) {
+  return typeof text === "string" && /^[0-9]{13}$/.test(text) && checkDigit(text) === Number(text[12]);
+}
+
+function citizenIdProblem(value) {
+  if (value === null || value === "") return null;
+  if (typeof value !== "string" || !/^[0-9]{13}$/.test(value)) return MESSAGES.citizenIdDigits();
+  return isValidCitizenId(value) ? null : MESSAGES.citizenIdCheck();
+}
+
+// --- field kinds (rules.check_int, check_text, check_bool, check_choice, check_date, ...) ------
+
+function intProblem(value, { minimum = 0, maximum = MAX_INCOME, optional = true } = {}) {
+  if (value === null) return optional ? null : MESSAGES.required();
+  if (typeof value !== "number" || !Number.isInteger(value)) return MESSAGES.wholeNumber();
+  if (value < minimum) return minimum === 0 ? MESSAGES.negative() : MESSAGES.atLeast(minimum);
+  if (value > maximum) return MESSAGES.atMost(maximum);
+  return null;
+}
+
+function textProblem(value, { maxLength = 200, optional = true } = {}) {
+  if (value === null) return optional ? null : MESSAGES.required();
+  if (typeof value !== "string") return MESSAGES.text();
+  if (value.includes("\u0000")) return MESSAGES.badCharacter();
+  if ([...value].length > maxLength) return MESSAGES.tooLong(maxLength); // code points, as Python's len()
+  return null;
+}
+
+function boolProblem(value) {
+  if (value === null) return null;
+  return typeof value === "boolean" ? null : MESSAGES.bool();
+}
+
+function choiceProblem(value, choices) {
+  if (value === null) return MESSAGES.required();
+  return choices.includes(value) ? null : MESSAGES.choice(choices);
+}
+
+function dateProblem(value) {
+  if (value === null) return null;
+  const match = typeof value === "string" ? /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(value) : null;
+  if (!match) return MESSAGES.date();
+  const [year, month, day] = match.slice(1).map(Number);
+  const lastDay = new Date(Date.UTC(2000, month, 0)).getUTCDate(); // 2000 is a leap year
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > lastDay
+      || (month === 2 && day === 29 && !leap)) return MESSAGES.date();
+  if (year < MIN_YEAR || year > MAX_YEAR) return MESSAGES.year();
+  return null;
+}
+
+function phoneProblem(value) {
+  if (value === null || value === "") return null;
+  return typeof value === "string" && /^[0-9+\- ]{9,15}$/.test(value) ? null : MESSAGES.phone();
+}
+
+function referenceProblem(value) {
+  if (value === null || value === "") return MESSAGES.required();
+  return typeof value === "string" && /^[0-9a-fA-F-]{36}$/.test(value) ? null : MESSAGES.reference();
+}
+
+// --- the forms ---------------------------------------------------------------------------------
+
+function answer(problems, locale) {
+  const english = locale === "en";
+  const errors = {};
+  for (const [field, problem] of problems) {
+    if (problem && !(field in errors)) errors[field] = english ? problem[1] : problem[0];
+  }
+  return errors;
+}
+
+/**
+ * rules.check_household (with the push's village reference): {field: message}, empty when fine.
+ * `village_id` is checked when the values carry it (the page knows it from its URL).
+ */
+export function checkHousehold(values, locale = "th") {
+  const v = values || {};
+  const citizenId = read(v.citizen_id);
+  const problems = [
+    ["house_no", textProblem(read(v.house_no), { maxLength: 20, optional: false })],
+    ["head_name", textProblem(read(v.head_name), { maxLength: 120, optional: false })],
+    ["citizen_id", citizenIdProblem(typeof citizenId === "string" ? normalizeCitizenId(citizenId) : citizenId)],
+    ["members", intProblem(readInt(v.members), { minimum: 1, maximum: MAX_MEMBERS, optional: false })],
+    ["annual_income", intProblem(readInt(v.annual_income), { optional: false })],
+    ["phone", phoneProblem(read(v.phone))],
+    ["consent", boolProblem(read(v.consent))],
+  ];
+  if ("village_id" in v) problems.unshift(["village_id", referenceProblem(read(v.village_id))]);
+  for (const name of ["note", "interest"]) {
+    if (name in v) problems.push([name, textProblem(read(v[name]), { maxLength: 1000 })]);
+  }
+  return answer(problems, locale);
+}
+
+/**
+ * rules.check_survey: {field: message}, empty when fine. `household_id` and `kind` are checked when
+ * the values carry them (the page knows them from its URL).
+ */
+export function checkSurvey(values, locale = "th") {
+  const v = values || {};
+  const problems = [];
+  if ("household_id" in v) problems.push(["household_id", referenceProblem(read(v.household_id))]);
+  if ("kind" in v) problems.push(["kind", choiceProblem(read(v.kind), SURVEY_KINDS)]);
+  problems.push(
+    ["surveyed_on", dateProblem(read(v.surveyed_on))],
+    ["annual_income", intProblem(readInt(v.annual_income))],
+    ["trade_income_month", intProblem(readInt(v.trade_income_month))],
+    ["practising_trade", boolProblem(read(v.practising_trade))],
+    ["note", textProblem(read(v.note), { maxLength: 1000 })],
+  );
+  return answer(problems, locale);
+}
