@@ -10,6 +10,7 @@ from server.pages import (
     home,
     households,
     partners,
+    progress,
     sages,
     trainings,
     users,
@@ -18,4 +19,4 @@ from server.pages import (
 
 page_route_handlers = [*account.handlers, *audit.handlers, *devices.handlers, *home.handlers, *villages.handlers, *users.handlers,
                        *sages.handlers, *trainings.handlers, *households.handlers,
-                       *groups.handlers, *partners.handlers, *config.handlers]
+                       *groups.handlers, *partners.handlers, *config.handlers, *progress.handlers]

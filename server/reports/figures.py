@@ -57,6 +57,7 @@ GOAL_INCOME_CHANGE = 3.0
 GOAL_GROUP_VILLAGES = 10.0
 FOLLOW_UP_KINDS = tuple(k for k in SURVEY_KINDS if k != "baseline")
 BY_LENGTH = {"province": 2, "district": 4, "subdistrict": 6, "village": 8}
+LEVEL_BY_LENGTH = {n: by for by, n in BY_LENGTH.items()}
 BREAKDOWNS = (*BY_LENGTH, "occupation", "total")
 # A follow-up round's number of months after the last training day (after_training: at once).
 ROUND_MONTHS = {"after_training": 0, "follow_up_3m": 3, "follow_up_6m": 6, "follow_up_12m": 12}

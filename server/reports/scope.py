@@ -49,6 +49,9 @@ class Filters:
     def with_area(self, area: str) -> "Filters":
         return replace(self, area=area)
 
+    def with_occupation(self, occupation: str | None) -> "Filters":
+        return replace(self, occupation=occupation)
+
     def query(self, **override: Any) -> str:
         """The URL query string of these filters (with some replaced), for links that keep them."""
         values = {"year": self.fiscal_year, "area": self.area, "occupation": self.occupation or ""}

@@ -1,0 +1,116 @@
+"""The records behind a figure: the households (or villages) a number on a report counts, a page at a time."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, exists, false, func, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from server.models import Enrollment, Household, OccupationGroup, Survey, Village
+from server.reports.figures import (
+    ROUND_MONTHS,
+    TRAINING_DAYS,
+    _attended,
+    _kind_rank,
+    _trainings,
+    income_pairs,
+    months_before,
+    round_kinds,
+    trained_households,
+)
+from server.models import TrainingSession
+from server.reports.scope import Filters
+
+HOUSEHOLD_KINDS = ("selected", "withdrawn", "trained", "practising", "awaiting")
+VILLAGE_KINDS = ("villages", "with_group", "without_group")
+
+
+@dataclass
+class Page:
+    rows: list[Any]
+    total: int
+    offset: int
+    limit: int
+
+
+def known(what: str, follow_up_months: list[int]) -> bool:
+    kind, _, survey = what.partition(":")
+    if kind in ("missing", "income"):
+        return survey in (["baseline"] if kind == "missing" else []) + round_kinds(follow_up_months)
+    return what in HOUSEHOLD_KINDS or what in VILLAGE_KINDS
+
+
+def is_village_list(what: str) -> bool:
+    return what in VILLAGE_KINDS
+
+
+def _household_ids(area: ColumnElement[bool], filters: Filters, what: str, today: dt.date):  # noqa: ANN202
+    """A select of (household_id,) for the figure `what`, or of (household_id, before, after) for income."""
+    kind, _, survey = what.partition(":")
+    if kind == "income":
+        pairs = income_pairs(trained_households(area, filters, "total"), survey)
+        return select(pairs.c.household_id, pairs.c.before, pairs.c.after)
+    t = _trainings(area, filters)
+    if kind in ("selected", "withdrawn"):
+        return (select(Enrollment.household_id).select_from(t)
+                .join(Enrollment, and_(Enrollment.training_id == t.c.training_id, Enrollment.status == kind,
+                                       Enrollment.deleted == false())))
+    trained = trained_households(area, filters, "total")
+    if kind == "trained":
+        return select(trained.c.household_id)
+    if kind in ("practising", "awaiting"):
+        answered = (select(Survey.household_id, Survey.practising_trade,
+                           func.row_number().over(partition_by=Survey.household_id,
+                                                  order_by=_kind_rank().desc()).label("rn"))
+                    .where(Survey.kind != "baseline", Survey.deleted == false(), Survey.practising_trade.is_not(None))
+                    .subquery("answered"))
+        query = select(trained.c.household_id).outerjoin(
+            answered, and_(answered.c.household_id == trained.c.household_id, answered.c.rn == 1))
+        if kind == "practising":
+            return query.where(answered.c.practising_trade == True)  # noqa: E712
+        return query.where(answered.c.household_id.is_(None))
+    # missing:<kind> — due and not done
+    query = (select(Enrollment.household_id).select_from(t)
+             .join(Enrollment, and_(Enrollment.training_id == t.c.training_id, Enrollment.status == "selected",
+                                    Enrollment.deleted == false())))
+    if survey != "baseline":
+        cutoff = months_before(today, ROUND_MONTHS[survey])
+        last_day = select(TrainingSession.training_id).where(
+            TrainingSession.day == TRAINING_DAYS, TrainingSession.deleted == false(), TrainingSession.date <= cutoff)
+        query = query.where(t.c.training_id.in_(last_day), _attended(t.c.training_id, Enrollment.household_id))
+    return query.where(~exists(select(Survey.id).where(Survey.household_id == Enrollment.household_id,
+                                                       Survey.kind == survey, Survey.deleted == false())))
+
+
+def households(db: Session, *, area: ColumnElement[bool], filters: Filters, what: str, today: dt.date,
+               offset: int = 0, limit: int = 100) -> Page:
+    """The households behind a figure, in village and house order, `limit` from `offset`."""
+    ids = _household_ids(area, filters, what, today).subquery("ids")
+    income = what.startswith("income:")
+    columns = [Household, Village.code, Village.name]
+    if income:
+        columns += [ids.c.before, ids.c.after]
+    base = (select(*columns).join(ids, ids.c.household_id == Household.id)
+            .join(Village, Village.id == Household.village_id).where(Household.deleted == false()))
+    total = db.exec(select(func.count()).select_from(base.subquery())).one()[0]
+    rows = list(db.exec(base.order_by(Village.code, Household.house_no, Household.id).offset(offset).limit(limit)))
+    return Page(rows=rows, total=total, offset=offset, limit=limit)
+
+
+def villages(db: Session, *, area: ColumnElement[bool], filters: Filters, what: str,
+             offset: int = 0, limit: int = 100) -> Page:
+    """Target villages behind a figure: all of them, or those with or without an occupation group."""
+    t = _trainings(area, filters)
+    has_group = exists(select(OccupationGroup.id).where(OccupationGroup.village_id == Village.id,
+                                                        OccupationGroup.deleted == false()))
+    base = select(Village).where(Village.id.in_(select(t.c.village_id)))
+    if what == "with_group":
+        base = base.where(has_group)
+    elif what == "without_group":
+        base = base.where(~has_group)
+    total = db.exec(select(func.count()).select_from(base.subquery())).one()[0]
+    rows = list(db.exec(base.order_by(Village.code).offset(offset).limit(limit)).scalars())
+    return Page(rows=rows, total=total, offset=offset, limit=limit)
