@@ -1,7 +1,6 @@
 """The household register of a village: add, edit, search, and import from CSV or XLSX."""
 from __future__ import annotations
 
-import re
 from datetime import timedelta, timezone
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -11,7 +10,7 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Response, Template
-from sqlalchemy import delete, or_
+from sqlalchemy import ColumnElement, delete, func, or_
 from sqlmodel import Session, select
 
 from server.audit import audit
@@ -54,39 +53,46 @@ def _context(db: Session, user: User) -> dict[str, Any]:
             "occupation_names": occupation_names(db)}
 
 
-@get("/households", sync_to_thread=True)
-def household_list(request: Request, db: Session, user: User) -> Template:
+def _household_filter(db: Session, user: User, params: dict[str, str]) -> list[ColumnElement[bool]]:
+    """The area's households that match the list's filters, as SQL conditions."""
+    conditions: list[ColumnElement[bool]] = [Household.deleted == False]  # noqa: E712
     ids = area_village_ids(db, user)
-    params = {k: request.query_params.get(k) or "" for k in ("village", "q", "imported")}
-    query = (select(Household, Village.code).join(Village, Village.id == Household.village_id)
-             .where(Household.deleted == False))  # noqa: E712
     if ids is not None:
-        query = query.where(Household.village_id.in_(ids or {""}))
+        conditions.append(Household.village_id.in_(ids or {""}))
     if params["village"]:
-        query = query.where(Household.village_id == params["village"])
-    rows = list(db.exec(query).all())
+        conditions.append(Household.village_id == params["village"])
     text = params["q"].strip().lower()
     if text:
-        rows = [(h, code) for h, code in rows if text in h.head_name.lower() or text in h.house_no.lower()
-                or (h.citizen_id or "").endswith(text)]
-    rows.sort(key=lambda row: (row[1], house_number_key(row[0].house_no)))
-    pages = max(1, -(-len(rows) // HOUSEHOLDS_PER_PAGE))
+        conditions.append(or_(func.lower(Household.head_name).contains(text, autoescape=True),
+                              func.lower(Household.house_no).contains(text, autoescape=True),
+                              Household.citizen_id.endswith(text, autoescape=True)))
+    return conditions
+
+
+@get("/households", sync_to_thread=True)
+def household_list(request: Request, db: Session, user: User) -> Template:
+    """One page of the register: filtered, counted, sorted (village code, house number read
+    naturally) and paged by the database."""
+    params = {k: request.query_params.get(k) or "" for k in ("village", "q", "imported")}
+    conditions = _household_filter(db, user, params)
+    total = db.exec(select(func.count()).select_from(Household).where(*conditions)).one()
+    pages = max(1, -(-total // HOUSEHOLDS_PER_PAGE))
     page = min(max(parse_int(request.query_params.get("page")) or 1, 1), pages)
-    households = [h for h, _code in rows[(page - 1) * HOUSEHOLDS_PER_PAGE:page * HOUSEHOLDS_PER_PAGE]]
+    households = list(db.exec(
+        select(Household).join(Village, Village.id == Household.village_id).where(*conditions)
+        .order_by(Village.code, Household.house_sort, Household.id)
+        .offset((page - 1) * HOUSEHOLDS_PER_PAGE).limit(HOUSEHOLDS_PER_PAGE)).all())
     fiscal_year = current_fiscal_year()
-    audit(db, action="view", entity="household", user_id=user.id, detail={"list": True, **params, "page": page})
-    db.commit()
-    template = "_household_rows.html" if wants_fragment(request) else "households.html"
+    fragment = wants_fragment(request)
+    if not fragment:
+        # Once per view of the list: the keystrokes of a search (htmx fragments) are not views of their own.
+        audit(db, action="view", entity="household", user_id=user.id, detail={"list": True, **params, "page": page})
+        db.commit()
     keep = urlencode({k: v for k, v in params.items() if k in ("village", "q") and v})
-    return render(template, user=user, households=households, params=params, fiscal_year=fiscal_year,
-                  total=len(rows), page=page, pages=pages, page_link=f"/households?{keep + '&' if keep else ''}page=",
+    return render("_household_rows.html" if fragment else "households.html", user=user, households=households,
+                  params=params, fiscal_year=fiscal_year, total=total, page=page, pages=pages,
+                  page_link=f"/households?{keep + '&' if keep else ''}page=",
                   poverty_line=poverty_line(db, fiscal_year), per_person=income_per_person, **_context(db, user))
-
-
-def house_number_key(house_no: str) -> tuple:
-    """Sort 2 before 10 and 12/3 before 12/10: digit runs compare as numbers, the rest as text."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
-                 for part in re.findall(r"[0-9]+|[^0-9]+", house_no or ""))
 
 
 def _values(household: Household) -> dict[str, Any]:

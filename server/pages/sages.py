@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
+from sqlalchemy import ColumnElement, exists, func, or_
 from sqlmodel import Session, select
 
 from server.audit import audit
@@ -12,7 +14,7 @@ from server.auth.scope import area_village_ids
 from server.auth.web import NotFoundInArea
 from server.dates import DateInputError, parse_date, to_input
 from server.i18n import gettext_
-from server.models import Sage, TeamMember, TrainerTeam, Training, User, Village
+from server.models import Sage, Subdistrict, TeamMember, TrainerTeam, Training, User, Village
 from server.office import (
     area_subdistricts,
     area_villages,
@@ -20,6 +22,7 @@ from server.office import (
     is_stale,
     occupation_names,
     occupations,
+    parse_int,
     record_in_area,
     row_by_id,
     stale_notice,
@@ -41,6 +44,7 @@ from server.rules import (
 from server.web import Form, FormState, as_list, render, wants_fragment
 from sync.changes import stamp_change
 
+SAGES_PER_PAGE = 50
 SAGE_FIELDS = ("village_id", "name", "citizen_id", "phone", "skills", "found_by", "workshop_date", "note")
 # Who found a sage (step 3): stored as these Thai names (or free text), shown in the user's language.
 FOUND_BY = ("ศอช.ต.", "อช.", "ผู้นำ อช.", "กำนัน", "ผู้ใหญ่บ้าน", "ผู้นำชุมชน")
@@ -71,38 +75,59 @@ def _sage_values(sage: Sage, trade_codes: set[str]) -> dict[str, Any]:
             "seq": sage.seq}
 
 
-def _search(db: Session, user: User, params: Any) -> list[Sage]:
+def _has_skill(db: Session, text: str, names: dict[str, str]) -> ColumnElement[bool]:
+    """Sages with a skill whose text or, for a trade code, whose name in the user's language contains
+    `text` (lower case). Skills are a JSON list: the database reads its items (SQLite's json_each,
+    PostgreSQL's json_array_elements_text), so an item matches however its JSON was written."""
+    codes = [code for code, name in names.items() if text in name.lower()]
+    elements = (func.json_array_elements_text if db.get_bind().dialect.name == "postgresql"
+                else func.json_each)
+    skill = elements(Sage.skills).table_valued("value").alias("skill")
+    return exists(select(1).select_from(skill).where(
+        or_(func.lower(skill.c.value).contains(text, autoescape=True), skill.c.value.in_(codes))))
+
+
+def _sage_filter(db: Session, user: User, params: dict[str, str]) -> list[ColumnElement[bool]]:
+    """The area's sages that match the registry's filters, as SQL conditions."""
+    conditions: list[ColumnElement[bool]] = [Sage.deleted == False]  # noqa: E712
     ids = area_village_ids(db, user)
-    query = select(Sage).where(Sage.deleted == False).order_by(Sage.name)  # noqa: E712
     if ids is not None:
-        query = query.where(Sage.village_id.in_(ids or {""}))
-    village = params.get("village") or ""
-    if village:
-        query = query.where(Sage.village_id == village)
-    subdistrict = params.get("subdistrict") or ""
-    if subdistrict:
-        query = query.join(Village, Village.id == Sage.village_id).where(Village.subdistrict_code == subdistrict)
-    sages = list(db.exec(query).all())
-    names = occupation_names(db)
-    skill = (params.get("skill") or "").strip().lower()
+        conditions.append(Sage.village_id.in_(ids or {""}))
+    if params["village"]:
+        conditions.append(Sage.village_id == params["village"])
+    if params["subdistrict"]:
+        conditions.append(Sage.village_id.in_(select(Village.id).where(
+            Village.subdistrict_code == params["subdistrict"])))
+    skill = params["skill"].strip().lower()
+    text = params["q"].strip().lower()
+    names = occupation_names(db) if skill or text else {}
     if skill:
-        sages = [s for s in sages if any(skill == k.lower() or skill in k.lower()
-                                         or skill in names.get(k, "").lower() for k in s.skills)]
-    text = (params.get("q") or "").strip().lower()
+        conditions.append(_has_skill(db, skill, names))
     if text:
-        sages = [s for s in sages if text in s.name.lower() or text in (s.phone or "")
-                 or any(text in k.lower() or text in names.get(k, "").lower() for k in s.skills)]
-    return sages
+        conditions.append(or_(func.lower(Sage.name).contains(text, autoescape=True),
+                              Sage.phone.contains(text, autoescape=True), _has_skill(db, text, names)))
+    return conditions
 
 
 @get("/sages", sync_to_thread=True)
 def sage_list(request: Request, db: Session, user: User) -> Template:
+    """One page of the registry, by name: filtered, counted and paged by the database."""
     params = {k: request.query_params.get(k) or "" for k in ("q", "village", "subdistrict", "skill")}
-    sages = _search(db, user, params)
-    audit(db, action="view", entity="sage", user_id=user.id, detail={"list": True, **params})
-    db.commit()
-    template = "_sage_rows.html" if wants_fragment(request) else "sages.html"
-    return render(template, user=user, sages=sages, params=params, **_sage_context(db, user))
+    conditions = _sage_filter(db, user, params)
+    total = db.exec(select(func.count()).select_from(Sage).where(*conditions)).one()
+    pages = max(1, -(-total // SAGES_PER_PAGE))
+    page = min(max(parse_int(request.query_params.get("page")) or 1, 1), pages)
+    sages = list(db.exec(select(Sage).where(*conditions).order_by(Sage.name, Sage.id)
+                         .offset((page - 1) * SAGES_PER_PAGE).limit(SAGES_PER_PAGE)).all())
+    fragment = wants_fragment(request)
+    if not fragment:
+        # Once per view of the list: the keystrokes of a search (htmx fragments) are not views of their own.
+        audit(db, action="view", entity="sage", user_id=user.id, detail={"list": True, **params, "page": page})
+        db.commit()
+    keep = urlencode({k: v for k, v in params.items() if v})
+    return render("_sage_rows.html" if fragment else "sages.html", user=user, sages=sages, params=params,
+                  total=total, page=page, pages=pages, page_link=f"/sages?{keep + '&' if keep else ''}page=",
+                  **_sage_context(db, user))
 
 
 def _read_sage_form(db: Session, user: User, data: dict[str, Any]) -> tuple[FormState, dict[str, Any]]:
@@ -252,12 +277,21 @@ def _members(db: Session, team: TrainerTeam | None) -> list[tuple[TeamMember, Sa
 
 @get("/teams", sync_to_thread=True)
 def team_list(request: Request, db: Session, user: User) -> Template:
+    """Every village of the area with its team of the fiscal year, lead and size: one query."""
     fiscal_year = _fiscal_year(request)
+    member_count = (select(func.count()).select_from(TeamMember)
+                    .where(TeamMember.team_id == TrainerTeam.id).scalar_subquery())
+    query = (select(Village, Subdistrict, Sage, func.coalesce(member_count, 0))
+             .join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
+             .outerjoin(TrainerTeam, (TrainerTeam.village_id == Village.id)
+                        & (TrainerTeam.fiscal_year == fiscal_year) & (TrainerTeam.deleted == False))  # noqa: E712
+             .outerjoin(Sage, Sage.id == TrainerTeam.lead_sage_id)
+             .where(Village.deleted == False).order_by(Village.code))  # noqa: E712
+    ids = area_village_ids(db, user)
+    if ids is not None:
+        query = query.where(Village.id.in_(ids or {""}))
     rows = []
-    for village, subdistrict in area_villages(db, user):
-        team = _team(db, village.id, fiscal_year)
-        members = len(_members(db, team))
-        lead = db.get(Sage, team.lead_sage_id) if team and team.lead_sage_id else None
+    for village, subdistrict, lead, members in db.exec(query).all():
         no_lead, trainers_missing = team_missing(has_lead=lead is not None, members=members)
         rows.append({"village": village, "subdistrict": subdistrict, "lead": lead,
                      "size": members + (1 if lead else 0), "no_lead": no_lead,
