@@ -48,7 +48,8 @@ def ngettext_(singular: str, plural: str, n: int) -> str:
     return translations(current_locale.get()).ngettext(singular, plural, n)
 
 
-def pick_locale(cookie_value: str | None, accept_language: str | None = None) -> str:
+def pick_locale(cookie_value: str | None) -> str:
+    """The language a cookie names, if the app has it; Thai otherwise."""
     if cookie_value in LOCALES:
         return cookie_value
     return DEFAULT_LOCALE

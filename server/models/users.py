@@ -23,8 +23,9 @@ class User(SQLModel, table=True):
 
 
 class UserArea(SQLModel, table=True):
-    __tablename__ = "user_area"
     """An officer's assignment: a whole subdistrict, or one village."""
+
+    __tablename__ = "user_area"
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
@@ -33,8 +34,9 @@ class UserArea(SQLModel, table=True):
 
 
 class LoginThrottle(SQLModel, table=True):
-    __tablename__ = "login_throttle"
     """Failed sign-ins per username (known or not), so guessing is slowed down for every name."""
+
+    __tablename__ = "login_throttle"
 
     username: str = Field(primary_key=True, max_length=64)
     failures: int = Field(default=0)
@@ -43,8 +45,9 @@ class LoginThrottle(SQLModel, table=True):
 
 
 class WebSession(SQLModel, table=True):
-    __tablename__ = "web_session"
     """A browser session; only the hash of the cookie value is stored, so the table leaks nothing."""
+
+    __tablename__ = "web_session"
 
     token_hash: str = Field(primary_key=True, max_length=64)
     user_id: int = Field(foreign_key="user.id", index=True)
