@@ -49,7 +49,8 @@ def _runs_on_loop(callable_, sync_to_thread: bool | None) -> bool:
     return inspect.iscoroutinefunction(callable_) or not sync_to_thread
 
 
-def test_no_handler_or_dependency_that_uses_the_database_runs_on_the_event_loop(app):
+def loop_offenders(app) -> list[str]:
+    """Handlers and dependencies that use the database yet are declared to run on the event loop."""
     offenders = []
     checked = 0
     for route in app.routes:
@@ -65,7 +66,11 @@ def test_no_handler_or_dependency_that_uses_the_database_runs_on_the_event_loop(
                     offenders.append(f"dependency {name} ({provide.dependency.__name__}) of {route.path}")
             checked += 1
     assert checked > 50
-    assert sorted(set(offenders)) == []
+    return sorted(set(offenders))
+
+
+def test_no_handler_or_dependency_that_uses_the_database_runs_on_the_event_loop(app):
+    assert loop_offenders(app) == []
 
 
 def test_the_check_above_catches_a_handler_declared_on_the_loop(settings, engine):
@@ -85,11 +90,10 @@ def test_the_check_above_catches_a_handler_declared_on_the_loop(settings, engine
     app = create_app(settings, engine)
     app.register(Router(path="/probe", route_handlers=[blocking, fine],
                         dependencies={"user": Provide(current_user, sync_to_thread=False)}))
-    with pytest.raises(AssertionError) as failed:
-        test_no_handler_or_dependency_that_uses_the_database_runs_on_the_event_loop(app)
-    assert "handler /probe/blocking" in str(failed.value)
-    assert "dependency user (current_user) of /probe/fine" in str(failed.value)
-    assert "handler /probe/fine" not in str(failed.value)
+    offenders = loop_offenders(app)
+    assert "handler /probe/blocking blocking" in offenders
+    assert "dependency user (current_user) of /probe/fine" in offenders
+    assert "handler /probe/fine fine" not in offenders
 
 
 @pytest.fixture
@@ -187,9 +191,11 @@ def test_a_write_blocked_by_a_held_lock_answers_503_with_retry_after_while_reads
         pusher = threading.Thread(target=pushing)
         pusher.start()
         time.sleep(0.5)
-        # Meanwhile the process answers everyone else: reads do not queue behind the lock.
+        # Meanwhile the process answers everyone else: reads do not queue behind the lock (a page
+        # that records a view of personal data writes, and waits for the lock like any writer).
         assert httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200
-        assert browser.get("/households").status_code == 200
+        assert browser.get("/villages").status_code == 200
+        assert browser.get("/trainings").status_code == 200
         pusher.join(60)
     response = answers["push"]
     assert response.status_code == 503
