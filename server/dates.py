@@ -4,13 +4,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from server.i18n import translations
+
 BE_OFFSET = 543
 # Typed years outside this (Gregorian) span are typing slips (0001, 3569), not program dates.
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 THAI_TIME = dt.timezone(dt.timedelta(hours=7), "ICT")  # Thailand keeps no daylight saving
-THAI_MONTHS = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
-               "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
-ENGLISH_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Month abbreviations are messages (locale/<lang>/LC_MESSAGES/dates.po), looked up in the language asked for.
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def format_date(value: dt.date | dt.datetime | str | None, locale: str = "th") -> str:
@@ -19,9 +20,10 @@ def format_date(value: dt.date | dt.datetime | str | None, locale: str = "th") -
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:10])
     year = value.year + BE_OFFSET
+    month = translations(locale).gettext(MONTHS[value.month - 1])
     if locale == "en":
-        return f"{value.day} {ENGLISH_MONTHS[value.month - 1]} {year} BE"
-    return f"{value.day} {THAI_MONTHS[value.month - 1]} {year}"
+        return f"{value.day} {month} {year} BE"
+    return f"{value.day} {month} {year}"
 
 
 def format_datetime(value: dt.datetime | None, locale: str = "th") -> str:

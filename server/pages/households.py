@@ -221,7 +221,7 @@ def import_page(db: Session, user: User) -> Template:
 @get("/households/import/template.csv", sync_to_thread=False)
 def import_template() -> Response:
     header = ",".join(COLUMNS) + "\n"
-    example = "34140101,12/3,นางสมมุติ ตัวอย่าง,,4,60000,0812345678,orchard,\n"
+    example = f"34140101,12/3,{gettext_('Mrs Sample Example')},,4,60000,0812345678,orchard,\n"
     return Response(content=("\ufeff" + header + example).encode(), media_type="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="households.csv"'})
 
