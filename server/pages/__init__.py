@@ -11,6 +11,7 @@ from server.pages import (
     households,
     partners,
     progress,
+    reports,
     sages,
     trainings,
     users,
@@ -19,4 +20,4 @@ from server.pages import (
 
 page_route_handlers = [*account.handlers, *audit.handlers, *devices.handlers, *home.handlers, *villages.handlers, *users.handlers,
                        *sages.handlers, *trainings.handlers, *households.handlers,
-                       *groups.handlers, *partners.handlers, *config.handlers, *progress.handlers]
+                       *groups.handlers, *partners.handlers, *config.handlers, *progress.handlers, *reports.handlers]

@@ -1,0 +1,147 @@
+"""Exports (CSV, XLSX) and printed reports: an attendance sheet to sign, a village report, a district summary."""
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get
+from litestar.response import Stream, Template
+from sqlalchemy import select
+from sqlmodel import Session
+
+from server.audit import audit
+from server.auth.web import NotFoundInArea
+from server.i18n import gettext_
+from server.models import District, Enrollment, Household, TrainingSession, User, Village
+from server.office import five_k_elements, follow_up_months, households_per_village, training_in_area
+from server.pages.progress import _common, _filter_error, _filter_params, today, village_story
+from server.reports import exports, figures
+from server.reports.scope import FilterError, area_condition, parse_filters
+from server.rules import TRAINING_DAYS
+from server.web import render
+
+
+def dataset_labels() -> dict[str, str]:
+    return {"households": gettext_("Households"), "enrollments": gettext_("Enrollments"),
+            "attendance": gettext_("Attendance (a column per day)"), "surveys": gettext_("Surveys"),
+            "groups": gettext_("Occupation-group registry"), "indicators": gettext_("Indicators by village")}
+
+
+@get("/reports", sync_to_thread=True)
+def reports_page(request: Request, db: Session, user: User) -> Template:
+    try:
+        filters = parse_filters(db, user, _filter_params(request), today=today())
+    except FilterError as error:
+        return _filter_error(db, user, "reports.html", error, request)
+    district = filters.area[:4] if len(filters.area) >= 4 else None
+    return render("reports.html", request=request, error=None, params=_filter_params(request),
+                  datasets=dataset_labels(), formats=exports.FORMATS, district=district,
+                  **_common(db, user, filters, request))
+
+
+@get("/reports/export/{name:str}", sync_to_thread=True)
+def export(request: Request, db: Session, user: User, name: str) -> Stream | Template:
+    dataset, _, fmt = name.partition(".")
+    try:
+        filters = parse_filters(db, user, _filter_params(request), today=today())
+        if dataset not in exports.ALL_DATASETS or fmt not in exports.FORMATS:
+            raise FilterError("dataset", gettext_("There is no such export: choose one on the exports page."))
+    except FilterError as error:
+        return _filter_error(db, user, "reports.html", error, request)
+    full = user.role == "admin"
+    req = exports.Request(area=area_condition(db, user), filters=filters, full_citizen_ids=full,
+                          follow_up_months=tuple(follow_up_months(db)))
+    audit(db, action="export", entity=dataset, user_id=user.id,
+          detail={"format": fmt, "area": filters.area, "year": filters.fiscal_year,
+                  "occupation": filters.occupation, "full_citizen_ids": full})
+    db.commit()
+    filename = f"sammachip-{dataset}-{filters.fiscal_year}{'-' + filters.area if filters.area else ''}.{fmt}"
+    return Stream(exports.stream(request.app.state.engine, dataset, fmt, req),
+                  media_type=exports.MEDIA_TYPES[fmt],
+                  headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+# --- print ----------------------------------------------------------------------------------------
+
+@get("/print/sessions/{session_id:str}", sync_to_thread=True)
+def print_session(request: Request, db: Session, user: User, session_id: str) -> Template:
+    """An A4 sheet for one training: a row per selected household, a column per day, a signature column."""
+    session = db.get(TrainingSession, session_id)
+    if session is None or session.deleted:
+        raise NotFoundInArea()
+    training = training_in_area(db, user, session.training_id)
+    village = db.get(Village, training.village_id)
+    sessions = list(db.exec(select(TrainingSession).where(TrainingSession.training_id == training.id,
+                                                          TrainingSession.deleted == False)  # noqa: E712
+                            .order_by(TrainingSession.day)).scalars())
+    households = list(db.exec(select(Household).join(Enrollment, Enrollment.household_id == Household.id)
+                              .where(Enrollment.training_id == training.id, Enrollment.status == "selected",
+                                     Enrollment.deleted == False, Household.deleted == False)  # noqa: E712
+                              .order_by(Household.house_no, Household.head_name)).scalars())
+    audit(db, action="view", entity="household", user_id=user.id,
+          detail={"print": "attendance_sheet", "training": training.id})
+    db.commit()
+    return render("print_attendance.html", request=request, training=training, village=village, sessions=sessions,
+                  session=session, households=households, days=range(1, TRAINING_DAYS + 1),
+                  **_print_context(db, user, request, training.fiscal_year))
+
+
+def _print_context(db: Session, user: User, request: Request, fiscal_year: int) -> dict[str, Any]:
+    params = {**_filter_params(request), "year": str(fiscal_year), "area": ""}
+    filters = parse_filters(db, user, {**params, "area": None}, today=today())
+    return {**_common(db, user, filters, request), "printed_on": today(),
+            "digits": request.query_params.get("digits") or "arabic"}
+
+
+@get("/print/villages/{code:str}", sync_to_thread=True)
+def print_village(request: Request, db: Session, user: User, code: str) -> Template:
+    try:
+        filters = parse_filters(db, user, {**_filter_params(request), "area": code}, today=today())
+    except FilterError as error:
+        if error.field == "area":
+            raise NotFoundInArea() from error
+        return _filter_error(db, user, "reports.html", error, request)
+    village = db.exec(select(Village).where(Village.code == code, Village.deleted == False)).scalars().first()  # noqa: E712
+    if village is None or len(code) != 8:
+        raise NotFoundInArea()
+    months = follow_up_months(db)
+    outcome = figures.outcomes(db, area=area_condition(db, user), filters=filters, by="total",
+                               follow_up_months=months).get("")
+    audit(db, action="view", entity="household", user_id=user.id, detail={"print": "village", "village": code})
+    db.commit()
+    return render("print_village.html", request=request, village=village, outcome=outcome,
+                  rounds=figures.round_kinds(months), elements=five_k_elements(db),
+                  kinds=("baseline", *figures.round_kinds(months)), printed_on=today(),
+                  digits=request.query_params.get("digits") or "arabic",
+                  **village_story(db, village, filters.fiscal_year), **_common(db, user, filters, request))
+
+
+@get("/print/districts/{code:str}", sync_to_thread=True)
+def print_district(request: Request, db: Session, user: User, code: str) -> Template:
+    try:
+        filters = parse_filters(db, user, {**_filter_params(request), "area": code}, today=today())
+    except FilterError as error:
+        if error.field == "area":
+            raise NotFoundInArea() from error
+        return _filter_error(db, user, "reports.html", error, request)
+    district = db.get(District, code) if len(code) == 4 else None
+    if district is None:
+        raise NotFoundInArea()
+    area = area_condition(db, user)
+    months = follow_up_months(db)
+    options = {"area": area, "filters": filters, "today": today(), "follow_up_months": months,
+               "five_k_codes": [e.code for e in five_k_elements(db)]}
+    progress_rows = figures.progress(db, by="subdistrict", **options)
+    progress_total = figures.progress(db, by="total", **options).get("")
+    outcome_rows = figures.outcomes(db, area=area, filters=filters, by="subdistrict", follow_up_months=months)
+    outcome_total = figures.outcomes(db, area=area, filters=filters, by="total", follow_up_months=months).get("")
+    from server.pages.progress import unit_names
+
+    names = unit_names(db, sorted(set(progress_rows) | set(outcome_rows)))
+    return render("print_district.html", request=request, district=district, names=names,
+                  progress_rows=progress_rows, progress_total=progress_total, outcome_rows=outcome_rows,
+                  outcome_total=outcome_total, rounds=figures.round_kinds(months), per_village=households_per_village(db),
+                  printed_on=today(), digits=request.query_params.get("digits") or "arabic",
+                  days=range(1, TRAINING_DAYS + 1), **_common(db, user, filters, request))
+
+
+handlers = [reports_page, export, print_session, print_village, print_district]
