@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from sqlmodel import Session, select
 
 from server.auth.passwords import verify_password
+from server.db import write_intent
 from server.models import LoginThrottle, User
 from server.settings import Settings
 
@@ -42,12 +43,18 @@ def authenticate(session: Session, settings: Settings, username: str, password: 
     username = (username or "").strip().lower()[:64]
     now = datetime.now(timezone.utc)
     window = timedelta(minutes=settings.lockout_minutes)
-    throttle = session.get(LoginThrottle, username) if username else None
+    # The password check is slow on purpose (argon2): it runs after the reads' transaction has
+    # ended, so no lock is held while it works; the failure count is re-read when it is written.
+    with write_intent(False):
+        throttle = session.get(LoginThrottle, username) if username else None
+        user = session.exec(select(User).where(User.username == username)).first() if username else None
+        session.commit()
     if throttle and aware_utc(throttle.locked_until) and aware_utc(throttle.locked_until) > now:
         return SignInResult(user=None, locked_until=aware_utc(throttle.locked_until))
 
-    user = session.exec(select(User).where(User.username == username)).first() if username else None
     ok = verify_password(user.password_hash if user else None, password or "")
+    if throttle is not None:
+        throttle = session.get(LoginThrottle, username, populate_existing=True)
     if ok and user is not None and user.active:
         if throttle:
             session.delete(throttle)
