@@ -1,4 +1,4 @@
-"""The `sammachip` console command: serve, migrate, seed-demo, create-user."""
+"""The `sammachip` console command: serve, migrate, seed-demo, seed-scale, create-user."""
 from __future__ import annotations
 
 import argparse
@@ -40,6 +40,26 @@ def cmd_seed_demo(_args: argparse.Namespace) -> int:
             return 0
         seed_demo(db)
     print(f"demo data loaded. Accounts: admin, supervisor, officer — password: {DEMO_PASSWORD}")
+    return 0
+
+
+def cmd_seed_scale(args: argparse.Namespace) -> int:
+    import time
+
+    from server.db import make_engine
+    from server.reports.scale import ScaleError, seed_scale
+
+    engine = make_engine(_settings().database_url)
+    started = time.perf_counter()
+    try:
+        counts = seed_scale(engine, villages=args.villages, households_per_village=args.households_per_village,
+                            years=args.years)
+    except ScaleError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    seconds = time.perf_counter() - started
+    print(", ".join(f"{name} {count:,}" for name, count in sorted(counts.items())))
+    print(f"{sum(counts.values()):,} rows in {seconds:.1f} s")
     return 0
 
 
@@ -93,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
     sub.add_parser("seed-demo", help="load demo data into an empty database").set_defaults(func=cmd_seed_demo)
+    scale = sub.add_parser("seed-scale", help="generate a national-size program into an empty database")
+    scale.add_argument("--villages", type=int, required=True)
+    scale.add_argument("--households-per-village", type=int, default=20)
+    scale.add_argument("--years", type=int, default=1)
+    scale.set_defaults(func=cmd_seed_scale)
     create = sub.add_parser("create-user", help="add a user")
     create.add_argument("username")
     create.add_argument("--role", required=True)
