@@ -7,6 +7,7 @@ import signal
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,6 +18,8 @@ from sync.pull import Cursor
 from tests.support.factories import make_geography, make_household, make_user
 from tests.support.servers import start_server, stop_server
 from tests.sync.helpers import make_training
+
+PAUSE_IN_PUSH = Path(__file__).resolve().parents[1] / "support" / "pause_in_push"
 
 
 def _token(base_url: str, username: str, device: str) -> dict[str, str]:
@@ -144,20 +147,16 @@ def test_concurrent_pushes_to_two_servers_never_slip_behind_a_pull_cursor(db_url
             stop_server(process)
 
 
-def test_server_killed_mid_push_leaves_all_or_none_and_resend_converges(db_url, engine):
-    sessions, homes = _seed(engine, households=400)
-    pairs = [(s, h) for s in sessions for h, _ in homes]
-    calibration = [_attendance(s, h) for s, h in pairs[:1000]]
-    batch = [_attendance(s, h) for s, h in pairs[1000:2000]]
-    process, url = start_server(db_url)
+def test_a_server_killed_inside_a_push_commits_none_of_it_and_the_resend_applies_it_once(db_url, engine, tmp_path):
+    sessions, homes = _seed(engine, households=200)
+    batch = [_attendance(s, h) for s, h in [(s, h) for s in sessions for h, _ in homes][:1000]]
+    # The server stops inside the push once its 1,000 attendance rows are written, before they commit
+    # (tests/support/pause_in_push), and says so; it is killed right there.
+    paused = tmp_path / "paused"
+    process, url = start_server(db_url, env={"PYTHONPATH": str(PAUSE_IN_PUSH),
+                                             "SAMMACHIP_TEST_PUSH_PAUSED": str(paused)})
     try:
         headers = _token(url, "officer0", "phone")
-        started = time.monotonic()
-        response = httpx.post(f"{url}/api/sync/push", json={"schema": 1, "ops": calibration}, headers=headers,
-                              timeout=60)
-        took = time.monotonic() - started
-        assert response.status_code == 200
-
         outcome: dict[str, object] = {}
 
         def send() -> None:
@@ -169,29 +168,30 @@ def test_server_killed_mid_push_leaves_all_or_none_and_resend_converges(db_url, 
 
         sender = threading.Thread(target=send)
         sender.start()
-        time.sleep(took * 0.6)  # about when the batch is being applied
+        deadline = time.monotonic() + 60
+        while not paused.exists() and sender.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert paused.exists(), outcome
         os.kill(process.pid, signal.SIGKILL)
         sender.join(timeout=60)
         process.wait(timeout=10)
     finally:
         stop_server(process)
 
+    assert int(paused.read_text()) == 1000  # inside the push's transaction, the batch was written
+    assert "error" in outcome  # and no answer got out
     with Session(engine) as s:
-        stored = s.scalar(select(func.count()).select_from(Attendance)) - 1000
-        ops = s.scalar(select(func.count()).select_from(SyncOp)) - 1000
-    print("killed mid-push:", "error" in outcome, "stored:", stored)
-    assert (stored, ops) in ((0, 0), (1000, 1000)), (stored, ops)
-    if "error" not in outcome:  # the answer got out before the kill: then it was all applied
-        assert stored == 1000
+        assert s.scalar(select(func.count()).select_from(Attendance)) == 0  # none of it was committed
+        assert s.scalar(select(func.count()).select_from(SyncOp)) == 0
 
+    # The phone sends the batch again (its outbox kept it): all of it is applied, once.
     process, url = start_server(db_url)
     try:
         response = httpx.post(f"{url}/api/sync/push", json={"schema": 1, "ops": batch}, headers=headers, timeout=60)
         assert response.status_code == 200
-        statuses = {r["status"] for r in response.json()["results"]}
-        assert statuses == ({"duplicate"} if stored else {"applied"})
+        assert {r["status"] for r in response.json()["results"]} == {"applied"}
     finally:
         stop_server(process)
     with Session(engine) as s:
-        assert s.scalar(select(func.count()).select_from(Attendance)) == 2000
-        assert s.scalar(select(func.count()).select_from(SyncOp)) == 2000
+        assert s.scalar(select(func.count()).select_from(Attendance)) == 1000
+        assert s.scalar(select(func.count()).select_from(SyncOp)) == 1000
