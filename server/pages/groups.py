@@ -61,7 +61,7 @@ def trained_households(db: Session, village_id: str) -> list[Household]:
                                                  .where(Training.village_id == village_id,
                                                         Enrollment.status == "selected",
                                                         Enrollment.deleted == False)))  # noqa: E712
-        .order_by(Household.house_no)).all())
+        .order_by(Household.house_sort)).all())
 
 
 def _options(db: Session) -> dict[str, Any]:
@@ -148,7 +148,7 @@ def _group_page(db: Session, user: User, group: OccupationGroup, *, info: FormSt
                 status_code: int = 200, notice: str | None = None) -> Template:
     village = db.get(Village, group.village_id)
     members = list(db.exec(select(GroupMember, Household).join(Household, Household.id == GroupMember.household_id)
-                           .where(GroupMember.group_id == group.id).order_by(Household.house_no)).all())
+                           .where(GroupMember.group_id == group.id).order_by(Household.house_sort)).all())
     member_ids = {m.household_id for m, _h in members}
     candidates = [h for h in trained_households(db, group.village_id) if h.id not in member_ids]
     history = list(db.exec(select(FiveKAssessment).where(FiveKAssessment.group_id == group.id)

@@ -171,7 +171,7 @@ def _training_page(db: Session, user: User, training: Training, *, session_forms
                            .group_by(Attendance.session_id)).all())
     enrolled = db.exec(select(Enrollment, Household).join(Household, Household.id == Enrollment.household_id)
                        .where(Enrollment.training_id == training.id, Enrollment.deleted == False)  # noqa: E712
-                       .order_by(Enrollment.status, Household.house_no)).all()
+                       .order_by(Enrollment.status, Household.house_sort)).all()
     info = info_form or FormState(values={"title": training.title or "", "seq": training.seq})
     return render("training.html", user=user, training=training, village=village, sessions=sessions,
                   forms=forms, present=present, enrolled=enrolled, info_form=info, kinds=SESSION_KINDS,

@@ -10,13 +10,13 @@ from sqlalchemy import event, func
 from sqlmodel import Session, select
 
 from server.house_numbers import house_number_key, house_sort_key
-from server.models import AuditEntry, Household, Occupation, Sage, TeamMember, TrainerTeam, Village
+from server.models import AuditEntry, Enrollment, Household, Occupation, Sage, TeamMember, TrainerTeam, Village
 from server.progress import current_fiscal_year
 from sync.changes import stamp_change
 from tests.foundation.helpers import post_form
 from tests.office.conftest import add_sage
 from tests.support.factories import DEFAULT_PASSWORD, VILLAGE_FIELDS, make_household, valid_citizen_id
-from tests.sync.helpers import op, push_ok
+from tests.sync.helpers import make_training, op, push_ok
 
 ROW_ID = re.compile(r'href="/households/([0-9a-f-]{36})/edit"')
 SAGE_ROW = re.compile(r'<tr id="sage-([0-9a-f-]{36})">')
@@ -114,6 +114,22 @@ def test_every_way_of_writing_a_household_keeps_its_place_in_the_order(north, wo
     with Session(engine) as db:
         for household in db.exec(select(Household)).all():
             assert household.house_sort == house_sort_key(household.house_no), household.house_no
+
+
+def test_a_trainings_households_are_listed_by_house_number_read_naturally(north, world, engine):
+    village = world.villages["34140102"]
+    with Session(engine) as db:
+        training_id = make_training(db, village_id=village)[0].id
+        for house_no in ("10", "2", "1/3", "2/10", "2/9"):
+            home = make_household(db, village_id=village, house_no=house_no, head_name=f"นางอบรม {house_no}",
+                                  commit=False)
+            db.add(Enrollment(training_id=training_id, household_id=home.id, status="selected"))
+        db.commit()
+
+    page = north.get(f"/trainings/{training_id}").text
+
+    assert re.findall(r"นางอบรม [0-9/]+", page) == ["นางอบรม 1/3", "นางอบรม 2", "นางอบรม 2/9", "นางอบรม 2/10",
+                                                     "นางอบรม 10"]
 
 
 def test_a_household_search_is_audited_once_per_view_not_per_keystroke(north, world, engine):
