@@ -58,7 +58,9 @@ class TeamMember(SQLModel, table=True):
 class Training(Synced, table=True):
     """A village's 5-day course in one trade for one fiscal year."""
 
-    __table_args__ = (UniqueConstraint("village_id", "occupation", "fiscal_year"),)
+    # Reports select a fiscal year's trainings, then their villages.
+    __table_args__ = (UniqueConstraint("village_id", "occupation", "fiscal_year"),
+                      Index("ix_training_year_village", "fiscal_year", "village_id"))
 
     village_id: str = Field(foreign_key="village.id", index=True)
     occupation: str
