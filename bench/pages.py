@@ -158,7 +158,7 @@ def main() -> int:
     engine.dispose()
 
     if args.export_households:
-        villages = -(-args.export_households // 25)
+        villages = -(-args.export_households // 50)  # 25 new households a village in each of 2 years
         big = f"sqlite:///{workdir / 'export.db'}"
         prepare(big, seed=True, villages=villages, households=25, years=2)
         engine = make_engine(big)

@@ -198,7 +198,7 @@ def _village_year(out: _Writer, rng: random.Random, *, now: dt.datetime, today: 
                              "occupation": trade, "status": status})
         out.add(Survey, {**_synced(now), "household_id": household["id"], "kind": "baseline",
                          "surveyed_on": first - dt.timedelta(days=7), "annual_income": income,
-                         "practising_trade": False})
+                         "trade_income_month": None, "practising_trade": False})
         if status != "selected":
             continue
         present_any = False
