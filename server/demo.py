@@ -33,9 +33,10 @@ from server.models import (
     Village,
 )
 from server.progress import current_fiscal_year
+from server.records import save_synced
 from server.reference_data import ensure_defaults
-from server.rules import citizen_id_check_digit, default_session_kind, income_per_person
-from sync.changes import stamp_change
+from server.rules import citizen_id_check_digit, default_session_kind, rank_candidates
+from server.sync_specs import REGISTRY
 
 DEMO_PASSWORD = "sammachip-demo"
 DISTRICT = ("3414", "ม่วงสามสิบ", "Muang Sam Sip")
@@ -81,13 +82,10 @@ def _person(rng: random.Random, title: str) -> str:
     return f"{title}{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}"
 
 
-def _stamp(db: Session, record, entity: str, village_id: str | None) -> None:  # noqa: ANN001
-    db.add(record)
-    db.flush()
-    fields = [name for name in type(record).model_fields
-              if name not in {"id", "seq", "deleted", "field_versions", "created_at", "updated_at",
-                              "updated_by_user_id", "updated_by_device_id"}]
-    stamp_change(db, record, entity=entity, fields=fields, village_id=village_id, user_id=None)
+def _save(db: Session, record, entity: str) -> None:  # noqa: ANN001
+    """Demo records are written as any other: the same rules, change feed and audit as a page's."""
+    values = {name: getattr(record, name) for name in REGISTRY.entities[entity].kinds}
+    save_synced(db, record, entity=entity, values=values, user=None, audit_detail={"via": "demo"})
 
 
 def has_data(db: Session) -> bool:
@@ -128,7 +126,7 @@ def seed_demo(db: Session, *, today: dt.date | None = None) -> dict[str, str]:
     for index, (sub, number, name, trade) in enumerate(VILLAGES):
         village = Village(code=f"{sub}{number:02d}", subdistrict_code=sub, number=number, name=name,
                           participating=trade is not None)
-        _stamp(db, village, "village", village.id)
+        _save(db, village, "village")
         households = [
             Household(village_id=village.id, house_no=f"{rng.randint(1, 180)}/{n}",
                       head_name=_person(rng, rng.choice(["นาย", "นาง", "นางสาว"])),
@@ -139,7 +137,7 @@ def seed_demo(db: Session, *, today: dt.date | None = None) -> dict[str, str]:
             for n in range(1, 25)
         ]
         for household in households:
-            _stamp(db, household, "household", village.id)
+            _save(db, household, "household")
         if trade is None:
             continue
 
@@ -149,42 +147,41 @@ def seed_demo(db: Session, *, today: dt.date | None = None) -> dict[str, str]:
                       workshop_date=start - dt.timedelta(days=40) if n == 0 else None)
                  for n in range(5)]
         for sage in sages:
-            _stamp(db, sage, "sage", village.id)
+            _save(db, sage, "sage")
         # Two villages still lack trainers, so the home page has something to ask for.
         team_size = 5 if index % 6 else 3
         team = TrainerTeam(village_id=village.id, fiscal_year=fiscal_year, lead_sage_id=sages[0].id)
-        _stamp(db, team, "team", village.id)
+        _save(db, team, "team")
         db.add_all(TeamMember(team_id=team.id, sage_id=sage.id) for sage in sages[1:team_size])
 
         training = Training(village_id=village.id, occupation=trade, fiscal_year=fiscal_year)
-        _stamp(db, training, "training", village.id)
+        _save(db, training, "training")
         first_day = start + dt.timedelta(days=3 * index)
         sessions = []
         for day in range(1, 6):
             when = first_day + dt.timedelta(days=day - 1 + (3 if day >= 4 else 0))
             session = TrainingSession(training_id=training.id, day=day, kind=default_session_kind(day),
                                       date=when, destination="ศูนย์เรียนรู้สาธิต" if day == 4 else None)
-            _stamp(db, session, "session", village.id)
+            _save(db, session, "session")
             sessions.append(session)
 
-        ranked = sorted(households, key=lambda h: income_per_person(h.annual_income, h.members))
-        enrolled = ranked[:20]
+        # The poorest 18: two places of the target of 20 stay open for households found in the field.
+        enrolled = rank_candidates(households)[:18]
         for household in enrolled:
-            _stamp(db, Enrollment(training_id=training.id, household_id=household.id, occupation=trade),
-                   "enrollment", village.id)
-            _stamp(db, Survey(household_id=household.id, kind="baseline", surveyed_on=first_day,
-                              annual_income=household.annual_income, practising_trade=False),
-                   "survey", village.id)
+            _save(db, Enrollment(training_id=training.id, household_id=household.id, occupation=trade),
+                  "enrollment")
+            _save(db, Survey(household_id=household.id, kind="baseline", surveyed_on=first_day,
+                             annual_income=household.annual_income, practising_trade=False), "survey")
             for session in sessions:
                 if session.date and session.date < today:
-                    _stamp(db, Attendance(session_id=session.id, household_id=household.id,
-                                          present=rng.random() < 0.9), "attendance", village.id)
+                    _save(db, Attendance(session_id=session.id, household_id=household.id,
+                                         present=rng.random() < 0.9), "attendance")
         if index in (0, 5):
             group = OccupationGroup(village_id=village.id, name=f"กลุ่มสาธิต{name.removeprefix('บ้านสาธิต')}",
                                     category="agriculture", occupation=trade,
                                     registered_on=today - dt.timedelta(days=5), fund_balance=4_500,
                                     rules="ประชุมทุกเดือน ออมเดือนละ 50 บาท")
-            _stamp(db, group, "group", village.id)
+            _save(db, group, "group")
             for order, household in enumerate(enrolled[:12]):
                 role = ("chair", "secretary", "treasurer")[order] if order < 3 else "member"
                 db.add(GroupMember(group_id=group.id, household_id=household.id, role=role))

@@ -169,8 +169,13 @@ def income_per_person(annual_income: int | None, members: int | None) -> float |
     return annual_income / members
 
 
-def check_household(data: dict[str, Any], *, partial: bool = False) -> list[FieldError]:
-    """Field rules of a household; `partial` checks only the fields present (a sync upsert)."""
+def check_household(data: dict[str, Any], *, partial: bool = False, income_known: bool = True) -> list[FieldError]:
+    """Field rules of a household; `partial` checks only the fields present (a sync upsert).
+
+    The income is required from a page or an import (`income_known`). A phone may register a
+    household before its survey: it leaves the income out, and the income is unknown (NULL, ranked
+    after every known income), never 0. An income that is sent is a whole number ≥ 0, never empty.
+    """
     errors: list[FieldError] = []
 
     def present(name: str) -> bool:
@@ -184,7 +189,7 @@ def check_household(data: dict[str, Any], *, partial: bool = False) -> list[Fiel
         errors += check_citizen_id("citizen_id", data.get("citizen_id"))
     if present("members"):
         errors += check_int("members", data.get("members"), minimum=1, maximum=50, optional=False)
-    if present("annual_income"):
+    if "annual_income" in data or (income_known and not partial):
         errors += check_int("annual_income", data.get("annual_income"), optional=False)
     if present("phone"):
         errors += check_phone("phone", data.get("phone"))
@@ -282,33 +287,75 @@ def team_missing(*, has_lead: bool, members: int) -> tuple[bool, int]:
 
 
 def rank_candidates(households: list[Any]) -> list[Any]:
-    """Candidates for a training, lowest income per person first (unknown income last)."""
+    """Candidates for a training, lowest income per person first; an unknown income comes after
+    every known one (a household not yet surveyed is never taken for the poorest)."""
     def key(h: Any) -> tuple:
         per_person = income_per_person(h.annual_income, h.members)
         return (per_person is None, per_person or 0, str(h.house_no))
     return sorted(households, key=key)
 
 
+def poorest_left_out(ranked: list[Any], selected_ids: set[str]) -> float | None:
+    """The lowest known income per person among the candidates not selected (None: none known)."""
+    left_out = [income_per_person(h.annual_income, h.members) for h in ranked if h.id not in selected_ids]
+    return min((v for v in left_out if v is not None), default=None)
+
+
+def passes_over_poorer(household: Any, poorest: float | None) -> bool:
+    """Whether choosing `household` leaves out a poorer one: its income per person is higher than the
+    poorest left out, or unknown while a known one is left out. Ties need no reason."""
+    if poorest is None:
+        return False
+    per_person = income_per_person(household.annual_income, household.members)
+    return per_person is None or per_person > poorest
+
+
+def over_target(field: str, *, selected: int, limit: int) -> list[FieldError]:
+    """At most `limit` households are selected for a training (the configured target per village)."""
+    if selected <= limit:
+        return []
+    return [invalid(field, f"เลือกได้ไม่เกิน {limit} ครัวเรือน (เลือกไว้ {selected})",
+                    f"Select at most {limit} households ({selected} selected)")]
+
+
+def reason_required(field: str) -> FieldError:
+    return FieldError(field, "required", "ครัวเรือนนี้มีรายได้ต่อคนสูงกว่าครัวเรือนที่ไม่ได้เลือก ต้องระบุเหตุผล",
+                      "This household earns more per person than one left out: give a reason")
+
+
 def check_selection(ranked: list[Any], selected_ids: set[str], reasons: dict[str, str], *,
                     limit: int) -> list[FieldError]:
-    """Target selection: at most `limit` households; a household chosen over a poorer one that is
-    left out needs a written reason (field `reason_<household id>`)."""
-    errors: list[FieldError] = []
-    if len(selected_ids) > limit:
-        errors.append(invalid("selected", f"เลือกได้ไม่เกิน {limit} ครัวเรือน (เลือกไว้ {len(selected_ids)})",
-                              f"Select at most {limit} households ({len(selected_ids)} selected)"))
-    left_out = [income_per_person(h.annual_income, h.members) for h in ranked if h.id not in selected_ids]
-    poorest_left_out = min((v for v in left_out if v is not None), default=None)
+    """A whole selection (the training page): at most `limit` households; a household chosen over a
+    poorer one that is left out needs a written reason (field `reason_<household id>`)."""
+    errors = over_target("selected", selected=len(selected_ids), limit=limit)
+    poorest = poorest_left_out(ranked, selected_ids)
     for household in ranked:
-        if household.id not in selected_ids or poorest_left_out is None:
+        if household.id not in selected_ids or not passes_over_poorer(household, poorest):
             continue
-        per_person = income_per_person(household.annual_income, household.members)
-        richer = per_person is None or per_person > poorest_left_out
-        if richer and not (reasons.get(household.id) or "").strip():
-            errors.append(FieldError(f"reason_{household.id}", "required",
-                                     "ครัวเรือนนี้มีรายได้ต่อคนสูงกว่าครัวเรือนที่ไม่ได้เลือก ต้องระบุเหตุผล",
-                                     "This household earns more per person than one left out: give a reason"))
+        if not (reasons.get(household.id) or "").strip():
+            errors.append(reason_required(f"reason_{household.id}"))
     return errors
+
+
+def check_enrollment_selection(ranked: list[Any], selected_ids: set[str], household: Any, reason: str | None, *,
+                               limit: int) -> list[FieldError]:
+    """One selected enrollment, as `check_selection` judges it within its training's selection
+    (`selected_ids` includes `household`): the target is kept (`status`) and a reason is written
+    where the ranking asks for one (`reason`)."""
+    errors = over_target("status", selected=len(selected_ids), limit=limit)
+    if passes_over_poorer(household, poorest_left_out(ranked, selected_ids)) and not (reason or "").strip():
+        errors.append(reason_required("reason"))
+    return errors
+
+
+def enrollment_outside_village(field: str) -> FieldError:
+    return invalid(field, "ครัวเรือนนี้ไม่ได้อยู่ในหมู่บ้านของการฝึกอบรมนี้",
+                   "This household is not in the village of this training")
+
+
+def duplicate_citizen_id(field: str) -> FieldError:
+    return invalid(field, "เลขประจำตัวประชาชนซ้ำ: ครัวเรือนนี้ลงทะเบียนไว้แล้ว",
+                   "Duplicate citizen ID: this household is already registered.")
 
 
 def check_group(data: dict[str, Any]) -> list[FieldError]:
@@ -363,7 +410,7 @@ def check_enrollment(data: dict[str, Any]) -> list[FieldError]:
     errors += check_reference("household_id", data.get("household_id"))
     errors += check_choice("status", data.get("status"), ENROLLMENT_STATUSES)
     errors += check_text("occupation", data.get("occupation"), max_length=32)
-    errors += check_text("selection_reason", data.get("selection_reason"), max_length=1000)
+    errors += check_text("reason", data.get("reason"), max_length=1000)
     return errors
 
 

@@ -8,12 +8,15 @@ from sqlalchemy import Select, select
 from sqlmodel import Session
 
 from server import rules
+from server.household_rules import check_enrollment_record, check_household_record
 from server.house_numbers import house_sort_key
 from server.models import (
     Attendance,
     District,
     Enrollment,
+    GroupMember,
     Household,
+    OccupationGroup,
     Occupation,
     Sage,
     Subdistrict,
@@ -58,7 +61,9 @@ def _prepare_citizen_id(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_household(values: dict[str, Any]) -> list[rules.FieldError]:
-    return rules.check_reference("village_id", values.get("village_id")) + rules.check_household(values)
+    # A phone may register a household before its survey: an income left out is unknown (NULL).
+    return (rules.check_reference("village_id", values.get("village_id"))
+            + rules.check_household(values, income_known=False))
 
 
 def _household_derived(values: dict[str, Any]) -> dict[str, Any]:
@@ -105,6 +110,17 @@ def _enrich_teams(session: Session, found: dict[str, dict[str, Any]]) -> None:
         fields["member_sage_ids"] = members[team_id]
 
 
+def _enrich_groups(session: Session, found: dict[str, dict[str, Any]]) -> None:
+    """A group carries its members (household and role), kept in a table of their own."""
+    members: dict[str, list[dict[str, str]]] = {group_id: [] for group_id in found}
+    for group_id, household_id, role in session.execute(
+            select(GroupMember.group_id, GroupMember.household_id, GroupMember.role)
+            .where(GroupMember.group_id.in_(list(found))).order_by(GroupMember.id)):
+        members[group_id].append({"household_id": household_id, "role": role})
+    for group_id, fields in found.items():
+        fields["members"] = members[group_id]
+
+
 def _occupations(session: Session) -> list[dict[str, Any]]:
     rows = session.execute(select(Occupation).order_by(Occupation.sort_order, Occupation.code)).scalars()
     return [{"id": o.code, "kind": o.kind, "name_th": o.name_th, "name_en": o.name_en,
@@ -127,8 +143,9 @@ ENTITIES = [
                "members": INT, "annual_income": INT, "phone": TEXT, "consent": BOOL,
                "interest": TEXT, "note": TEXT},
         refs={"village_id": "village"}, required=("village_id", "house_no", "head_name"),
-        defaults={"members": 1, "annual_income": 0, "consent": False},
-        validate=_check_household, prepare=_prepare_citizen_id, scope_select=_own_village(Household),
+        defaults={"members": 1, "consent": False},
+        validate=_check_household, check=check_household_record, prepare=_prepare_citizen_id,
+        scope_select=_own_village(Household),
         derived=_household_derived,
     ),
     EntitySpec(
@@ -140,11 +157,10 @@ ENTITIES = [
     ),
     EntitySpec(
         name="enrollment", table=Enrollment.__table__, scope="household_id",
-        kinds={"training_id": REF, "household_id": REF, "occupation": TEXT, "status": TEXT,
-               "selection_reason": TEXT},
+        kinds={"training_id": REF, "household_id": REF, "occupation": TEXT, "status": TEXT, "reason": TEXT},
         refs={"training_id": "training", "household_id": "household"},
         natural_key=("training_id", "household_id"), required=("training_id", "household_id"),
-        defaults={"status": "selected"}, validate=rules.check_enrollment,
+        defaults={"status": "selected"}, validate=rules.check_enrollment, check=check_enrollment_record,
         scope_select=_via_household(Enrollment),
     ),
     EntitySpec(
@@ -163,7 +179,8 @@ ENTITIES = [
         required=("household_id", "kind"), validate=rules.check_survey,
         scope_select=_via_household(Survey),
     ),
-    # Reference data: pulled by phones, changed only in the office.
+    # Reference data: pulled by phones, changed only in the office. A natural key here is a uniqueness
+    # the office's writes keep (server.records), never a merge rule.
     EntitySpec(
         name="village", table=Village.__table__, scope="id", pushable=False,
         kinds={"code": TEXT, "subdistrict_code": TEXT, "number": INT, "name": TEXT, "participating": BOOL},
@@ -172,18 +189,27 @@ ENTITIES = [
     EntitySpec(
         name="training", table=Training.__table__, scope="village_id", pushable=False,
         kinds={"village_id": REF, "occupation": TEXT, "fiscal_year": INT, "title": TEXT},
-        refs={"village_id": "village"}, scope_select=_own_village(Training),
+        refs={"village_id": "village"}, natural_key=("village_id", "occupation", "fiscal_year"),
+        scope_select=_own_village(Training),
     ),
     EntitySpec(
         name="session", table=TrainingSession.__table__, scope="training_id", pushable=False,
         kinds={"training_id": REF, "day": INT, "kind": TEXT, "date": DATE, "destination": TEXT, "note": TEXT},
-        refs={"training_id": "training"}, scope_select=_session_scope, enrich=_enrich_sessions,
+        refs={"training_id": "training"}, natural_key=("training_id", "day"), scope_select=_session_scope,
+        enrich=_enrich_sessions,
     ),
     EntitySpec(
         name="team", table=TrainerTeam.__table__, scope="village_id", pushable=False,
         kinds={"village_id": REF, "fiscal_year": INT, "lead_sage_id": REF, "note": TEXT},
-        refs={"village_id": "village", "lead_sage_id": "sage"}, scope_select=_own_village(TrainerTeam),
-        enrich=_enrich_teams,
+        refs={"village_id": "village", "lead_sage_id": "sage"}, natural_key=("village_id", "fiscal_year"),
+        scope_select=_own_village(TrainerTeam), enrich=_enrich_teams,
+    ),
+    EntitySpec(
+        name="group", table=OccupationGroup.__table__, scope="village_id", pushable=False,
+        kinds={"village_id": REF, "name": TEXT, "category": TEXT, "occupation": TEXT, "registered_on": DATE,
+               "phone": TEXT, "rules": TEXT, "activities": TEXT, "fund_balance": INT, "note": TEXT},
+        refs={"village_id": "village"}, validate=rules.check_group, scope_select=_own_village(OccupationGroup),
+        enrich=_enrich_groups,
     ),
 ]
 

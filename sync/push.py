@@ -152,6 +152,36 @@ def _hashable(value: Any) -> bool:
     return isinstance(value, (str, int, float, bool)) or value is None
 
 
+class _BatchRecords:
+    """The records as a batch sees them (`sync.spec.Records`): what is stored, with the records this
+    batch created or changed laid over it. Nothing is written before the batch ends and the batch holds
+    the counter lock, so what is stored cannot change meanwhile: each query is made once per batch."""
+
+    def __init__(self, batch: "Batch") -> None:
+        self.batch = batch
+        self.session = batch.session
+        self._stored: dict[tuple, list[dict[str, Any]]] = {}
+
+    def rows(self, entity: str, **equal: Any) -> list[dict[str, Any]]:
+        key = (entity, tuple(sorted(equal.items())))
+        stored = self._stored.get(key)
+        if stored is None:
+            table = self.batch.registry.entities[entity].table
+            stmt = select(table).where(*(table.c[name] == value for name, value in equal.items()))
+            stored = self._stored[key] = [dict(row) for row in self.session.execute(stmt).mappings()]
+        mine = self.batch.records.get(entity, {})
+        found = [row for row in stored if row["id"] not in mine]
+        found += [rec.values for rec in mine.values()
+                  if all(rec.values.get(name) == value for name, value in equal.items())]
+        return found
+
+    def get(self, entity: str, record_id: Any) -> dict[str, Any] | None:
+        if not _is_uuid(record_id):
+            return None
+        found = self.rows(entity, id=record_id)
+        return found[0] if found else None
+
+
 class Batch:
     """Applies one request's ops. Use `apply_push`; this class holds the batch's working state."""
 
@@ -172,6 +202,7 @@ class Batch:
         self.conflict_rows: list[dict[str, Any]] = []
         self.audit_rows: list[dict[str, Any]] = []
         self.seq = 0
+        self.view = _BatchRecords(self)
 
     # --- loading -------------------------------------------------------------------------------
 
@@ -354,9 +385,13 @@ class Batch:
             return self._create(spec, op, fields)
         return self._update(spec, op, rec, fields, base_seq)
 
-    def _check_values(self, spec: EntitySpec, values: dict[str, Any], *, only: set[str] | None,
+    def _check_values(self, spec: EntitySpec, values: dict[str, Any], *, record_id: str, only: set[str] | None,
                       refs_to_check: list[str]) -> None:
-        """Validate a whole record; for an edit (`only`), report just the fields the op touches."""
+        """Validate a whole record; for an edit (`only`), report just the fields the op touches.
+
+        The field rules first, then the references, then the rules that read other records
+        (`spec.check`), which see this batch's earlier ops as if they were written already.
+        """
         problems: list[Error] = []
         if only is None:
             problems += [self.errors.required(name) for name in spec.required
@@ -396,6 +431,10 @@ class Batch:
                 problems.append(self.errors.forbidden(name))
         if problems:
             raise _Rejected(*problems)
+        if spec.check:
+            problems = [e for e in spec.check(self.view, values, record_id) if only is None or e.field in only]
+            if problems:
+                raise _Rejected(*_unique(problems))
 
     def _next_seq(self) -> int:
         self.seq += 1
@@ -406,7 +445,7 @@ class Batch:
 
     def _create(self, spec: EntitySpec, op: Op, fields: dict[str, Any]) -> dict[str, Any]:
         values = {**spec.defaults, **fields}
-        self._check_values(spec, values, only=None,
+        self._check_values(spec, values, record_id=op.id, only=None,
                            refs_to_check=[n for n in spec.refs if values.get(n) is not None])
         village = self._village_of(spec, {**values, "id": op.id})
         if not self._in_area(village):
@@ -436,7 +475,7 @@ class Batch:
             raise _Rejected(self.errors.forbidden("id"))
         self._check_base_seq(base_seq, values)
         stored = {name: to_api(values.get(name)) for name in spec.kinds}
-        self._check_values(spec, {**stored, **fields}, only=set(fields),
+        self._check_values(spec, {**stored, **fields}, record_id=values["id"], only=set(fields),
                            refs_to_check=[n for n in spec.refs if n in fields])
         incoming = {name: to_storage(spec.kinds[name], value) for name, value in fields.items()}
         moved = [n for n in spec.natural_key if n in incoming and incoming[n] != values[n]]

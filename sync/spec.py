@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import Select, Table
+from sqlalchemy import Select, Table, select
 from sqlalchemy.orm import Session
 
 
@@ -24,6 +24,26 @@ class Error(Protocol):
 
 
 Validator = Callable[[dict[str, Any]], list[Error]]  # validate(whole record) -> errors
+
+
+class Records(Protocol):
+    """What a `check` may read: the records as the writer sees them at that moment.
+
+    In a push, the records that earlier ops of the same batch created or changed count as written
+    (the batch writes them only at its end); on an office page they are in the database already.
+    """
+
+    session: Session
+
+    def rows(self, entity: str, **equal: Any) -> list[dict[str, Any]]: ...  # deleted ones included
+
+    def get(self, entity: str, record_id: Any) -> dict[str, Any] | None: ...
+
+
+# check(records, whole record, its id) -> errors: rules that read other records (a citizen ID
+# already registered, a training's target). Called after `validate` found nothing and every
+# reference is known, under the change counter's lock, so what it reads cannot change before the write.
+Checker = Callable[[Records, dict[str, Any], str], list[Error]]
 
 
 @dataclass(frozen=True)
@@ -61,6 +81,7 @@ class EntitySpec:
     required: tuple[str, ...] = ()
     pushable: bool = True
     validate: Validator | None = None
+    check: Checker | None = None
     # Turns typed-in values into their stored form before validation (e.g. citizen-ID dashes).
     prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     # (id, village_id, deleted) for a set of ids: how references to this entity are resolved.
@@ -90,6 +111,25 @@ class Registry:
     def pushable(self, name: str) -> EntitySpec | None:
         spec = self.entities.get(name)
         return spec if spec is not None and spec.pushable else None
+
+
+class StoredRecords:
+    """`Records` read straight from the database (a writer that flushes each record it saves)."""
+
+    def __init__(self, session: Session, registry: Registry) -> None:
+        self.session = session
+        self.registry = registry
+
+    def rows(self, entity: str, **equal: Any) -> list[dict[str, Any]]:
+        table = self.registry.entities[entity].table
+        stmt = select(table).where(*(table.c[name] == value for name, value in equal.items()))
+        return [dict(row) for row in self.session.execute(stmt).mappings()]
+
+    def get(self, entity: str, record_id: Any) -> dict[str, Any] | None:
+        if not isinstance(record_id, str):
+            return None
+        found = self.rows(entity, id=record_id)
+        return found[0] if found else None
 
 
 # --- values -----------------------------------------------------------------------------------

@@ -97,7 +97,7 @@ class Household(Synced, table=True):
     head_name: str
     citizen_id: str | None = Field(default=None, max_length=13, index=True)
     members: int = 1
-    annual_income: int = 0  # baht per year, whole household
+    annual_income: int | None = None  # baht per year, whole household; None: not known yet (never 0)
     phone: str | None = None
     consent: bool = False
     interest: str | None = None  # trade the household wants to learn
@@ -124,7 +124,7 @@ class Enrollment(Synced, table=True):
     household_id: str = Field(foreign_key="household.id", index=True)
     occupation: str | None = None
     status: str = "selected"
-    selection_reason: str | None = None  # required when a richer household is chosen over a poorer
+    reason: str | None = None  # required when a richer household is chosen over a poorer one
 
 
 class Attendance(Synced, table=True):

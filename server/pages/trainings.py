@@ -46,7 +46,7 @@ from sync.changes import stamp_change
 
 TRAINING_FIELDS = ("village_id", "occupation", "fiscal_year", "title")
 SESSION_FIELDS = ("training_id", "day", "kind", "date", "destination", "note")
-ENROLLMENT_FIELDS = ("training_id", "household_id", "occupation", "status", "selection_reason")
+ENROLLMENT_FIELDS = ("training_id", "household_id", "occupation", "status", "reason")
 
 
 def session_kind_labels() -> dict[str, str]:
@@ -269,7 +269,7 @@ def _selection_page(db: Session, user: User, training: Training, *, form: FormSt
             selected = [h.id for h in ranked[:limit]]  # a first proposal: the poorest N
         values: dict[str, Any] = {"selected": selected, "seq": _selection_version(list(enrollments.values()))}
         for household_id, enrollment in enrollments.items():
-            values[f"reason_{household_id}"] = enrollment.selection_reason or ""
+            values[f"reason_{household_id}"] = enrollment.reason or ""
         form = FormState(values=values)
     line = poverty_line(db, training.fiscal_year)
     rows = [{"household": h, "per_person": income_per_person(h.annual_income, h.members),
@@ -313,7 +313,7 @@ def selection_save(db: Session, user: User, training_id: str, data: Form) -> Tem
         if household_id in selected:
             if enrollment is None:
                 enrollment = Enrollment(training_id=training.id, household_id=household_id,
-                                        occupation=training.occupation, status="selected", selection_reason=reason)
+                                        occupation=training.occupation, status="selected", reason=reason)
                 db.add(enrollment)
                 stamp_change(db, enrollment, entity="enrollment", fields=ENROLLMENT_FIELDS,
                              village_id=village_id, user_id=user.id)
@@ -324,9 +324,9 @@ def selection_save(db: Session, user: User, training_id: str, data: Form) -> Tem
                 enrollment.status = "selected"
                 fields.append("status")
                 changes["selected"] += 1
-            if enrollment.selection_reason != reason:
-                enrollment.selection_reason = reason
-                fields.append("selection_reason")
+            if enrollment.reason != reason:
+                enrollment.reason = reason
+                fields.append("reason")
             if fields:
                 stamp_change(db, enrollment, entity="enrollment", fields=fields, village_id=village_id,
                              user_id=user.id)

@@ -52,7 +52,7 @@ def test_choosing_a_richer_household_needs_a_reason(north, world, engine):
     assert accepted.status_code in (302, 303)
     with Session(engine) as db:
         rich = db.exec(select(Enrollment).where(Enrollment.household_id == world.households["h6"])).one()
-        assert rich.selection_reason == "เป็นผู้พิการ รายได้ไม่แน่นอน"
+        assert rich.reason == "เป็นผู้พิการ รายได้ไม่แน่นอน"
 
 
 def test_more_than_n_is_refused_and_a_deselected_household_is_withdrawn(north, world, engine):

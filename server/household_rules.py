@@ -1,0 +1,63 @@
+"""The rules on households and their enrollment that read other records, each in one function.
+
+The office pages, the import and a phone's push all reach them the same way: through the entity's
+`check` in `server.sync_specs` (the push engine calls it for every op; `server.records.save_synced`
+for every page, import and seeding write; the forms and the import preview to show problems early).
+The wording of every answer lives in `server.rules`.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from server import rules
+from server.office import households_per_village
+from sync.spec import Records
+
+
+def check_household_record(records: Records, values: dict[str, Any], record_id: str) -> list[rules.FieldError]:
+    """A citizen ID is registered once: no other household that is not deleted holds it.
+
+    The whole register counts, not only the writer's area: one person heads one household, wherever
+    it was registered first. Saving the same household again is no duplicate of itself.
+    """
+    citizen_id = values.get("citizen_id")
+    if not citizen_id:
+        return []
+    for row in records.rows("household", citizen_id=citizen_id):
+        if row["id"] != record_id and not row["deleted"]:
+            return [rules.duplicate_citizen_id("citizen_id")]
+    return []
+
+
+def check_enrollment_record(records: Records, values: dict[str, Any], record_id: str) -> list[rules.FieldError]:
+    """One enrollment within its training's selection.
+
+    The household lives in the training's village. A selected enrollment keeps the training within
+    the configured target (households per village), and carries a written reason when the ranking
+    asks for one (`rules.check_enrollment_selection`, the same rule as the selection page's). A
+    withdrawn enrollment asks for neither.
+    """
+    training = records.get("training", values.get("training_id"))
+    household = records.get("household", values.get("household_id"))
+    if training is None or household is None:
+        return []  # an unknown or deleted reference is answered where references are resolved
+    if household["village_id"] != training["village_id"]:
+        return [rules.enrollment_outside_village("household_id")]
+    if values.get("status") != "selected":
+        return []
+    candidates = {row["id"]: _candidate(row)
+                  for row in records.rows("household", village_id=training["village_id"]) if not row["deleted"]}
+    selected = {row["household_id"] for row in records.rows("enrollment", training_id=training["id"])
+                if row["id"] != record_id and not row["deleted"] and row["status"] == "selected"
+                and row["household_id"] in candidates}
+    selected.add(household["id"])
+    ranked = rules.rank_candidates(list(candidates.values()))
+    return rules.check_enrollment_selection(ranked, selected, _candidate(household), values.get("reason"),
+                                            limit=households_per_village(records.session))
+
+
+def _candidate(row: dict[str, Any]) -> SimpleNamespace:
+    """A household row as the ranking reads it (attributes, like the model)."""
+    return SimpleNamespace(id=row["id"], annual_income=row["annual_income"], members=row["members"],
+                           house_no=row["house_no"])
