@@ -6,6 +6,7 @@ from server.pages import (
     audit,
     config,
     devices,
+    field,
     groups,
     home,
     households,
@@ -18,6 +19,6 @@ from server.pages import (
     villages,
 )
 
-page_route_handlers = [*account.handlers, *audit.handlers, *devices.handlers, *home.handlers, *villages.handlers, *users.handlers,
+page_route_handlers = [*account.handlers, *field.handlers, *audit.handlers, *devices.handlers, *home.handlers, *villages.handlers, *users.handlers,
                        *sages.handlers, *trainings.handlers, *households.handlers,
                        *groups.handlers, *partners.handlers, *config.handlers, *progress.handlers, *reports.handlers]

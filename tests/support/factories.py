@@ -99,3 +99,53 @@ def make_household(session: Session, *, village_id: str, user_id: int | None = N
     if commit:
         session.commit()
     return household
+
+
+TRAINING_FIELDS = ("village_id", "occupation", "fiscal_year", "title")
+SESSION_FIELDS = ("training_id", "day", "kind", "date", "destination", "note")
+ENROLLMENT_FIELDS = ("training_id", "household_id", "occupation", "status", "selection_reason")
+
+
+def make_training(session: Session, *, village_id: str, occupation: str = "trading", fiscal_year: int = 2570,
+                  first_day: Any = None, title: str | None = None, commit: bool = True) -> dict[str, Any]:
+    """A village's training with its 5 days on consecutive dates from `first_day` (default: 1 Dec 2026).
+
+    Returns {"training", "sessions": [day 1..5]}.
+    """
+    import datetime as dt
+
+    from server.models import Training, TrainingSession
+    from server.rules import TRAINING_DAYS, default_session_kind
+
+    first_day = first_day or dt.date(2026, 12, 1)
+    training = Training(village_id=village_id, occupation=occupation, fiscal_year=fiscal_year, title=title)
+    session.add(training)
+    session.flush()
+    stamp_change(session, training, entity="training", fields=TRAINING_FIELDS, village_id=village_id, user_id=None)
+    sessions = []
+    for day in range(1, TRAINING_DAYS + 1):
+        record = TrainingSession(training_id=training.id, day=day, kind=default_session_kind(day),
+                                 date=first_day + dt.timedelta(days=day - 1))
+        session.add(record)
+        session.flush()
+        stamp_change(session, record, entity="session", fields=SESSION_FIELDS, village_id=village_id, user_id=None)
+        sessions.append(record)
+    if commit:
+        session.commit()
+    return {"training": training, "sessions": sessions}
+
+
+def make_enrollment(session: Session, *, training: Any, household: Any, status: str = "selected",
+                    commit: bool = True) -> Any:
+    """`household` selected for (or withdrawn from) `training`."""
+    from server.models import Enrollment
+
+    enrollment = Enrollment(training_id=training.id, household_id=household.id, occupation=training.occupation,
+                            status=status)
+    session.add(enrollment)
+    session.flush()
+    stamp_change(session, enrollment, entity="enrollment", fields=ENROLLMENT_FIELDS,
+                 village_id=household.village_id, user_id=None)
+    if commit:
+        session.commit()
+    return enrollment

@@ -1,0 +1,195 @@
+// What every field page shares: its texts, the sync status element, when to sync, the update
+// offer, sign-in with the phone's device token, and small DOM helpers.
+
+import { registerWorker, requestBackgroundSync } from "./app-worker.js";
+import { interceptSignOut } from "./signout.js";
+import { outboxCounts } from "./store.js";
+import { ensureDeviceToken, listen, status, sync } from "./sync.js";
+import { formatMoment } from "./format.js";
+
+export const locale = document.documentElement.lang === "en" ? "en" : "th";
+const texts = JSON.parse(document.getElementById("field-texts").textContent);
+
+export function t(key, vars = {}) {
+  let text = texts[key] ?? key;
+  for (const [name, value] of Object.entries(vars)) text = text.replace(`{${name}}`, String(value));
+  return text;
+}
+
+// el("a", {href: "/x", class: "y"}, "text", child…): text is always text, never HTML.
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith("on") && typeof value === "function") node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export const pathParts = () => location.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+export const followUpMonths = () => JSON.parse(document.body.dataset.followUpMonths || "[]");
+
+export function kindLabel(kind) { return t(`kind_${kind}`); }
+
+export function sessionLabel(session) {
+  return t("day_n", { n: session.fields.day });
+}
+
+export const byHouseNo = (a, b) =>
+  String(a.fields.house_no).localeCompare(String(b.fields.house_no), "th", { numeric: true });
+
+export function occupationName(view, code) {
+  const occupation = view.get("occupation", code);
+  if (!occupation) return code || "";
+  return locale === "en" ? occupation.fields.name_en : occupation.fields.name_th;
+}
+
+export function badge(record) {
+  if (record.rejected) return el("span", { class: "tag warn" }, t("rejected_badge"));
+  if (record.pending) return el("span", { class: "tag" }, t("waiting_badge"));
+  return null;
+}
+
+export function savedNote() {
+  return el("p", { class: "saved", "data-saved": "", role: "status" }, t("saved"));
+}
+
+// --- status -------------------------------------------------------------------------------------
+
+const statusBox = () => document.querySelector("[data-sync-status]");
+
+export async function showStatus() {
+  const box = statusBox();
+  const now = await status();
+  box.dataset.pending = String(now.pending);
+  box.dataset.rejected = String(now.rejected);
+  box.dataset.state = now.state;
+  box.dataset.lastSync = now.lastSync;
+  const parts = [t(`state_${now.state}`)];
+  if (now.pending) parts.push(t("pending_n", { n: now.pending }));
+  if (now.rejected) parts.push(t("rejected_n", { n: now.rejected }));
+  parts.push(now.lastSync ? t("last_sync", { time: formatMoment(now.lastSync, locale) }) : t("never_synced"));
+  box.querySelector("[data-sync-text]").textContent = parts.join(" · ");
+  const notice = document.querySelector("[data-sync-notice]");
+  notice.replaceChildren();
+  notice.hidden = true;
+  if (now.state === "error" && now.message) {
+    notice.hidden = false;
+    notice.append(el("p", {}, t(`message_${now.message}`)));
+    if (now.message === "revoked" || now.message === "sign_in") {
+      notice.append(el("button", { type: "button", class: "primary", "data-action": "sign-in-again",
+                                   onclick: signInAgain }, t("sign_in_again")));
+    }
+  }
+  return now;
+}
+
+// Sign in again after the office revoked this phone: end the browser session (keeping every
+// capture on the phone) and open the sign-in page.
+function signInAgain() {
+  const form = document.querySelector('form[action="/logout"]');
+  const input = form.querySelector('input[name="_csrf_token"]');
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  if (input && !input.value && match) input.value = decodeURIComponent(match[1]);
+  form.dataset.confirmed = "1";
+  form.submit();
+}
+
+// --- when to sync ---------------------------------------------------------------------------------
+
+const FIRST_DELAY = 2000;
+const MAX_DELAY = 30000;  // never longer while ops are pending and a field page is open
+let timer = null;
+let delay = FIRST_DELAY;
+let running = null;
+let again = false;
+const afterSync = [];
+
+export function onSynced(callback) { afterSync.push(callback); }
+
+async function plan() {
+  clearTimeout(timer);
+  timer = null;
+  const { pending } = await outboxCounts();
+  if (pending) timer = setTimeout(() => syncSoon(), delay);
+}
+
+export function syncSoon() {
+  if (running) { again = true; return running; }
+  clearTimeout(timer);
+  timer = null;
+  running = (async () => {
+    let result;
+    do {
+      again = false;
+      await ensureDeviceToken();
+      result = await sync();
+    } while (again && result.ok);
+    delay = result.ok ? FIRST_DELAY : Math.min(delay * 2, MAX_DELAY);
+    running = null;
+    await showStatus();
+    for (const callback of afterSync) callback(result);
+    if (result.reason !== "revoked" && result.reason !== "sign_in") await plan();
+    return result;
+  })();
+  return running;
+}
+
+// After a save: answered already; now try to send it.
+export function saved() {
+  showStatus();
+  requestBackgroundSync();
+  syncSoon();
+}
+
+// --- the page ---------------------------------------------------------------------------------------
+
+let dataListener = null;
+
+function showUpdateOffer(activateNow) {
+  const banner = document.querySelector("[data-app-update]");
+  banner.hidden = false;
+  banner.querySelector("[data-action=update-app]").onclick = activateNow;
+}
+
+export async function boot({ render, onData = null }) {
+  dataListener = onData || render;
+  document.querySelectorAll("a.lang").forEach((link) => {
+    const url = new URL(link.href, location.href);
+    url.searchParams.set("next", location.pathname + location.search);
+    link.href = url.pathname + url.search;
+  });
+  interceptSignOut();
+  document.querySelector("[data-action=sync-now]").addEventListener("click", () => { delay = FIRST_DELAY; syncSoon(); });
+  window.addEventListener("online", () => { delay = FIRST_DELAY; syncSoon(); });
+  listen((message) => {
+    if (message.type === "status") showStatus();
+    if (message.type === "data" && dataListener) dataListener();
+  });
+  await showStatus();
+  await render();
+  registerWorker({ onWaiting: showUpdateOffer });
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+  syncSoon();
+}
+
+// A form's message beside its field (aria-describedby), or none.
+export function showFieldErrors(form, errors) {
+  for (const input of form.querySelectorAll("[name]")) {
+    const box = form.querySelector(`[data-error-for="${input.name}"]`);
+    if (!box) continue;
+    const message = errors[input.name];
+    box.textContent = message || "";
+    box.hidden = !message;
+    input.toggleAttribute("aria-invalid", Boolean(message));
+    if (message) input.setAttribute("aria-invalid", "true");
+    input.closest(".field")?.classList.toggle("has-error", Boolean(message));
+  }
+  const first = Object.keys(errors)[0];
+  if (first) form.querySelector(`[name="${first}"]`)?.focus();
+}

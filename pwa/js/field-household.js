@@ -1,0 +1,70 @@
+// /field/households/{id}: a household's details, its trainings, and its surveys done and due.
+
+import { badge, boot, el, followUpMonths, locale, occupationName, pathParts, t } from "./field-common.js";
+import { addMonths, formatDate, formatMoney, maskCitizenId } from "./format.js";
+import { loadView } from "./overlay.js";
+
+const householdId = pathParts()[2];
+
+export function surveyKinds() {
+  return ["baseline", "after_training", ...followUpMonths().map((m) => `follow_up_${m}m`)];
+}
+
+// When each survey is due: the baseline by the first training day, the after-training survey on
+// the last, follow-ups the configured months after it.
+function dueDates(view, household) {
+  const enrollments = view.where("enrollment", (f) => f.household_id === household.id && f.status === "selected");
+  const dates = enrollments.flatMap((e) => view.where("session", (f) => f.training_id === e.fields.training_id))
+    .map((s) => s.fields.date).filter(Boolean).sort();
+  if (!dates.length) return {};
+  const last = dates[dates.length - 1];
+  const due = { baseline: dates[0], after_training: last };
+  for (const months of followUpMonths()) due[`follow_up_${months}m`] = addMonths(last, months);
+  return due;
+}
+
+function detail(label, value) {
+  return value === "" || value === null || value === undefined ? null : el("div", { class: "detail" }, el("dt", {}, label), el("dd", {}, value));
+}
+
+async function render() {
+  const view = await loadView();
+  const household = view.get("household", householdId);
+  const box = document.querySelector("[data-household]");
+  if (!household) {
+    box.replaceChildren(el("p", {}, t("not_on_phone"), " ", el("a", { href: "/field/prepare" }, t("prepare_villages"))));
+    return;
+  }
+  const f = household.fields;
+  document.querySelector("[data-household-title]").textContent = `${f.house_no} ${f.head_name}`;
+  const village = view.get("village", f.village_id);
+  const trainings = view.where("enrollment", (e) => e.household_id === household.id && e.status === "selected")
+    .map((e) => view.get("training", e.fields.training_id)).filter(Boolean);
+  const due = dueDates(view, household);
+  box.replaceChildren(
+    el("p", {}, village ? village.fields.name : "", " ", badge(household)),
+    el("dl", { class: "details" },
+      detail(t("members"), f.members ?? ""),
+      detail(t("annual_income"), formatMoney(f.annual_income)),
+      detail(t("citizen_id"), maskCitizenId(f.citizen_id)),
+      detail(t("phone"), f.phone || ""),
+      detail(t("consent_given"), f.consent ? t("yes") : t("no")),
+      detail(t("note"), f.note || "")),
+    el("p", {}, el("a", { class: "button", href: `/field/villages/${f.village_id}/households/new?household=${household.id}` }, t("edit"))),
+    trainings.length ? el("h2", {}, t("trainings")) : null,
+    trainings.length ? el("ul", { class: "plain" }, trainings.map((tr) => el("li", {},
+      `${tr.fields.title || occupationName(view, tr.fields.occupation)} · ${tr.fields.fiscal_year}`))) : null,
+    el("h2", {}, t("surveys")),
+    el("ul", { class: "plain surveys" }, surveyKinds().map((kind) => {
+      const survey = view.byKey("survey", { household_id: household.id, kind });
+      const state = survey
+        ? t("done_on", { date: formatDate(survey.fields.surveyed_on, locale) })
+        : (due[kind] ? t("due_on", { date: formatDate(due[kind], locale) }) : t("not_done"));
+      return el("li", { "data-survey-kind": kind, "data-survey-done": survey ? "true" : "false" },
+        el("a", { class: "button wide survey-link", href: `/field/households/${household.id}/surveys/${kind}` },
+          el("span", {}, t(`survey_${kind}`)), el("span", { class: "muted" }, state)),
+        survey ? badge(survey) : null);
+    })));
+}
+
+boot({ render });

@@ -1,0 +1,61 @@
+// /field/villages/{id}/households/new: register a household found in the field (or edit one the
+// phone holds, or fix a rejected one), checked on the phone with the server's rules.
+
+import { boot, el, locale, pathParts, saved, savedNote, showFieldErrors, t } from "./field-common.js";
+import { fillForm, readForm } from "./forms.js";
+import { loadView, save } from "./overlay.js";
+import { checkHousehold } from "./rules.js";
+import { outboxAll, resendOp, uuid } from "./store.js";
+
+const villageId = pathParts()[2];
+const form = document.querySelector("[data-household-form]");
+const query = new URLSearchParams(location.search);
+let householdId = query.get("household");
+let fixing = query.get("op");
+const FIELDS = { house_no: "text", head_name: "text", citizen_id: "cid", members: "int", annual_income: "int",
+                 phone: "text", consent: "bool", note: "text" };
+let view = null;
+
+async function render() {
+  view = await loadView();
+  const village = view.get("village", villageId);
+  document.querySelector("[data-form-village]").textContent = village ? village.fields.name : "";
+  let values = { members: null, consent: false };
+  const household = householdId ? view.get("household", householdId) : null;
+  if (household) {
+    values = household.fields;
+    document.querySelector("[data-form-title]").textContent = `${t("edit")}: ${household.fields.house_no} ${household.fields.head_name}`;
+  }
+  if (fixing) {
+    const op = (await outboxAll()).find((o) => o.op_id === fixing);
+    if (op) values = { ...values, ...op.fields };
+  }
+  fillForm(form, FIELDS, values);
+}
+
+async function submit(event) {
+  event.preventDefault();
+  form.querySelector("[data-saved]")?.remove();
+  const values = readForm(form, FIELDS);
+  const errors = checkHousehold({ ...values, village_id: villageId }, locale);
+  showFieldErrors(form, errors);
+  if (Object.keys(errors).length) return;
+  if (fixing && (await outboxAll()).some((o) => o.op_id === fixing)) {
+    const again = await resendOp(fixing, values);
+    householdId = again.id;
+    fixing = null;
+  } else {
+    const existing = householdId ? view.get("household", householdId) : null;
+    const id = existing ? existing.id : (householdId || uuid());
+    await save(view, "household", existing, existing ? values : { village_id: villageId, ...values }, id);
+    householdId = id;
+  }
+  // Saving again edits this household; it does not register a second one.
+  history.replaceState(null, "", `${location.pathname}?household=${householdId}`);
+  form.querySelector("[data-saved-slot]").replaceChildren(savedNote(),
+    el("a", { class: "button", href: `/field/households/${householdId}` }, t("open_household")));
+  saved();
+}
+
+form.addEventListener("submit", submit);
+boot({ render, onData: async () => {} });

@@ -1,0 +1,39 @@
+// Reading and filling the phone's forms: numbers as plain digits, booleans as checkboxes.
+
+const THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙";
+
+function digits(text) {
+  return text.replace(/[๐-๙]/g, (d) => String(THAI_DIGITS.indexOf(d))).replace(/[\s,]/g, "");
+}
+
+// Blank text is null; a whole number becomes a number; anything else stays text for the rules
+// to answer with their message.
+export function readForm(form, kinds) {
+  const values = {};
+  for (const [name, kind] of Object.entries(kinds)) {
+    const input = form.elements[name];
+    if (!input) continue;
+    if (kind === "bool") { values[name] = input.checked; continue; }
+    const raw = input.value.trim();
+    if (kind === "int") {
+      const cleaned = digits(raw);
+      values[name] = cleaned === "" ? null : (/^-?\d+$/.test(cleaned) ? Number(cleaned) : raw);
+    } else if (kind === "cid") {
+      const cleaned = digits(raw).replace(/-/g, "");
+      values[name] = cleaned === "" ? null : cleaned;
+    } else {
+      values[name] = raw === "" ? null : raw;
+    }
+  }
+  return values;
+}
+
+export function fillForm(form, kinds, values) {
+  for (const [name, kind] of Object.entries(kinds)) {
+    const input = form.elements[name];
+    if (!input || !(name in values)) continue;
+    const value = values[name];
+    if (kind === "bool") input.checked = value === true;
+    else input.value = value === null || value === undefined ? "" : String(value);
+  }
+}
