@@ -38,7 +38,7 @@ function fixLink(view, op) {
 
 function reason(error) {
   const message = locale === "en" ? (error.message_en || error.message) : (error.message_th || error.message);
-  return error.field ? `${error.field}: ${message}` : message;
+  return message;
 }
 
 async function render() {

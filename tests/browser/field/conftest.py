@@ -50,6 +50,9 @@ def _seed(db_url: str) -> FieldWorld:
         geo = make_geography(db)
         make_user(db, username="north", role="officer", subdistrict_codes=["341401"])
         make_user(db, username="south", role="officer", subdistrict_codes=["341402"])
+        make_user(db, username="north2", role="officer", subdistrict_codes=["341401"])
+        make_user(db, username="east", role="officer",
+                  village_ids=[geo["village"]["34140101"].id, geo["village"]["34140102"].id])
         for code, village in geo["village"].items():
             course = make_training(db, village_id=village.id, first_day=dt.date(2026, 12, 1))
             households = [make_household(db, village_id=village.id, house_no=f"{n}/{code[-1]}",
@@ -176,6 +179,11 @@ def prepare(page: Page, village_ids: list[str]) -> None:
     page.click('[data-action="prepare"]')
     for village_id in village_ids:
         expect(page.locator(f'[data-prepared-village="{village_id}"]')).to_be_visible()
+
+
+def outbox(page: Page) -> list[dict]:
+    """The phone's outbox as stored (IndexedDB), oldest first."""
+    return page.evaluate("async () => (await import('/static/js/store.js')).outboxAll()")
 
 
 def status(page: Page) -> dict[str, str]:

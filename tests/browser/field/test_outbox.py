@@ -1,0 +1,135 @@
+"""What the server turns away or merges: a rejected op keeps its reason on the phone, holds back
+nothing else, and is fixed and sent again or discarded; two phones marking the same sheet leave one
+record per household and an open conflict where they differ."""
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session, select
+
+from server.db import make_engine
+from server.models import Attendance, Conflict, Household, User, UserArea
+from tests.browser.field.conftest import outbox, prepare, sign_in, wait_for_worker, wait_pending
+from tests.support.factories import make_household, valid_citizen_id
+
+pytestmark = pytest.mark.browser
+
+
+def _register(page, village_id: str, house_no: str, head_name: str, citizen_id: str = "") -> None:
+    page.goto(f"/field/villages/{village_id}/households/new")
+    page.fill('input[name="house_no"]', house_no)
+    page.fill('input[name="head_name"]', head_name)
+    page.fill('input[name="citizen_id"]', citizen_id)
+    page.fill('input[name="members"]', "3")
+    page.fill('input[name="annual_income"]', "24000")
+    page.click('form [type="submit"]')
+    expect(page.locator("[data-saved]")).to_be_visible()
+
+
+def test_rejected_ops_are_kept_with_their_reason_to_fix_or_discard(field_world, server, phone_factory):
+    village_a, village_b = field_world.villages["34140101"], field_world.villages["34140102"]
+    engine = make_engine(field_world.db_url)
+    taken_id = valid_citizen_id(4242)
+    with Session(engine) as db:  # a household elsewhere in the district already holds this citizen ID
+        make_household(db, village_id=field_world.villages["34140202"].id, citizen_id=taken_id)
+    page = phone_factory("east").page
+    sign_in(page, "east")
+    prepare(page, [village_a.id, village_b.id])
+    wait_for_worker(page)
+
+    server.stop()
+    session_id, present_id = village_a.session_ids[0], village_a.household_ids[0]
+    page.goto(f"/field/sessions/{session_id}")
+    page.locator(f'[data-household-id="{present_id}"] [data-mark="present"]').click()
+    _register(page, village_b.id, "88/8", "นายย้ายออก นอกพื้นที่")
+    _register(page, village_a.id, "66/1", "นางเลขซ้ำ ทดสอบ", taken_id)
+    wait_pending(page, 3)
+    ops = {op["fields"].get("house_no", "attendance"): op for op in outbox(page)}
+
+    with Session(engine) as db:  # while the phone was away, the officer lost village B
+        east = db.exec(select(User).where(User.username == "east")).one()
+        for area in db.exec(select(UserArea).where(UserArea.user_id == east.id,
+                                                   UserArea.village_id == village_b.id)).all():
+            db.delete(area)
+        db.commit()
+    server.start()
+
+    page.goto("/field/outbox")
+    wait_pending(page, 0, timeout=60_000)
+    expect(page.locator("[data-sync-status]")).to_have_attribute("data-rejected", "2")
+    outside = page.locator(f'[data-rejected-op="{ops["88/8"]["op_id"]}"]')
+    duplicate = page.locator(f'[data-rejected-op="{ops["66/1"]["op_id"]}"]')
+    expect(duplicate).to_contain_text("เลขประจำตัวประชาชนซ้ำ")
+    expect(outside).to_be_visible()
+    with Session(engine) as db:  # the good op was not held back
+        marks = db.exec(select(Attendance).where(Attendance.session_id == session_id)).all()
+        assert [(a.household_id, a.present) for a in marks] == [(present_id, True)]
+
+    duplicate.locator('[data-action="fix"]').click()
+    expect(page.locator('input[name="house_no"]')).to_have_value("66/1")
+    expect(page.locator('input[name="citizen_id"]')).to_have_value(taken_id)
+    page.fill('input[name="citizen_id"]', valid_citizen_id(4343))
+    page.click('form [type="submit"]')
+    expect(page.locator("[data-saved]")).to_be_visible()
+    expect(page.locator("[data-sync-status]")).to_have_attribute("data-rejected", "1", timeout=30_000)
+    wait_pending(page, 0)
+
+    page.goto("/field/outbox")
+    page.once("dialog", lambda dialog: dialog.accept())
+    outside.locator('[data-action="discard"]').click()
+    expect(page.locator("[data-rejected-op]")).to_have_count(0)
+    expect(page.locator("[data-sync-status]")).to_have_attribute("data-rejected", "0")
+    with Session(engine) as db:
+        fixed = db.exec(select(Household).where(Household.head_name == "นางเลขซ้ำ ทดสอบ")).all()
+        assert [(h.id, h.citizen_id) for h in fixed] == [(ops["66/1"]["id"], valid_citizen_id(4343))]
+        assert db.exec(select(Household).where(Household.house_no == "88/8")).all() == []
+    engine.dispose()
+
+
+def test_two_phones_mark_the_same_sheet_and_nothing_is_lost(field_world, server, phone_factory):
+    village = field_world.villages["34140102"]
+    session_id = village.session_ids[2]
+    differing = village.household_ids[1]
+    first, second = phone_factory("north-1"), phone_factory("north2-2")
+    for phone, username in ((first, "north"), (second, "north2")):
+        sign_in(phone.page, username)
+        prepare(phone.page, [village.id])
+        wait_for_worker(phone.page)
+
+    server.stop()
+    for phone, absent in ((first, None), (second, differing)):
+        phone.page.goto(f"/field/sessions/{session_id}")
+        for household_id in village.household_ids:
+            mark = "absent" if household_id == absent else "present"
+            phone.page.locator(f'[data-household-id="{household_id}"] [data-mark="{mark}"]').click()
+        wait_pending(phone.page, len(village.household_ids))
+
+    server.start()
+    for phone in (first, second):
+        wait_pending(phone.page, 0, timeout=60_000)
+
+    engine = make_engine(field_world.db_url)
+    with Session(engine) as db:
+        marks = db.exec(select(Attendance).where(Attendance.session_id == session_id)).all()
+        assert sorted(a.household_id for a in marks) == sorted(village.household_ids)  # one per household
+        record = next(a for a in marks if a.household_id == differing)
+        conflicts = db.exec(select(Conflict).where(Conflict.record_id == record.id)).all()
+        assert [(c.field, c.status) for c in conflicts] == [("present", "open")]
+        assert {conflicts[0].kept, conflicts[0].other} == {True, False}  # neither value lost
+        canonical = {a.household_id: a.id for a in marks}
+    engine.dispose()
+
+    # The phone whose value lost says a supervisor will decide; both now hold the canonical ids.
+    shown = 0
+    for phone in (first, second):
+        phone.page.goto("/field/outbox")
+        expect(phone.page.locator("h1")).to_be_visible()
+        conflict = phone.page.locator("[data-conflict]")
+        shown += conflict.count()
+        if conflict.count():
+            expect(conflict).to_contain_text("หัวหน้าจะเป็นผู้ตัดสิน")
+        ids = phone.page.evaluate("""async (sessionId) => {
+            const {recordsOf} = await import('/static/js/store.js');
+            return (await recordsOf(['attendance'])).filter(r => r.fields.session_id === sessionId)
+                .map(r => [r.fields.household_id, r.id]);
+        }""", session_id)
+        assert dict(ids) == canonical
+    assert shown == 1
