@@ -1,7 +1,7 @@
 // Signing out on a phone: unsent captures stay (after a warning); with nothing unsent, the
 // device token is revoked and the personal data leaves the phone.
 
-import { clearPersonalData, outboxCounts } from "./store.js";
+import { clearPersonalData, inUse, outboxCounts } from "./store.js";
 import { revokeDeviceToken } from "./sync.js";
 
 function csrfFromCookie() {
@@ -24,6 +24,7 @@ export function interceptSignOut() {
   document.addEventListener("submit", async (event) => {
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || form.getAttribute("action") !== "/logout" || form.dataset.confirmed) return;
+    if (!inUse()) return;  // this browser never worked as a phone: a plain sign-out
     event.preventDefault();
     let counts = { pending: 0, rejected: 0 };
     try { counts = await outboxCounts(); } catch (_error) { /* no database: nothing to keep */ }

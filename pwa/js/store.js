@@ -12,6 +12,16 @@ export const PERSONAL_ENTITIES = new Set(["household", "sage", "enrollment", "at
 
 let opening = null;
 
+// A synchronous hint for the sign-out button: this browser holds a device token or captures
+// (IndexedDB can only answer asynchronously, after a plain sign-out would have left).
+const IN_USE = "sammachip.phone-in-use";
+export function markInUse(inUse = true) {
+  if (typeof localStorage === "undefined") return;
+  if (inUse) localStorage.setItem(IN_USE, "1");
+  else localStorage.removeItem(IN_USE);
+}
+export const inUse = () => typeof localStorage !== "undefined" && localStorage.getItem(IN_USE) === "1";
+
 function request(req) {
   return new Promise((resolve, reject) => {
     req.onsuccess = () => resolve(req.result);
@@ -153,6 +163,7 @@ export function capturedAt(date = new Date()) {
 // Queue one upsert. An unsent op on the same record takes the new fields instead (same order, same
 // base_seq, a fresh op_id: if the old one is on its way to the server, both answers are harmless).
 export function enqueue({ entity, id, base_seq, fields }) {
+  markInUse();
   return transact(["outbox", "meta"], "readwrite", async ({ outbox, meta }) => {
     const same = await getAll(outbox.index("record"), [entity, id]);
     const open = same.find((op) => op.status === "pending" && op.action === "upsert");
@@ -193,6 +204,7 @@ export function resendOp(opId, fields = null) {
 
 // Everything personal goes; the outbox too only when `withOutbox` (sign-out with nothing unsent).
 export function clearPersonalData({ withOutbox }) {
+  if (withOutbox) markInUse(false);
   return transact(["records", "outbox", "meta"], "readwrite", async ({ records, outbox, meta }) => {
     records.clear();
     if (withOutbox) outbox.clear();

@@ -2,7 +2,7 @@
 // Usable from the pages and from the service worker (Background Sync); one run at a time.
 
 import {
-  PERSONAL_ENTITIES, REFERENCE_ENTITIES, allMeta, get, getAll, getMeta, outboxCounts, recordKey,
+  PERSONAL_ENTITIES, REFERENCE_ENTITIES, allMeta, get, getAll, getMeta, markInUse, outboxCounts, recordKey,
   setMeta, transact,
 } from "./store.js";
 
@@ -310,6 +310,7 @@ export async function ensureDeviceToken() {
     }
     await setMeta({ token: data.token, device_id: data.device_id, user: data.user, signin_required: false,
                     sync_message: null });
+    markInUse();
     announce({ type: "status" });
     return "ok";
   } catch (_error) {

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from server.db import make_engine
-from server.models import Attendance, Conflict, Household, User, UserArea
+from server.models import Attendance, Conflict, Device, Household, User, UserArea
 from tests.browser.field.conftest import outbox, prepare, sign_in, wait_for_worker, wait_pending
 from tests.support.factories import make_household, valid_citizen_id
 
@@ -133,3 +133,43 @@ def test_two_phones_mark_the_same_sheet_and_nothing_is_lost(field_world, server,
         }""", session_id)
         assert dict(ids) == canonical
     assert shown == 1
+
+
+def test_sign_out_keeps_unsent_captures_and_clears_the_phone_once_all_is_sent(field_world, server, phone_factory):
+    village = field_world.villages["34140101"]
+    session_id, household_id = village.session_ids[4], village.household_ids[3]
+    page = phone_factory("north-signout").page
+    sign_in(page, "north")
+    prepare(page, [village.id])
+    wait_for_worker(page)
+
+    server.stop()
+    page.goto(f"/field/sessions/{session_id}")
+    page.locator(f'[data-household-id="{household_id}"] [data-mark="absent"]').click()
+    wait_pending(page, 1)
+    page.once("dialog", lambda dialog: dialog.dismiss())  # the officer stays signed in
+    with page.expect_event("dialog") as warning:
+        page.click('[data-action="sign-out"]')
+    assert "1 รายการ" in warning.value.message and "ยังไม่ได้ส่ง" in warning.value.message
+    expect(page.locator("[data-sync-status]")).to_have_attribute("data-pending", "1")
+
+    server.start()
+    wait_pending(page, 0, timeout=60_000)
+    engine = make_engine(field_world.db_url)
+    with Session(engine) as db:
+        north = db.exec(select(User).where(User.username == "north")).one()
+        tokens_before = {d.id for d in db.exec(select(Device).where(Device.user_id == north.id,
+                                                                    Device.revoked_at.is_(None))).all()}
+    page.click('[data-action="sign-out"]')  # nothing unsent: no question asked
+    expect(page).to_have_url(f"{server.base_url}/login")
+    stored = page.evaluate("""async () => {
+        const store = await import('/static/js/store.js');
+        return {records: (await store.recordsOf(['household', 'attendance', 'village'])).length,
+                ops: (await store.outboxAll()).length, token: await store.getMeta('token')};
+    }""")
+    assert stored == {"records": 0, "ops": 0, "token": None}
+    with Session(engine) as db:
+        still_valid = {d.id for d in db.exec(select(Device).where(Device.user_id == north.id,
+                                                                  Device.revoked_at.is_(None))).all()}
+    engine.dispose()
+    assert len(tokens_before - still_valid) == 1  # this phone's token was revoked, no other
