@@ -63,8 +63,10 @@ def _household_filter(db: Session, user: User, params: dict[str, str]) -> list[C
         conditions.append(Household.village_id == params["village"])
     text = params["q"].strip().lower()
     if text:
-        conditions.append(or_(func.lower(Household.head_name).contains(text, autoescape=True),
-                              func.lower(Household.house_no).contains(text, autoescape=True),
+        # icontains: ILIKE on PostgreSQL, whose planner reads it from the column statistics (a lower()
+        # expression it cannot, and it then joins the villages as if nothing matched); lower() LIKE on SQLite.
+        conditions.append(or_(Household.head_name.icontains(text, autoescape=True),
+                              Household.house_no.icontains(text, autoescape=True),
                               Household.citizen_id.endswith(text, autoescape=True)))
     return conditions
 

@@ -84,7 +84,7 @@ def _has_skill(db: Session, text: str, names: dict[str, str]) -> ColumnElement[b
                 else func.json_each)
     skill = elements(Sage.skills).table_valued("value").alias("skill")
     return exists(select(1).select_from(skill).where(
-        or_(func.lower(skill.c.value).contains(text, autoescape=True), skill.c.value.in_(codes))))
+        or_(skill.c.value.icontains(text, autoescape=True), skill.c.value.in_(codes))))
 
 
 def _sage_filter(db: Session, user: User, params: dict[str, str]) -> list[ColumnElement[bool]]:
@@ -104,7 +104,7 @@ def _sage_filter(db: Session, user: User, params: dict[str, str]) -> list[Column
     if skill:
         conditions.append(_has_skill(db, skill, names))
     if text:
-        conditions.append(or_(func.lower(Sage.name).contains(text, autoescape=True),
+        conditions.append(or_(Sage.name.icontains(text, autoescape=True),
                               Sage.phone.contains(text, autoescape=True), _has_skill(db, text, names)))
     return conditions
 
