@@ -5,11 +5,12 @@ so pulls see office edits too and field-level merges know who changed what, when
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
@@ -64,16 +65,21 @@ def allocate_seqs(session: Session, count: int = 1) -> int:
 
 
 def upsert_feed(session: Session, *, entity: str, record_id: str, seq: int, village_id: str | None) -> None:
-    """Point the record's single feed row at its latest seq (each record appears once in a pull)."""
-    updated = session.execute(
-        text("UPDATE change_feed SET seq = :seq, village_id = :v WHERE entity = :e AND record_id = :r"),
-        {"seq": seq, "v": village_id, "e": entity, "r": record_id},
-    ).rowcount
-    if not updated:
+    """Point the record's single feed row at its latest seq (each record appears once in a pull).
+
+    A row that changes village leaves a departure behind (see "Records that leave a village" below).
+    """
+    params = {"seq": seq, "v": village_id, "e": entity, "r": record_id}
+    previous = _feed_village(session, entity, record_id)
+    if previous is None:
         session.execute(
-            text("INSERT INTO change_feed (entity, record_id, seq, village_id) VALUES (:e, :r, :seq, :v)"),
-            {"seq": seq, "v": village_id, "e": entity, "r": record_id},
-        )
+            text("INSERT INTO change_feed (entity, record_id, seq, village_id) VALUES (:e, :r, :seq, :v)"), params)
+        return
+    session.execute(
+        text("UPDATE change_feed SET seq = :seq, village_id = :v WHERE entity = :e AND record_id = :r"), params)
+    if previous[0] is not None and previous[0] != village_id:
+        _insert_departures(session, [{"seq": seq, "entity": entity, "record_id": record_id,
+                                      "village_id": previous[0]}])
 
 
 def stamp_change(session: Session, record: Any, *, entity: str, fields: Iterable[str],
@@ -122,11 +128,8 @@ def _feed_village(session: Session, entity: str, record_id: str) -> tuple[str | 
 # moves and no device will see a conflict): a phone of the new area pulls them after the household,
 # whatever its cursor.
 #
-# The old area hears nothing more about the household or its dependents: the contract has no
-# "moved away" change, and a tombstone would wrongly tell the phone the record was deleted. The old
-# area's phones keep their last copy until their user's area changes (a new area fingerprint makes
-# the next pull start over) or the app's storage is rebuilt; their pushes to these records are then
-# answered `forbidden` (outside the user's area), so nothing they hold can overwrite the new area's data.
+# The old area's phones must drop their copies (personal data stays only on phones that cover it),
+# so each move leaves a departure behind: see below.
 
 def dependents_of(registry: "Registry", entity: str) -> list[tuple[str, Any, str]]:
     """(entity, table, reference column) of every entity whose village is that of an `entity` record."""
@@ -155,3 +158,46 @@ def move_dependents(session: Session, registry: "Registry", *, entity: str, reco
         session.execute(table.update().where(table.c.id == rid).values(seq=seq))
         upsert_feed(session, entity=name, record_id=rid, seq=seq, village_id=village_id)
     return len(found)
+
+
+# Records that leave a village
+# ----------------------------
+# Whenever a feed row's village changes — a household moved in the office or by a push, and each
+# dependent moved along with it — a `feed_departure` row keeps (entity, record, the village it left)
+# at the seq of the move: the feed row's new seq, handed out under the counter lock in the same
+# transaction, so departures become visible in seq order exactly as feed rows do and a pull can merge
+# the two streams without ever skipping one. A pull then tells a phone of the old village, once, that
+# the record is `out_of_area` (SYNC.md, Pull) — unless the record's village now is in that phone's
+# area too, in which case the phone simply receives the record itself. The record stays on the
+# server; the departure row only remembers where it was. Pushes from the old area's phones to these
+# records are answered `forbidden`, so nothing a phone still holds can overwrite the new area's data.
+# (A user's area made smaller is the other way out of an area; sync.pull handles it from the cursor.)
+
+def record_departures(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Record the departures among feed rows about to be pointed at `village_id` in bulk (a push).
+
+    `rows` are {"entity", "record_id", "seq", "village_id"} for records that already have a feed row;
+    call it before writing them. Returns how many left their village.
+    """
+    wanted: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for row in rows:
+        wanted[row["entity"]][row["record_id"]] = row
+    query = text("SELECT record_id, village_id FROM change_feed WHERE entity = :e AND record_id IN :ids"
+                 ).bindparams(bindparam("ids", expanding=True))
+    departures: list[dict[str, Any]] = []
+    for entity, by_id in wanted.items():
+        ids = list(by_id)
+        for start in range(0, len(ids), 900):
+            for record_id, previous in session.execute(query, {"e": entity, "ids": ids[start:start + 900]}):
+                new = by_id[record_id]
+                if previous is not None and previous != new["village_id"]:
+                    departures.append({"seq": new["seq"], "entity": entity, "record_id": record_id,
+                                       "village_id": previous})
+    _insert_departures(session, departures)
+    return len(departures)
+
+
+def _insert_departures(session: Session, departures: list[dict[str, Any]]) -> None:
+    if departures:
+        session.execute(text("INSERT INTO feed_departure (seq, entity, record_id, village_id) "
+                             "VALUES (:seq, :entity, :record_id, :village_id)"), departures)

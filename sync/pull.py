@@ -5,6 +5,17 @@ The change feed holds one row per record (its latest seq and its village), index
 merged by seq, so its cost depends on the page size and the number of villages, never on the size
 of the database. Why no committed change can fall behind a returned cursor is explained in
 `sync.changes`.
+
+Records leaving the area come as `out_of_area` (SYNC.md, Pull), merged into the same seq order:
+  * a record moved to a village outside the area: its departure (`sync.changes`), read by seq after
+    the cursor, so the cost grows with the moves since the cursor;
+  * a user's area made smaller: the cursor names the area it was made for by a fingerprint, and
+    `pull_area` keeps the villages behind each fingerprint. When the area differs, the pull starts
+    over (the new area is sent whole, as before) and meanwhile sends every record of the villages
+    the phone had and lost as `out_of_area`; the cursor carries the old area's fingerprint until
+    that pass has caught up, even across several pages or further changes of the area.
+Each departure is sent once per device: the cursor's `told` is the seq up to which the phone has
+heard every departure that concerns it (a new phone has heard all of them: it holds nothing).
 """
 from __future__ import annotations
 
@@ -15,7 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, literal_column, select, union_all
+from sqlalchemy import Table, bindparam, literal_column, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
 from sync.spec import Registry, to_api
@@ -23,6 +34,9 @@ from sync.spec import Registry, to_api
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 1000
 _VILLAGES_PER_QUERY = 50  # SQLite allows 500 terms in a compound SELECT; keep statements small
+EVERYWHERE = "*"  # the area of a user who sees everything (an administrator), in a cursor's `held`
+_HELD_MAX = 16  # area fingerprints a cursor keeps while it catches up (areas rarely change that often)
+OUT_OF_AREA = "out_of_area"
 
 
 class BadCursor(ValueError):
@@ -34,11 +48,25 @@ class Cursor:
     seq: int = 0
     area: str | None = None  # fingerprint of the area it was made for; a new area starts over
     tables: dict[str, str] = field(default_factory=dict)  # fingerprints of reference tables sent
+    # Every departure at or below this seq that concerns the phone has been sent (see the module doc).
+    told: int = 0
+    # Fingerprints of earlier areas whose records the phone may still hold: after an area change, until
+    # the pass that tells it which ones left has caught up. EVERYWHERE stands for "every village".
+    held: list[str] = field(default_factory=list)
 
     def encode(self) -> str:
-        raw = json.dumps({"v": 1, "s": self.seq, "a": self.area, "t": self.tables},
-                         separators=(",", ":"), sort_keys=True).encode()
+        data: dict[str, Any] = {"v": 1, "s": self.seq, "a": self.area, "t": self.tables}
+        if self.told > self.seq:
+            data["d"] = self.told
+        if self.held:
+            data["o"] = self.held
+        raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @property
+    def is_new(self) -> bool:
+        """No pull has answered it yet: the phone holds nothing from the feed."""
+        return self == Cursor()
 
     @classmethod
     def decode(cls, text: str | None) -> "Cursor":
@@ -52,11 +80,17 @@ class Cursor:
         if not isinstance(data, dict) or data.get("v") != 1:
             raise BadCursor(text)
         seq, area, tables = data.get("s"), data.get("a"), data.get("t", {})
-        if (not isinstance(seq, int) or isinstance(seq, bool) or seq < 0
+        told, held = data.get("d", 0), data.get("o", [])
+        if (not _is_count(seq) or not _is_count(told)
                 or not (area is None or isinstance(area, str)) or not isinstance(tables, dict)
-                or not all(isinstance(k, str) and isinstance(v, str) for k, v in tables.items())):
+                or not all(isinstance(k, str) and isinstance(v, str) for k, v in tables.items())
+                or not isinstance(held, list) or not all(isinstance(h, str) for h in held)):
             raise BadCursor(text)
-        return cls(seq=seq, area=area, tables=tables)
+        return cls(seq=seq, area=area, tables=tables, told=told, held=held)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 @dataclass
@@ -71,7 +105,8 @@ def fingerprint(value: Any) -> str:
 
 
 def _feed_rows(session: Session, feed: Table, area: set[str] | None, after: int, limit: int) -> list[tuple]:
-    columns = (feed.c.entity, feed.c.record_id, feed.c.seq)
+    """(entity, record id, seq, village) of the first `limit` feed rows after `after` in `area`."""
+    columns = (feed.c.entity, feed.c.record_id, feed.c.seq, feed.c.village_id)
     if area is None:
         stmt = select(*columns).where(feed.c.seq > after).order_by(feed.c.seq).limit(limit)
         return list(session.execute(stmt))
@@ -88,6 +123,71 @@ def _feed_rows(session: Session, feed: Table, area: set[str] | None, after: int,
         rows.extend(session.execute(stmt))
     rows.sort(key=lambda row: row[2])
     return rows[:limit]
+
+
+def _departure_rows(session: Session, feed: Table, departures: Table, villages: set[str],
+                    after: int, limit: int) -> list[tuple]:
+    """(entity, record id, seq) of the first `limit` departures after `after` from `villages` of
+    records whose village now is none of them (those the phone receives, or drops, as feed rows).
+
+    Read by seq from the cursor on: the cost grows with the moves since the cursor.
+    """
+    if not villages:
+        return []
+    listed = sorted(villages)
+    stmt = (select(departures.c.entity, departures.c.record_id, departures.c.seq)
+            .join(feed, (feed.c.entity == departures.c.entity) & (feed.c.record_id == departures.c.record_id))
+            .where(departures.c.seq > after, departures.c.village_id.in_(listed),
+                   or_(feed.c.village_id.is_(None), feed.c.village_id.not_in(listed)))
+            .order_by(departures.c.seq).limit(limit))
+    return list(session.execute(stmt))
+
+
+def area_remembered(session: Session, area: set[str] | None) -> bool:
+    """Whether the villages behind `area`'s fingerprint are kept (always, for "everything")."""
+    if area is None:
+        return True
+    return session.execute(text("SELECT 1 FROM pull_area WHERE fingerprint = :f"),
+                           {"f": fingerprint(sorted(area))}).first() is not None
+
+
+def remember_area(session: Session, area: set[str] | None) -> None:
+    """Keep the villages behind `area`'s fingerprint; the caller commits.
+
+    Done once per distinct area, before a pull answers a cursor naming it: a later pull with that
+    cursor looks the villages up to tell which ones the phone lost.
+    """
+    if area is not None:
+        session.execute(text("INSERT INTO pull_area (fingerprint, village_ids) VALUES (:f, :v) "
+                             "ON CONFLICT (fingerprint) DO NOTHING"),
+                        {"f": fingerprint(sorted(area)), "v": ",".join(sorted(area))})
+
+
+def _lost_villages(session: Session, registry: Registry, held: list[str], area: set[str]) -> set[str]:
+    """Villages of the areas in `held` that `area` no longer covers.
+
+    An area whose villages were never remembered (a cursor older than this bookkeeping) adds none.
+    """
+    villages: set[str] = set()
+    prints = [p for p in held if p != EVERYWHERE]
+    if prints:
+        for (listed,) in session.execute(text("SELECT village_ids FROM pull_area WHERE fingerprint IN :p")
+                                         .bindparams(bindparam("p", expanding=True)), {"p": prints}):
+            villages.update(v for v in listed.split(",") if v)
+    if EVERYWHERE in held:
+        feed = _table(registry, "change_feed")
+        for spec in registry.entities.values():
+            if spec.scope == "id":  # the village entity: its records are the villages
+                villages.update(session.execute(select(feed.c.record_id).where(feed.c.entity == spec.name)).scalars())
+    return villages - area
+
+
+def _table(registry: Registry, name: str) -> Table:
+    return next(iter(registry.entities.values())).table.metadata.tables[name]
+
+
+def _last_seq(session: Session) -> int:
+    return session.execute(text("SELECT value FROM sync_counter WHERE id = 1")).scalar_one()
 
 
 def _reference_items(session: Session, registry: Registry, known: dict[str, str]
@@ -123,13 +223,25 @@ def pull_page(session: Session, registry: Registry, *, area: set[str] | None, cu
     when the puller lacks them (first pull, a new area, or the table changed) their items come
     first, counted against the limit, and carry the cursor's seq — the position in the feed at which
     they were sent — so a page stays ordered by seq. Items that do not fit come on the next pages
-    (the cursor remembers how many were sent) before any further record.
+    (the cursor remembers how many were sent) before any further record. Records that left the area
+    come as `out_of_area` changes in the same seq order (see the module doc). The area's villages must
+    be kept (`remember_area`) for a later change of the area to be noticed village by village.
     """
     area_print = fingerprint(sorted(area)) if area is not None else None
     same_area = cursor.area == area_print
-    after = cursor.seq if same_area else 0  # a changed area is sent again whole
+    if same_area:
+        after, told, held = cursor.seq, max(cursor.told, cursor.seq), cursor.held
+    elif cursor.is_new:
+        after, told, held = 0, _last_seq(session), []
+    else:
+        # A changed area is sent again whole. The phone has heard every departure up to its cursor;
+        # what it holds of its earlier areas and no longer covers leaves during this pass.
+        after, told = 0, max(cursor.told, cursor.seq)
+        held = list(dict.fromkeys([cursor.area or EVERYWHERE, *cursor.held]))[:_HELD_MAX]
+    held = [p for p in held if p != area_print]
     known = cursor.tables if same_area else {}
-    feed = next(iter(registry.entities.values())).table.metadata.tables["change_feed"]
+    feed = _table(registry, "change_feed")
+    lost = _lost_villages(session, registry, held, area) if area is not None and held else set()
 
     pending, prints = _reference_items(session, registry, known)
     sending = pending[:limit]
@@ -146,13 +258,25 @@ def pull_page(session: Session, registry: Registry, *, area: set[str] | None, cu
         elif known.get(name, "").partition(":")[0] == prints[name]:
             tables[name] = known[name]  # nothing of it fits yet: keep what was sent
 
-    rows = _feed_rows(session, feed, area, after, room + 1) if area is None or area else []
+    # (entity, record id, seq, out of area?) from the feed (records of lost villages leave) and from
+    # the departures; a record is in at most one of them (see _departure_rows), and seqs are unique.
+    rows: list[tuple[str, str, int, bool]] = []
+    if area is None or area or lost:
+        villages = None if area is None else area | lost
+        rows += [(e, r, seq, v in lost) for e, r, seq, v in _feed_rows(session, feed, villages, after, room + 1)]
+    if area is not None:
+        departures = _table(registry, "feed_departure")
+        rows += [(e, r, seq, True) for e, r, seq in
+                 _departure_rows(session, feed, departures, area | lost, max(after, told), room + 1)]
+    rows.sort(key=lambda row: row[2])
     has_more = len(rows) > room or len(pending) > len(sending)
     rows = rows[:room]
+    # A record that left two villages of the area (moved within it, then out) is told once a page.
+    last_departure = {(e, r): seq for e, r, seq, leaving in rows if leaving}
 
     wanted: dict[str, list[str]] = defaultdict(list)
-    for entity, record_id, _seq in rows:
-        if entity in registry.entities:
+    for entity, record_id, _seq, leaving in rows:
+        if not leaving and entity in registry.entities:
             wanted[entity].append(record_id)
     loaded: dict[tuple[str, str], dict[str, Any]] = {}
     for entity, ids in wanted.items():
@@ -176,7 +300,14 @@ def pull_page(session: Session, registry: Registry, *, area: set[str] | None, cu
          "deleted": bool(p["item"].get("deleted", False)),
          "fields": {k: v for k, v in p["item"].items() if k not in ("id", "deleted")}}
         for p in sending]
-    changes.extend(loaded[(e, r)] for e, r, _s in rows if (e, r) in loaded)
+    for entity, record_id, seq, leaving in rows:
+        if leaving and entity in registry.entities and last_departure[(entity, record_id)] == seq:
+            changes.append({"entity": entity, "id": record_id, "seq": seq, "deleted": True,
+                            "reason": OUT_OF_AREA, "fields": {}})
+        elif (entity, record_id) in loaded:
+            changes.append(loaded[(entity, record_id)])
     last = rows[-1][2] if rows else after
-    return Page(changes=changes, cursor=Cursor(seq=last, area=area_print, tables=tables).encode(),
-                has_more=has_more)
+    # Once caught up, every record of the lost villages has been sent: the earlier areas are done.
+    next_cursor = Cursor(seq=last, area=area_print, tables=tables, told=told if told > last else 0,
+                         held=held if has_more else [])
+    return Page(changes=changes, cursor=next_cursor.encode(), has_more=has_more)

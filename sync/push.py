@@ -18,7 +18,7 @@ import msgspec
 from sqlalchemy import JSON, Table, select, tuple_
 from sqlalchemy.orm import Session
 
-from sync.changes import dependents_of, lock_counter, move_dependents, set_counter
+from sync.changes import dependents_of, lock_counter, move_dependents, record_departures, set_counter
 from sync.spec import EntitySpec, Error, Registry, to_api, to_storage
 
 SUPPORTED_SCHEMAS = (1,)
@@ -604,6 +604,7 @@ class Batch:
         if created_feed:
             _insert_many(conn, feed, created_feed)
         if moved_feed:
+            record_departures(self.session, moved_feed)  # the phones of a village a record left
             _upsert_feed(conn, feed, moved_feed)
         for table, rows in (("conflict", self.conflict_rows), ("sync_op", self.new_ops),
                             ("audit_log", self.audit_rows)):

@@ -103,12 +103,15 @@ class PushResponse(Struct):
     cursor: str
 
 
-class Change(Struct):
+class Change(Struct, omit_defaults=True):
     entity: str
     id: str
     seq: int
     deleted: bool
     fields: dict[str, Any]
+    # "out_of_area": the record left the device's area (drop the copy; it is not deleted on the server).
+    # Absent on every other change, a real deletion included.
+    reason: Literal["out_of_area"] | None = None
 
 
 class PullResponse(Struct):

@@ -20,8 +20,18 @@ from server.api.schemas import (
     UnsupportedSchemaBody,
 )
 from server.auth.scope import area_village_ids
+from server.db import writer_beside
 from server.sync_specs import REGISTRY
-from sync.pull import DEFAULT_LIMIT, MAX_LIMIT, BadCursor, Cursor, fingerprint, pull_page
+from sync.pull import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    BadCursor,
+    Cursor,
+    area_remembered,
+    fingerprint,
+    pull_page,
+    remember_area,
+)
 from sync.push import MAX_OPS, SUPPORTED_SCHEMAS, Actor, Op, apply_push
 
 _ERRORS = {
@@ -67,6 +77,11 @@ def pull(caller: Caller, db: Session,
     except BadCursor:
         raise ApiError(400, "invalid_cursor", "The cursor was not made by this server; pull from the start") from None
     area = area_village_ids(db, caller.user)
+    # The villages behind the cursor's area, for a later pull to tell which ones the phone lost
+    # (a write only the first time an area is seen, in a short transaction of its own on SQLite).
+    if not area_remembered(db, area):
+        with writer_beside(db) as writer:
+            remember_area(writer, area)
     db.commit()  # a fresh transaction: on PostgreSQL the whole page is read from one snapshot
     if db.get_bind().dialect.name == "postgresql":
         db.connection(execution_options={"isolation_level": "REPEATABLE READ"})

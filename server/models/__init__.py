@@ -23,7 +23,7 @@ from server.models.program import (
     TrainerTeam,
     TrainingSession,
 )
-from server.models.syncstate import ChangeFeed, Conflict, SyncCounter, SyncOp
+from server.models.syncstate import ChangeFeed, Conflict, FeedDeparture, PullArea, SyncCounter, SyncOp
 from server.models.users import Device, LoginThrottle, User, UserArea, WebSession
 
 __all__ = [name for name in dir() if not name.startswith("_")]

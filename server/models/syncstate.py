@@ -35,6 +35,35 @@ class ChangeFeed(SQLModel, table=True):
     village_id: str | None = Field(default=None, max_length=36)
 
 
+class FeedDeparture(SQLModel, table=True):
+    """A record whose feed row left a village at `seq` (a household moved, with its dependents).
+
+    Phones of that village are told once, at this seq, that the record is out of their area, unless
+    its village now is in their area too (sync.changes, sync.pull).
+    """
+
+    __tablename__ = "feed_departure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(index=True)
+    entity: str = Field(max_length=32)
+    record_id: str = Field(max_length=36)
+    village_id: str = Field(max_length=36)  # the village it left
+
+
+class PullArea(SQLModel, table=True):
+    """The villages behind an area fingerprint that a pull cursor carries.
+
+    Written once per distinct area, so that when a user's area changes, the next pull can tell
+    which villages the phone had and no longer covers.
+    """
+
+    __tablename__ = "pull_area"
+
+    fingerprint: str = Field(primary_key=True, max_length=16)
+    village_ids: str  # comma-separated ids, sorted
+
+
 class SyncOp(SQLModel, table=True):
     """An op already answered, so a replay gets the first answer back."""
 

@@ -48,11 +48,16 @@ def _check_moved(client, engine, area, household, ids, somchai, malee, malee_cur
     assert seqs == sorted(seqs)
     for record_id in ids.values():  # the change's seq is the record's, and the feed's
         assert got[record_id]["seq"] == feed[record_id][1]
-    # The old area's phones no longer receive them, from their cursor or from scratch.
-    later, _ = pull_all(client, somchai, somchai_cursor)
+    # The old area's phone is told once that they left its area, with no values; a new phone of the
+    # old area never hears of them.
+    moved = set(ids.values()) | {household.id}
+    later, after = pull_all(client, somchai, somchai_cursor)
+    told = [c for c in later if c["id"] in moved]
+    assert sorted(c["id"] for c in told) == sorted(moved)
+    assert all(c["deleted"] and c["reason"] == "out_of_area" and c["fields"] == {} for c in told)
+    assert pull_all(client, somchai, after)[0] == []
     fresh, _ = pull_all(client, sign_in(client, "somchai", "new phone"))
-    for batch in (later, fresh):
-        assert not ({c["id"] for c in batch} & (set(ids.values()) | {household.id}))
+    assert not ({c["id"] for c in fresh} & moved)
 
 
 def test_a_household_moved_by_a_push_takes_its_dependents_to_the_new_area(client, engine):
