@@ -41,6 +41,14 @@ export async function registerWorker({ onWaiting = null } = {}) {
   return registration;
 }
 
+// Once everything is sent, a version that was waiting for the officer's tap takes over by itself.
+export async function activateIfIdle() {
+  if (!("serviceWorker" in navigator)) return;
+  const registration = await navigator.serviceWorker.getRegistration("/");
+  if (!registration || !registration.waiting || !navigator.serviceWorker.controller) return;
+  if (!(await outboxCounts()).pending) activate(registration.waiting);
+}
+
 // The language of a page that came from the server: field shells are cached per language.
 export function reportLocale(locale) {
   return setMeta({ locale }).catch(() => {});

@@ -1,7 +1,7 @@
 // What every field page shares: its texts, the sync status element, when to sync, the update
 // offer, sign-in with the phone's device token, and small DOM helpers.
 
-import { registerWorker, requestBackgroundSync } from "./app-worker.js";
+import { activateIfIdle, registerWorker, requestBackgroundSync } from "./app-worker.js";
 import { interceptSignOut } from "./signout.js";
 import { outboxCounts } from "./store.js";
 import { ensureDeviceToken, listen, status, sync } from "./sync.js";
@@ -134,6 +134,7 @@ export function syncSoon() {
     running = null;
     await showStatus();
     for (const callback of afterSync) callback(result);
+    if (result.ok) activateIfIdle().catch(() => {});
     if (result.reason !== "revoked" && result.reason !== "sign_in") await plan();
     return result;
   })();

@@ -87,6 +87,15 @@ def test_a_new_version_and_a_revoked_phone_keep_the_pending_ops(field_world, ser
     expect(status).to_have_attribute("data-state", "idle")
     assert _marks(field_world.db_url, session_id) == sorted((h, True) for h in marked)
 
+    # With nothing pending, the next version takes over by itself.
+    server.stop()
+    server.start(SAMMACHIP_APP_VERSION="after")
+    page.reload()
+    expect(page.locator('meta[name="app-version"]')).to_have_attribute("content", f"{old_version}-after",
+                                                                        timeout=30_000)
+    expect(page.locator('[data-action="update-app"]')).to_be_hidden()
+    wait_pending(page, 0)
+
 
 OLD_LAYOUT = """async ([op]) => {
     // The app's first database layout: version 1, each op nested in an outbox entry.
