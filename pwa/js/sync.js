@@ -145,7 +145,7 @@ async function push(token) {
 
 function villageOf(entity, fields, maps) {
   switch (entity) {
-    case "household": case "sage": return fields.village_id || null;
+    case "household": case "sage": case "review_task": return fields.village_id || null;
     case "enrollment": return maps.training.get(fields.training_id) || maps.household.get(fields.household_id) || null;
     case "attendance": return maps.session.get(fields.session_id) || maps.household.get(fields.household_id) || null;
     case "survey": return maps.household.get(fields.household_id) || null;

@@ -59,6 +59,9 @@ def test_rejected_ops_are_kept_with_their_reason_to_fix_or_discard(field_world, 
     duplicate = page.locator(f'[data-rejected-op="{ops["66/1"]["op_id"]}"]')
     expect(duplicate).to_contain_text("เลขประจำตัวประชาชนซ้ำ")
     expect(outside).to_be_visible()
+    held = page.evaluate("""async () => (await (await import('/static/js/store.js')).recordsOf(['household', 'village']))
+        .map(r => r.fields.village_id || r.id)""")
+    assert village_b.id not in held and village_a.id in held  # village B's records left the phone
     with Session(engine) as db:  # the good op was not held back
         marks = db.exec(select(Attendance).where(Attendance.session_id == session_id)).all()
         assert [(a.household_id, a.present) for a in marks] == [(present_id, True)]
