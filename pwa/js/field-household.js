@@ -1,8 +1,8 @@
 // /field/households/{id}: a household's details, its trainings, and its surveys done and due.
 
-import { badge, boot, el, followUpMonths, locale, occupationName, pathParts, t } from "./field-common.js";
+import { badge, boot, el, followUpMonths, locale, occupationName, pathParts, saved, savedNote, t } from "./field-common.js";
 import { addMonths, formatDate, formatMoney, maskCitizenId } from "./format.js";
-import { loadView } from "./overlay.js";
+import { loadView, save } from "./overlay.js";
 
 const householdId = pathParts()[2];
 
@@ -21,6 +21,29 @@ function dueDates(view, household) {
   const due = { baseline: dates[0], after_training: last };
   for (const months of followUpMonths()) due[`follow_up_${months}m`] = addMonths(last, months);
   return due;
+}
+
+// A supervisor's "needs fix" on this household or one of its records: the phone may only answer
+// that it was fixed, with a note.
+function reviewTasks(view, household) {
+  const own = new Set([`household:${household.id}`]);
+  for (const entity of ["survey", "attendance", "enrollment"]) {
+    for (const r of view.where(entity, (f) => f.household_id === household.id)) own.add(`${entity}:${r.id}`);
+  }
+  const open = view.where("review_task", (f) => f.status === "open" && own.has(`${f.record_entity}:${f.record_id}`));
+  if (!open.length) return null;
+  return el("section", { class: "card review" }, el("h2", {}, t("needs_fix")), open.map((task) => {
+    const note = el("textarea", { id: `fixed-${task.id}`, name: "fixed_note", rows: "2" });
+    const answer = el("div", {});
+    return el("div", { "data-review-task": task.id },
+      el("p", {}, `${t(`entity_${task.fields.record_entity}`)}: ${task.fields.note || ""}`),
+      el("label", { for: `fixed-${task.id}` }, t("fixed_note")), note,
+      el("button", { type: "button", class: "primary", "data-action": "mark-fixed", onclick: async () => {
+        await save(view, "review_task", task, { status: "fixed", fixed_note: note.value.trim() || null }, null);
+        answer.replaceChildren(savedNote());
+        saved();
+      } }, t("mark_fixed")), answer);
+  }));
 }
 
 function detail(label, value) {
@@ -43,6 +66,7 @@ async function render() {
   const due = dueDates(view, household);
   box.replaceChildren(
     el("p", {}, village ? village.fields.name : "", " ", badge(household)),
+    reviewTasks(view, household),
     el("dl", { class: "details" },
       detail(t("members"), f.members ?? ""),
       detail(t("annual_income"), formatMoney(f.annual_income)),
