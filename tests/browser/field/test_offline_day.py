@@ -83,6 +83,7 @@ def test_a_day_captured_offline_reaches_the_server_once(field_world, server, pho
     expect(page.locator('[data-survey-kind="baseline"]')).to_have_attribute("data-survey-done", "true")
     wait_pending(page, pending)
 
+    phone.context.clear_cookies()  # a week later the browser sign-in is long gone: the device token is enough
     server.start()  # the signal is back: no tap, the phone sends by itself
     wait_pending(page, 0, timeout=60_000)
     assert status(page)["lastSync"]

@@ -107,6 +107,7 @@ def test_two_phones_mark_the_same_sheet_and_nothing_is_lost(field_world, server,
 
     server.start()
     for phone in (first, second):
+        phone.page.click('[data-action="sync-now"]')
         wait_pending(phone.page, 0, timeout=60_000)
 
     engine = make_engine(field_world.db_url)
