@@ -1,7 +1,7 @@
 // What every field page shares: its texts, the sync status element, when to sync, the update
 // offer, sign-in with the phone's device token, and small DOM helpers.
 
-import { activateIfIdle, registerWorker, requestBackgroundSync } from "./app-worker.js";
+import { activateIfIdle, registerWorker, reportLocale, requestBackgroundSync } from "./app-worker.js";
 import { interceptSignOut } from "./signout.js";
 import { outboxCounts } from "./store.js";
 import { ensureDeviceToken, listen, status, sync } from "./sync.js";
@@ -166,6 +166,8 @@ export async function boot({ render, onData = null }) {
     link.href = url.pathname + url.search;
   });
   interceptSignOut();
+  // A page the server sent (no worker yet) is in the cookie's language: the cached shells follow it.
+  if ("serviceWorker" in navigator && !navigator.serviceWorker.controller) reportLocale(locale);
   document.querySelector("[data-action=sync-now]").addEventListener("click", () => { delay = FIRST_DELAY; syncSoon(); });
   window.addEventListener("online", () => { delay = FIRST_DELAY; syncSoon(); });
   listen((message) => {

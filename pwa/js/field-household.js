@@ -3,12 +3,10 @@
 import { badge, boot, el, followUpMonths, locale, occupationName, pathParts, saved, savedNote, t } from "./field-common.js";
 import { addMonths, formatDate, formatMoney, maskCitizenId } from "./format.js";
 import { loadView, save } from "./overlay.js";
+import { surveyKinds } from "./survey-kinds.js";
 
 const householdId = pathParts()[2];
 
-export function surveyKinds() {
-  return ["baseline", "after_training", ...followUpMonths().map((m) => `follow_up_${m}m`)];
-}
 
 // When each survey is due: the baseline by the first training day, the after-training survey on
 // the last, follow-ups the configured months after it.

@@ -7,6 +7,7 @@ import { loadView, save } from "./overlay.js";
 import { checkSurvey } from "./rules.js";
 import { outboxAll, resendOp, uuid } from "./store.js";
 import { todayIso } from "./format.js";
+import { surveyKinds } from "./survey-kinds.js";
 
 const [, , householdId, , kind] = pathParts();
 const form = document.querySelector("[data-survey-form]");
@@ -17,6 +18,11 @@ let view = null;
 async function render() {
   view = await loadView();
   const household = view.get("household", householdId);
+  if (!surveyKinds().includes(kind)) {
+    form.hidden = true;
+    document.querySelector("[data-survey-household]").textContent = t("not_on_phone");
+    return;
+  }
   document.querySelector("[data-survey-title]").textContent = t(`survey_${kind}`);
   document.querySelector("[data-survey-household]").replaceChildren(household
     ? el("a", { href: `/field/households/${householdId}` }, `${household.fields.house_no} ${household.fields.head_name}`)

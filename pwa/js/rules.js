@@ -147,7 +147,8 @@ function answer(problems, locale) {
 }
 
 /**
- * rules.check_household (with the push's village reference): {field: message}, empty when fine.
+ * rules.check_household as a push runs it (income_known=False, with the village reference):
+ * {field: message}, empty when fine.
  * `village_id` is checked when the values carry it (the page knows it from its URL).
  */
 export function checkHousehold(values, locale = "th") {
@@ -158,10 +159,11 @@ export function checkHousehold(values, locale = "th") {
     ["head_name", textProblem(read(v.head_name), { maxLength: 120, optional: false })],
     ["citizen_id", citizenIdProblem(typeof citizenId === "string" ? normalizeCitizenId(citizenId) : citizenId)],
     ["members", intProblem(readInt(v.members), { minimum: 1, maximum: MAX_MEMBERS, optional: false })],
-    ["annual_income", intProblem(readInt(v.annual_income), { optional: false })],
     ["phone", phoneProblem(read(v.phone))],
     ["consent", boolProblem(read(v.consent))],
   ];
+  // A household may be registered before its survey: an income left out is unknown, an empty one is not.
+  if ("annual_income" in v) problems.push(["annual_income", intProblem(readInt(v.annual_income), { optional: false })]);
   if ("village_id" in v) problems.unshift(["village_id", referenceProblem(read(v.village_id))]);
   for (const name of ["note", "interest"]) {
     if (name in v) problems.push([name, textProblem(read(v[name]), { maxLength: 1000 })]);
