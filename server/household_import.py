@@ -9,33 +9,62 @@ from typing import Any
 from sqlmodel import Session, select
 
 from server.auth.scope import area_village_ids
-from server.i18n import current_locale, gettext_
+from server.i18n import LOCALES, current_locale, gettext_, translations
 from server.models import Household, Occupation, User, Village
 from server.rules import check_household, normalize_citizen_id
 
 MAX_ROWS = 2000
-# Column headers accepted for each field (compared lower-cased, spaces trimmed): English or Thai.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "village_code": ("village_code", "village", "รหัสหมู่บ้าน"),
-    "house_no": ("house_no", "house number", "บ้านเลขที่"),
-    "head_name": ("head_name", "head", "ชื่อหัวหน้าครัวเรือน", "หัวหน้าครัวเรือน", "ชื่อ-สกุล"),
-    "citizen_id": ("citizen_id", "เลขประจำตัวประชาชน", "เลขบัตรประชาชน"),
-    "members": ("members", "จำนวนสมาชิก", "สมาชิก"),
-    "annual_income": ("annual_income", "income", "รายได้ต่อปี", "รายได้ครัวเรือนต่อปี", "รายได้"),
-    "phone": ("phone", "โทรศัพท์", "เบอร์โทร"),
-    "interest": ("interest", "อาชีพที่สนใจ"),
-    "note": ("note", "หมายเหตุ"),
+# The columns a file may have, in the order the page documents them and the template carries them:
+# each with its label (a message id, so also in Thai). A header names a column by its code, its label
+# in any language of the app, or one of the other names people use for it below.
+COLUMN_LABELS: dict[str, str] = {
+    "village_code": "Village code",
+    "house_no": "House no.",
+    "head_name": "Head of household",
+    "citizen_id": "Citizen ID",
+    "members": "Members",
+    "annual_income": "Household income per year (baht)",
+    "phone": "Phone",
+    "interest": "Trade the household wants to learn",
+    "note": "Note",
+}
+OTHER_NAMES: dict[str, tuple[str, ...]] = {
+    "village_code": ("village", "รหัสหมู่บ้าน"),
+    "house_no": ("house number", "บ้านเลขที่"),
+    "head_name": ("head", "ชื่อหัวหน้าครัวเรือน", "หัวหน้าครัวเรือน", "ชื่อ-สกุล"),
+    "citizen_id": ("เลขประจำตัวประชาชน", "เลขบัตรประชาชน"),
+    "members": ("จำนวนสมาชิก", "สมาชิก"),
+    "annual_income": ("income", "income per year", "รายได้ต่อปี", "รายได้ครัวเรือนต่อปี", "รายได้"),
+    "phone": ("โทรศัพท์", "เบอร์โทร"),
+    "interest": ("อาชีพที่สนใจ", "interest"),
+    "note": ("หมายเหตุ",),
 }
 REQUIRED = ("village_code", "house_no", "head_name", "members", "annual_income")
 
 
+def header_key(title: str) -> str:
+    """A header as it is compared: lower-cased, spaces trimmed and runs of spaces made one."""
+    return " ".join(str(title).split()).lower()
+
+
+def header_names() -> dict[str, str]:
+    """Every header the importer knows (compared by `header_key`) and the column it names."""
+    names: dict[str, str] = {}
+    for name, label in COLUMN_LABELS.items():
+        aliases = [name, label, *OTHER_NAMES.get(name, ())]
+        aliases += [translations(locale).gettext(label) for locale in LOCALES]
+        for alias in aliases:
+            names.setdefault(header_key(alias), name)
+    return names
+
+
+# Kept for the code that asks which columns exist (the stored preview rows are filtered by it).
+COLUMNS: dict[str, tuple[str, ...]] = {name: (name,) for name in COLUMN_LABELS}
+
+
 def column_labels() -> dict[str, str]:
     """Each column's name in the user's language, by the header name a file uses (field order)."""
-    return {"village_code": gettext_("Village code"), "house_no": gettext_("House no."),
-            "head_name": gettext_("Head of household"), "citizen_id": gettext_("Citizen ID"),
-            "members": gettext_("Members"), "annual_income": gettext_("Household income per year (baht)"),
-            "phone": gettext_("Phone"), "interest": gettext_("Trade the household wants to learn"),
-            "note": gettext_("Note")}
+    return {name: gettext_(label) for name, label in COLUMN_LABELS.items()}
 
 
 class ImportFormatError(ValueError):
@@ -53,6 +82,12 @@ class ImportRow:
         self.errors.setdefault(name, message)
 
 
+@dataclass
+class UploadedTable:
+    rows: list[dict[str, str]]
+    ignored: list[str] = field(default_factory=list)
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -61,8 +96,9 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def read_table(filename: str, content: bytes) -> list[dict[str, str]]:
-    """Rows of the first sheet (XLSX) or of the CSV, keyed by field name; unknown columns dropped."""
+def read_upload(filename: str, content: bytes) -> UploadedTable:
+    """The rows of the first sheet (XLSX) or of the CSV, keyed by column code, and the headers of the
+    columns the importer does not know (left out of the rows, and shown as ignored)."""
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
         from openpyxl import load_workbook
@@ -87,20 +123,28 @@ def read_table(filename: str, content: bytes) -> list[dict[str, str]]:
     table = [row for row in table if any(row)]
     if not table:
         raise ImportFormatError(gettext_("The file is empty."))
-    header = [h.strip().lower() for h in table[0]]
+    known = header_names()
     positions: dict[str, int] = {}
-    for field_name, aliases in COLUMNS.items():
-        for index, title in enumerate(header):
-            if title in aliases:
-                positions[field_name] = index
-                break
+    ignored: list[str] = []
+    for index, title in enumerate(table[0]):
+        name = known.get(header_key(title))
+        if name is not None and name not in positions:
+            positions[name] = index
+        elif title.strip():
+            ignored.append(title.strip())  # shown in the preview, never dropped unseen
     missing = [f for f in REQUIRED if f not in positions]
     if missing:
         raise ImportFormatError(gettext_("Columns missing from the header row: {columns}").format(
             columns=", ".join(f"{column_labels()[f]} ({f})" for f in missing)))
     if len(table) - 1 > MAX_ROWS:
         raise ImportFormatError(gettext_("At most {n} rows can be imported at once.").format(n=MAX_ROWS))
-    return [{f: (row[i] if i < len(row) else "") for f, i in positions.items()} for row in table[1:]]
+    rows = [{f: (row[i] if i < len(row) else "") for f, i in positions.items()} for row in table[1:]]
+    return UploadedTable(rows=rows, ignored=ignored)
+
+
+def read_table(filename: str, content: bytes) -> list[dict[str, str]]:
+    """Rows of the first sheet (XLSX) or of the CSV, keyed by column code."""
+    return read_upload(filename, content).rows
 
 
 def _as_int(text: str) -> int | str | None:
@@ -167,3 +211,38 @@ def check_rows(db: Session, user: User, rows: list[dict[str, str]]) -> list[Impo
             if row.clean.get("citizen_id") in existing and "citizen_id" not in row.errors:
                 row.error("citizen_id", gettext_("Duplicate citizen ID: this household is already registered."))
     return result
+
+
+def template_table() -> list[list[str]]:
+    """The template's header row (each column's label in the user's language, as the page lists them)
+    and one example row."""
+    example = {"village_code": "34140101", "house_no": "12/3", "head_name": gettext_("Mrs Sample Example"),
+               "citizen_id": "", "members": "4", "annual_income": "60000", "phone": "0812345678",
+               "interest": "orchard", "note": ""}
+    return [list(column_labels().values()), [example[name] for name in COLUMN_LABELS]]
+
+
+def template_csv() -> bytes:
+    """The template as CSV in UTF-8 with a byte-order mark (so Excel reads the Thai headers)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(template_table())
+    return ("\ufeff" + out.getvalue()).encode()
+
+
+def template_xlsx() -> bytes:
+    """The template as an Excel workbook; every cell is text, so a citizen ID keeps its 13 digits."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "households"
+    for row in template_table():
+        sheet.append(row)
+    for cells in sheet.iter_rows():
+        for cell in cells:
+            cell.number_format = "@"
+    for index, label in enumerate(template_table()[0], start=1):
+        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(12, len(label) + 2)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -15,7 +15,15 @@ from sqlmodel import Session, select
 
 from server.audit import audit
 from server.auth.scope import area_village_ids
-from server.household_import import COLUMNS, ImportFormatError, check_rows, column_labels, read_table
+from server.household_import import (
+    COLUMNS,
+    ImportFormatError,
+    check_rows,
+    column_labels,
+    read_upload,
+    template_csv,
+    template_xlsx,
+)
 from server.i18n import gettext_
 from server.models import Household, ImportPreview, User, Village, utcnow
 from server.office import (
@@ -222,13 +230,19 @@ def import_page(db: Session, user: User) -> Template:
 
 @get("/households/import/template.csv", sync_to_thread=False)
 def import_template() -> Response:
-    header = ",".join(COLUMNS) + "\n"
-    example = f"34140101,12/3,{gettext_('Mrs Sample Example')},,4,60000,0812345678,orchard,\n"
-    return Response(content=("\ufeff" + header + example).encode(), media_type="text/csv",
+    return Response(content=template_csv(), media_type="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="households.csv"'})
 
 
-def _preview(db: Session, user: User, rows: list[dict[str, str]], *, status_code: int = 200) -> Template:
+@get("/households/import/template.xlsx", sync_to_thread=False)
+def import_template_xlsx() -> Response:
+    return Response(content=template_xlsx(),
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="households.xlsx"'})
+
+
+def _preview(db: Session, user: User, rows: list[dict[str, str]], *, status_code: int = 200,
+             ignored: list[str] | None = None) -> Template:
     """Check the rows and show them; rows that check out are kept on the server until confirmed, so the
     page (and the form posted back) carries only the preview's id, never a citizen ID in full."""
     checked = check_rows(db, user, rows)
@@ -240,7 +254,7 @@ def _preview(db: Session, user: User, rows: list[dict[str, str]], *, status_code
         preview_id = preview.id
     db.commit()
     return render("household_import.html", user=user, rows=checked, bad=bad, error=None, columns=column_labels(),
-                  preview_id=preview_id, village_names=_context(db, user)["village_names"],
+                  preview_id=preview_id, village_names=_context(db, user)["village_names"], ignored=ignored or [],
                   status_code=status_code if not bad else 422)
 
 
@@ -258,14 +272,14 @@ def import_upload(db: Session, user: User, data: Upload) -> Template:
         return render("household_import.html", user=user, rows=None, columns=column_labels(), status_code=422,
                       error=gettext_("Choose a .csv or .xlsx file to upload."))
     try:
-        rows = read_table(upload.filename, upload.file.read())
+        table = read_upload(upload.filename, upload.file.read())
     except ImportFormatError as exc:
         return render("household_import.html", user=user, rows=None, columns=column_labels(), status_code=422,
                       error=str(exc))
     _forget_previews(db, user)
     audit(db, action="import_preview", entity="household", user_id=user.id,
-          detail={"file": upload.filename[:120], "rows": len(rows)})
-    return _preview(db, user, rows)
+          detail={"file": upload.filename[:120], "rows": len(table.rows)})
+    return _preview(db, user, table.rows, ignored=table.ignored)
 
 
 def _taken_preview(db: Session, user: User, preview_id: str | None) -> list[dict[str, str]] | None:
@@ -312,5 +326,6 @@ def import_confirm(db: Session, user: User, data: Form) -> Template | Redirect:
     return Redirect(path=target)
 
 
-handlers = [household_list, household_new, household_create, import_page, import_template, import_upload,
+handlers = [household_list, household_new, household_create, import_page, import_template, import_template_xlsx,
+            import_upload,
             import_confirm, household_edit, household_update]

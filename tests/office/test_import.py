@@ -172,10 +172,14 @@ def test_an_unreadable_file_is_refused_with_a_message(north, world):
 def test_problems_and_columns_are_named_in_the_user_language(north, world, engine):
     page = north.get("/households/import").text
     assert "รหัสหมู่บ้าน <code>village_code</code>" in page
-    preview = upload(north, (HEADER + "34140101,1/9,นางผิด ทดสอบ,1234567890123,3,45000,,\n").encode())
-    assert "เลขประจำตัวประชาชน: " in preview.text and "citizen_id:" not in preview.text
+    preview = upload(north, (HEADER + "34140101,1/9,นางผิด ทดสอบ,1234567890123,3,45000,,\n"
+                             + "34140101,1/10,,,3,45000,,\n").encode())
+    assert "citizen_id:" not in preview.text
+    # A message that names its field is shown as it is; one that does not gets the column's name.
+    assert "เลขประจำตัวประชาชนไม่ถูกต้อง" in preview.text and "เลขประจำตัวประชาชน: " not in preview.text
+    assert "หัวหน้าครัวเรือน: " in preview.text
     missing = upload(north, b"house_no,head_name\n1,x\n")
     assert "รหัสหมู่บ้าน (village_code)" in missing.text
     north.get("/lang/en?next=/")
     english = upload(north, (HEADER + "34140101,1/9,Test Head,1234567890123,3,45000,,\n").encode())
-    assert "Citizen ID: The citizen ID" in english.text
+    assert "The citizen ID is not valid" in english.text and "Citizen ID: The citizen ID" not in english.text
