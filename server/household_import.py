@@ -10,8 +10,9 @@ from sqlmodel import Session, select
 
 from server.auth.scope import area_village_ids
 from server.i18n import LOCALES, current_locale, gettext_, translations
-from server.models import Household, Occupation, User, Village
-from server.rules import check_household, normalize_citizen_id
+from server.models import Occupation, User, Village
+from server.records import problems
+from server.rules import normalize_citizen_id
 
 MAX_ROWS = 2000
 # The columns a file may have, in the order the page documents them and the template carries them:
@@ -162,8 +163,8 @@ def _as_int(text: str) -> int | str | None:
 
 
 def check_rows(db: Session, user: User, rows: list[dict[str, str]]) -> list[ImportRow]:
-    """Check every row: field rules, the village code (in the user's area), duplicate citizen IDs
-    within the file and against households already registered."""
+    """Check every row: the village code (in the user's area), duplicate citizen IDs within the file,
+    and the household rules every way in shares (fields, a citizen ID already registered)."""
     locale = current_locale.get()
     ids = area_village_ids(db, user)
     villages = {v.code: v for v in db.exec(select(Village).where(Village.deleted == False))}  # noqa: E712
@@ -192,24 +193,16 @@ def check_rows(db: Session, user: User, rows: list[dict[str, str]]) -> list[Impo
             "interest": trades.get(interest_text.lower(), interest_text) or None,
             "note": values.get("note", "").strip() or None,
         }
-        for error in check_household(clean):
-            row.error(error.field, error.message(locale))
         cid = clean["citizen_id"]
-        if cid and "citizen_id" not in row.errors:
-            if cid in first_line:
-                row.error("citizen_id", gettext_("Duplicate citizen ID: the same as line {line} of this file.")
-                          .format(line=first_line[cid]))
-            else:
-                first_line[cid] = index
+        if cid in first_line:
+            row.error("citizen_id", gettext_("Duplicate citizen ID: the same as line {line} of this file.")
+                      .format(line=first_line[cid]))
         row.clean = {**clean, "village_id": village.id if village else None}
+        for error in problems(db, "household", row.clean, record_id=""):
+            row.error("village_code" if error.field == "village_id" else error.field, error.message(locale))
+        if cid and "citizen_id" not in row.errors:
+            first_line[cid] = index
         result.append(row)
-    cids = [cid for cid in first_line]
-    if cids:
-        existing = set(db.exec(select(Household.citizen_id).where(Household.citizen_id.in_(cids),
-                                                                   Household.deleted == False)))  # noqa: E712
-        for row in result:
-            if row.clean.get("citizen_id") in existing and "citizen_id" not in row.errors:
-                row.error("citizen_id", gettext_("Duplicate citizen ID: this household is already registered."))
     return result
 
 

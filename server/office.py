@@ -224,6 +224,18 @@ def is_stale(data: dict[str, Any], record: Any) -> bool:
         return True
 
 
+def form_seq(data: dict[str, Any]) -> int | None:
+    """The seq a record had when its form was loaded (None: the form carries none). A garbled one is
+    -1, which no record has, so the save is refused as stale, as `is_stale` answers it."""
+    raw = text_value(data, "seq")
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return -1
+
+
 def stale_notice() -> str:
     return gettext_("Someone else saved this record after you opened the form. Nothing was saved: "
                      "the current values are shown below — review them and save again.")

@@ -21,6 +21,11 @@ from sync.changes import lock_counter, stamp_change
 from sync.spec import EntitySpec, StoredRecords
 
 
+# Columns every synced record has that only the stamp itself writes.
+_BOOKKEEPING = frozenset({"id", "seq", "deleted", "field_versions", "created_at", "updated_at",
+                          "updated_by_user_id", "updated_by_device_id"})
+
+
 class Stale(Exception):
     """The record changed after the form was loaded (or someone created it first): nothing was saved."""
 
@@ -38,13 +43,21 @@ def problems(db: Session, entity: str, values: Mapping[str, Any], *, record_id: 
     """What the entity's rules say about a record holding `values` (every field of it); empty when it
     may be saved. `only`: report just these fields (an edit answers for what it changes, as a push does).
 
-    A form calls this to show every problem at once; `save_synced` calls it again under the lock.
+    A form calls this to show every problem at once; `save_synced` calls it again under the lock. The
+    rules that read other records see only the fields that are right in themselves (a citizen ID with
+    a wrong check digit is not looked up).
     """
     spec = REGISTRY.entities[entity]
     values = dict(values)
-    errors: list[FieldError] = list(spec.validate(values)) if spec.validate else []
+    field_errors = list(spec.validate(values)) if spec.validate else []
     if spec.check:
-        errors += spec.check(StoredRecords(db, REGISTRY), values, record_id)
+        wrong = {error.field for error in field_errors}
+        sound = {name: value for name, value in values.items() if name not in wrong}
+        field_errors += spec.check(StoredRecords(db, REGISTRY), sound, record_id)
+    return _first_per_field(field_errors, only)
+
+
+def _first_per_field(errors: list[FieldError], only: set[str] | None) -> list[FieldError]:
     seen: set[str] = set()
     kept = []
     for error in errors:
@@ -56,9 +69,10 @@ def problems(db: Session, entity: str, values: Mapping[str, Any], *, record_id: 
 
 def save_synced(db: Session, record: Any, *, entity: str, values: Mapping[str, Any], user: User | None,
                 device_id: str | None = None, expected_seq: int | None = None, touch: bool = False,
-                audit_action: str | None = None, audit_detail: dict[str, Any] | None = None) -> list[str]:
-    """Write `values` (fields of the contract's `entity`) to `record`, new or stored; returns the fields
-    that changed. The caller commits.
+                seq: int | None = None, audit_action: str | None = None,
+                audit_detail: dict[str, Any] | None = None) -> list[str]:
+    """Write `values` (columns of the contract's `entity`) to `record`, new or stored; returns the
+    columns that changed. The caller commits.
 
     1. Takes the change counter's lock, so writes to synced records (pages and pushes) queue in one
        order and nothing read below can change before the commit.
@@ -72,11 +86,13 @@ def save_synced(db: Session, record: Any, *, entity: str, values: Mapping[str, A
        and writes the audit entry (`audit_action`, by default create or update, with `audit_detail`).
 
     With `touch`, the change is stamped even when no field changed: rows that the record's pull
-    carries changed (a team's or a group's members). Don't set the values on `record` yourself: a
-    stored record is read again from the database.
+    carries changed (a team's or a group's members). `seq`: one the caller reserved under the lock
+    (a hook that runs inside a push, which hands out its own seqs). Columns the server keeps beside
+    the contract's fields (when a task was closed...) may be given too; they get no field version.
+    Don't set the values on `record` yourself: a stored record is read again from the database.
     """
     spec = REGISTRY.entities[entity]
-    unknown = sorted(set(values) - set(spec.kinds))
+    unknown = sorted(name for name in values if name not in spec.table.c or name in _BOOKKEEPING)
     if unknown:
         raise ValueError(f"{entity} has no field {', '.join(unknown)}")
     lock_counter(db)
@@ -86,7 +102,7 @@ def save_synced(db: Session, record: Any, *, entity: str, values: Mapping[str, A
         if record.deleted or (expected_seq is not None and record.seq != expected_seq):
             db.rollback()
             raise Stale()
-    current = {name: getattr(record, name) for name in spec.kinds}
+    current = {name: getattr(record, name) for name in (*spec.kinds, *values)}
     changed = [name for name, value in values.items() if is_new or current[name] != value]
     if not (is_new or changed or touch):
         return []
@@ -101,9 +117,9 @@ def save_synced(db: Session, record: Any, *, entity: str, values: Mapping[str, A
     for name in changed:
         setattr(record, name, values[name])
     user_id = user.id if user is not None else None
-    stamp_change(db, record, entity=entity, fields=spec.kinds if is_new else changed,
-                 village_id=_village_of(db, spec, record), user_id=user_id, device_id=device_id,
-                 registry=REGISTRY)
+    stamped = [name for name in (spec.kinds if is_new else changed) if name in spec.kinds]
+    stamp_change(db, record, entity=entity, fields=stamped, village_id=_village_of(db, spec, record),
+                 user_id=user_id, device_id=device_id, seq=seq, registry=REGISTRY)
     detail = dict(audit_detail or {})
     if not is_new:
         detail.setdefault("fields", changed)

@@ -28,6 +28,7 @@ from server.office import (
     date_value,
     five_k_elements,
     group_in_area,
+    form_seq,
     int_value,
     is_stale,
     occupation_names,
@@ -37,9 +38,9 @@ from server.office import (
     village_in_area,
     village_options,
 )
+from server.records import Stale, save_synced
 from server.rules import check_group, check_text
 from server.web import Form, FormState, as_list, render
-from sync.changes import stamp_change
 
 COMMITTEE_ROLES = ("chair", "vice_chair", "secretary", "treasurer")  # one holder each
 GROUP_FIELDS = ("village_id", "name", "category", "occupation", "registered_on", "phone", "rules", "activities",
@@ -132,13 +133,11 @@ def group_create(db: Session, user: User, data: Form) -> Template | Redirect:
     if not form.ok:
         return render("group_form.html", user=user, form=form, village=village, candidates=candidates,
                       status_code=422, **_options(db))
-    group = OccupationGroup(village_id=village.id, **clean)
-    db.add(group)
-    stamp_change(db, group, entity="group", fields=GROUP_FIELDS, village_id=village.id, user_id=user.id)
+    group = OccupationGroup()
+    save_synced(db, group, entity="group", values={"village_id": village.id, **clean}, user=user,
+                audit_detail={"members": len(chosen)})
     for household in chosen:
         db.add(GroupMember(group_id=group.id, household_id=household.id, role="member"))
-    audit(db, action="create", entity="group", record_id=group.id, user_id=user.id,
-          detail={"members": len(chosen)})
     db.commit()
     return Redirect(path=f"/groups/{group.id}")
 
@@ -182,12 +181,10 @@ def group_update(db: Session, user: User, group_id: str, data: Form) -> Template
     clean = _read_group(db, form, data, editing=group)
     if not form.ok:
         return _group_page(db, user, group, info=form, status_code=422)
-    changed = [name for name, value in clean.items() if getattr(group, name) != value]
-    for name in changed:
-        setattr(group, name, clean[name])
-    if changed:
-        stamp_change(db, group, entity="group", fields=changed, village_id=group.village_id, user_id=user.id)
-        audit(db, action="update", entity="group", record_id=group.id, user_id=user.id, detail={"fields": changed})
+    try:
+        save_synced(db, group, entity="group", values=clean, user=user, expected_seq=form_seq(data))
+    except Stale:
+        return _group_page(db, user, group, notice=stale_notice(), status_code=409)
     db.commit()
     return Redirect(path=f"/groups/{group.id}")
 
@@ -225,13 +222,16 @@ def group_members(db: Session, user: User, group_id: str, data: Form) -> Templat
     if not form.ok:
         db.rollback()
         return _group_page(db, user, group, members_form=form, status_code=422)
+    try:
+        # Membership lives in its own table: a new seq on the group tells phones to pull it again.
+        save_synced(db, group, entity="group", values={}, touch=True, user=user, expected_seq=form_seq(data),
+                    audit_detail={"members_removed": len(remove & set(members)), "member_added": bool(new_id)})
+    except Stale:
+        return _group_page(db, user, group, notice=stale_notice(), status_code=409)
     for member_id in remove & set(members):
         db.delete(members[member_id])
     if new_id:
         db.add(GroupMember(group_id=group.id, household_id=new_id, role=new_role or "member"))
-    stamp_change(db, group, entity="group", fields=(), village_id=group.village_id, user_id=user.id)
-    audit(db, action="update", entity="group_member", record_id=group.id, user_id=user.id,
-          detail={"removed": len(remove & set(members)), "added": bool(new_id)})
     db.commit()
     return Redirect(path=f"/groups/{group.id}#members")
 

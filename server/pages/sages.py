@@ -19,6 +19,7 @@ from server.office import (
     area_subdistricts,
     area_villages,
     date_value,
+    form_seq,
     is_stale,
     occupation_names,
     occupations,
@@ -32,20 +33,18 @@ from server.office import (
     village_options,
 )
 from server.progress import current_fiscal_year
+from server.records import Refused, Stale, problems, save_synced
 from server.rules import (
     TEAM_SIZE,
     check_one_team_a_year,
-    check_sage,
     check_team_lead,
     check_team_member,
     normalize_citizen_id,
     team_missing,
 )
 from server.web import Form, FormState, as_list, render, wants_fragment
-from sync.changes import stamp_change
 
 SAGES_PER_PAGE = 50
-SAGE_FIELDS = ("village_id", "name", "citizen_id", "phone", "skills", "found_by", "workshop_date", "note")
 # Who found a sage (step 3): stored as these Thai names (or free text), shown in the user's language.
 FOUND_BY = ("ศอช.ต.", "อช.", "ผู้นำ อช.", "กำนัน", "ผู้ใหญ่บ้าน", "ผู้นำชุมชน")
 
@@ -144,12 +143,12 @@ def _read_sage_form(db: Session, user: User, data: dict[str, Any]) -> tuple[Form
         "found_by": text_value(data, "found_by"), "note": text_value(data, "note"),
         "workshop_date": date_value(form, data, "workshop_date"),
     }
-    form.add(check_sage(clean))
     ids = area_village_ids(db, user)
     if not clean["village_id"]:
         form.error("village_id", gettext_("This field is required"))
     elif ids is not None and clean["village_id"] not in ids or db.get(Village, clean["village_id"]) is None:
         form.error("village_id", gettext_("Choose a village in your area."))
+    form.add(problems(db, "sage", clean, record_id=""))  # the sage rules a phone's push meets too
     return form, clean
 
 
@@ -198,10 +197,8 @@ def sage_create(db: Session, user: User, data: Form) -> Template | Redirect:
     if not form.ok:
         return render("sage_form.html", user=user, form=form, sage=None, status_code=422,
                       **_sage_context(db, user))
-    sage = Sage(**clean)
-    db.add(sage)
-    stamp_change(db, sage, entity="sage", fields=SAGE_FIELDS, village_id=sage.village_id, user_id=user.id)
-    audit(db, action="create", entity="sage", record_id=sage.id, user_id=user.id)
+    sage = Sage()
+    save_synced(db, sage, entity="sage", values=clean, user=user)
     db.commit()
     return Redirect(path=f"/sages?village={sage.village_id}")
 
@@ -224,27 +221,32 @@ def sage_row(db: Session, user: User, sage_id: str) -> Template:
     return render("_sage_row.html", user=user, sage=sage, **_sage_context(db, user))
 
 
+def _stale_sage(template: str, user: User, sage: Sage, data: dict[str, Any], context: dict[str, Any]) -> Template:
+    """The form shows what is saved now; what this user typed is listed beside it, so nothing typed is lost."""
+    form = FormState(values=_sage_values(sage, {t.code for t in context["trades"]}))
+    return render(template, user=user, form=form, sage=sage, notice=stale_notice(), status_code=409,
+                  yours=_sage_typed_differences(sage, data, context), **context)
+
+
 @post("/sages/{sage_id:str}", sync_to_thread=True)
 def sage_update(request: Request, db: Session, user: User, sage_id: str, data: Form) -> Template | Redirect:
     sage = record_in_area(db, user, Sage, sage_id)
     context = _sage_context(db, user)
     template = "_sage_edit_row.html" if wants_fragment(request) else "sage_form.html"
     if is_stale(data, sage):
-        form = FormState(values=_sage_values(sage, {t.code for t in context["trades"]}))
-        # The form shows what is saved now; what this user typed is listed beside it, so nothing typed is lost.
-        return render(template, user=user, form=form, sage=sage, notice=stale_notice(), status_code=409,
-                      yours=_sage_typed_differences(sage, data, context), **context)
+        return _stale_sage(template, user, sage, data, context)
     form, clean = _read_sage_form(db, user, data)
     if not form.ok:
         return render(template, user=user, form=form, sage=sage, status_code=422, **context)
-    changed = [name for name, value in clean.items() if getattr(sage, name) != value]
     old_village = sage.village_id
-    for name in changed:
-        setattr(sage, name, clean[name])
-    if changed:
-        stamp_change(db, sage, entity="sage", fields=changed, village_id=sage.village_id, user_id=user.id)
-        audit(db, action="update", entity="sage", record_id=sage.id, user_id=user.id,
-              detail={"fields": changed, "from_village": old_village if "village_id" in changed else None})
+    try:
+        save_synced(db, sage, entity="sage", values=clean, user=user, expected_seq=form_seq(data),
+                    audit_detail={"from_village": old_village if clean["village_id"] != old_village else None})
+    except Stale:
+        return _stale_sage(template, user, sage, data, context)
+    except Refused as refused:
+        form.add(refused.errors)
+        return render(template, user=user, form=form, sage=sage, status_code=422, **context)
     db.commit()
     if wants_fragment(request):
         return render("_sage_row.html", user=user, sage=sage, **context)
@@ -337,13 +339,12 @@ def team_page(request: Request, db: Session, user: User, village_id: str) -> Tem
 
 
 def _ensure_team(db: Session, user: User, village: Village, fiscal_year: int) -> TrainerTeam:
+    """The village's team of the year, made when missing (`Stale` if someone made it meanwhile)."""
     team = _team(db, village.id, fiscal_year)
     if team is None:
-        team = TrainerTeam(village_id=village.id, fiscal_year=fiscal_year)
-        db.add(team)
-        stamp_change(db, team, entity="team", fields=("village_id", "fiscal_year"), village_id=village.id,
-                     user_id=user.id)
-        audit(db, action="create", entity="team", record_id=team.id, user_id=user.id)
+        team = TrainerTeam()
+        save_synced(db, team, entity="team", values={"village_id": village.id, "fiscal_year": fiscal_year},
+                    user=user)
     return team
 
 
@@ -396,14 +397,13 @@ def team_set_lead(request: Request, db: Session, user: User, village_id: str, da
                                             serves_elsewhere=_trains_elsewhere(db, sage, village, fiscal_year)))
     if not lead_form.ok:
         return _team_page(db, user, village, fiscal_year, lead_form=lead_form, status_code=422)
-    team = _ensure_team(db, user, village, fiscal_year)
-    changed = [name for name, value in (("lead_sage_id", sage.id if sage else None), ("note", note))
-               if getattr(team, name) != value]
-    if changed:
-        team.lead_sage_id = sage.id if sage else None
-        team.note = note
-        stamp_change(db, team, entity="team", fields=changed, village_id=village.id, user_id=user.id)
-        audit(db, action="update", entity="team", record_id=team.id, user_id=user.id, detail={"fields": changed})
+    try:
+        expected = form_seq(data) if team is not None else None
+        team = _ensure_team(db, user, village, fiscal_year)
+        save_synced(db, team, entity="team", values={"lead_sage_id": sage.id if sage else None, "note": note},
+                    user=user, expected_seq=expected)
+    except Stale:
+        return _team_page(db, user, village, fiscal_year, status_code=409, notice=stale_notice())
     db.commit()
     return Redirect(path=f"/teams/{village.id}?fy={fiscal_year}")
 
@@ -428,13 +428,15 @@ def team_add_member(request: Request, db: Session, user: User, village_id: str,
                                    or _trains_elsewhere(db, sage, village, fiscal_year)))
     if not form.ok:
         return _team_page(db, user, village, fiscal_year, form=form, status_code=422)
-    team = _ensure_team(db, user, village, fiscal_year)
+    try:
+        team = _ensure_team(db, user, village, fiscal_year)
+        # Membership lives in its own table: a new seq on the team tells phones to pull the team again.
+        save_synced(db, team, entity="team", values={}, touch=True, user=user,
+                    audit_detail={"added_member": sage.id})
+    except Stale:
+        return _team_page(db, user, village, fiscal_year, status_code=409, notice=stale_notice())
     outside_note = text_value(data, "outside_note") if sage.village_id != village.id else None
     db.add(TeamMember(team_id=team.id, sage_id=sage.id, outside_note=outside_note))
-    # Membership lives in its own table: a new seq on the team tells phones to pull the team again.
-    stamp_change(db, team, entity="team", fields=(), village_id=village.id, user_id=user.id)
-    audit(db, action="create", entity="team_member", record_id=team.id, user_id=user.id,
-          detail={"sage_id": sage.id})
     db.commit()
     return Redirect(path=f"/teams/{village.id}?fy={fiscal_year}")
 
@@ -447,10 +449,9 @@ def team_remove_member(request: Request, db: Session, user: User, village_id: st
     team = db.get(TrainerTeam, member.team_id) if member else None
     if member is None or team is None or team.village_id != village.id:
         raise NotFoundInArea()
+    save_synced(db, team, entity="team", values={}, touch=True, user=user,
+                audit_detail={"removed_member": member.sage_id})
     db.delete(member)
-    stamp_change(db, team, entity="team", fields=(), village_id=village.id, user_id=user.id)
-    audit(db, action="delete", entity="team_member", record_id=team.id, user_id=user.id,
-          detail={"sage_id": member.sage_id})
     db.commit()
     return Redirect(path=f"/teams/{village.id}?fy={team.fiscal_year}")
 

@@ -13,12 +13,13 @@ from server.audit import audit
 from server.auth.scope import area_village_ids
 from server.auth.web import NotFoundInArea
 from server.dates import to_input
-from server.i18n import gettext_
+from server.i18n import current_locale, gettext_
 from server.models import Attendance, Enrollment, Household, Training, TrainingSession, User, Village
 from server.models.program import SESSION_KINDS
 from server.office import (
     area_villages,
     date_value,
+    form_seq,
     households_per_village,
     int_value,
     is_stale,
@@ -33,6 +34,7 @@ from server.office import (
     village_options,
 )
 from server.progress import current_fiscal_year
+from server.records import Refused, Stale, problems, save_synced
 from server.rules import (
     TRAINING_DAYS,
     check_selection,
@@ -42,11 +44,6 @@ from server.rules import (
     rank_candidates,
 )
 from server.web import Form, FormState, as_list, render
-from sync.changes import stamp_change
-
-TRAINING_FIELDS = ("village_id", "occupation", "fiscal_year", "title")
-SESSION_FIELDS = ("training_id", "day", "kind", "date", "destination", "note")
-ENROLLMENT_FIELDS = ("training_id", "household_id", "occupation", "status", "reason")
 
 
 def session_kind_labels() -> dict[str, str]:
@@ -140,17 +137,22 @@ def training_create(db: Session, user: User, data: Form) -> Template | Redirect:
         form.error("occupation", gettext_("This village already has a training in this trade this fiscal year."))
     if not form.ok:
         return render("training_form.html", user=user, form=form, status_code=422, **_new_context(db, user))
-    training = Training(village_id=village_id, occupation=occupation, fiscal_year=fiscal_year,
-                        title=text_value(data, "title"))
-    db.add(training)
-    stamp_change(db, training, entity="training", fields=TRAINING_FIELDS, village_id=village_id, user_id=user.id)
-    for day in range(1, TRAINING_DAYS + 1):
-        when = start + dt.timedelta(days=day - 1) if start else None
-        session = TrainingSession(training_id=training.id, day=day, kind=default_session_kind(day), date=when)
-        db.add(session)
-        stamp_change(db, session, entity="session", fields=SESSION_FIELDS, village_id=village_id,
-                     user_id=user.id)
-    audit(db, action="create", entity="training", record_id=training.id, user_id=user.id)
+    training = Training()
+    try:
+        save_synced(db, training, entity="training", user=user,
+                    values={"village_id": village_id, "occupation": occupation, "fiscal_year": fiscal_year,
+                            "title": text_value(data, "title")})
+        for day in range(1, TRAINING_DAYS + 1):
+            when = start + dt.timedelta(days=day - 1) if start else None
+            save_synced(db, TrainingSession(), entity="session", user=user,
+                        values={"training_id": training.id, "day": day, "kind": default_session_kind(day),
+                                "date": when})
+    except Stale:  # created by someone else since the check above
+        form.error("occupation", gettext_("This village already has a training in this trade this fiscal year."))
+    except Refused as refused:
+        form.add(refused.errors)
+    if not form.ok:
+        return render("training_form.html", user=user, form=form, status_code=422, **_new_context(db, user))
     db.commit()
     return Redirect(path=f"/trainings/{training.id}")
 
@@ -188,24 +190,27 @@ def training_page(db: Session, user: User, training_id: str) -> Template:
     return _training_page(db, user, training)
 
 
+def _stale_training(db: Session, user: User, training: Training, data: dict[str, Any]) -> Template:
+    yours = typed_differences(("title",), {"title": text_value(data, "title")}, {"title": training.title},
+                              {"title": gettext_("Title (optional)")})
+    return _training_page(db, user, training, notice=stale_notice(), status_code=409, yours=yours)
+
+
 @post("/trainings/{training_id:str}", sync_to_thread=True)
 def training_update(db: Session, user: User, training_id: str, data: Form) -> Template | Redirect:
     training = training_in_area(db, user, training_id)
     if is_stale(data, training):
-        yours = typed_differences(("title",), {"title": text_value(data, "title")}, {"title": training.title},
-                                  {"title": gettext_("Title (optional)")})
-        return _training_page(db, user, training, notice=stale_notice(), status_code=409, yours=yours)
+        return _stale_training(db, user, training, data)
     form = FormState(values={"title": text_value(data, "title") or "", "seq": text_value(data, "seq") or ""})
     title = text_value(data, "title")
     form.add(check_text("title", title, max_length=200))
     if not form.ok:
         return _training_page(db, user, training, info_form=form, status_code=422)
-    if training.title != title:
-        training.title = title
-        stamp_change(db, training, entity="training", fields=["title"], village_id=training.village_id,
-                     user_id=user.id)
-        audit(db, action="update", entity="training", record_id=training.id, user_id=user.id,
-              detail={"fields": ["title"]})
+    try:
+        save_synced(db, training, entity="training", values={"title": title}, user=user,
+                    expected_seq=form_seq(data))
+    except Stale:
+        return _stale_training(db, user, training, data)
     db.commit()
     return Redirect(path=f"/trainings/{training.id}")
 
@@ -235,16 +240,14 @@ def session_update(db: Session, user: User, training_id: str, session_id: str, d
                                     "instead of clearing it."))
     if not form.ok:
         return _training_page(db, user, training, session_forms={session.id: form}, status_code=422)
-    new = {"date": when, "kind": kind, "destination": destination, "note": note}
-    changed = [name for name, value in new.items() if getattr(session, name) != value]
-    if changed:
-        before = session.date
-        for name in changed:
-            setattr(session, name, new[name])
-        stamp_change(db, session, entity="session", fields=changed, village_id=training.village_id,
-                     user_id=user.id)
-        audit(db, action="update", entity="session", record_id=session.id, user_id=user.id,
-              detail={"fields": changed, "moved_from": before.isoformat() if before and "date" in changed else None})
+    before = session.date
+    moved = before is not None and when != before
+    try:
+        save_synced(db, session, entity="session", user=user, expected_seq=form_seq(data),
+                    values={"date": when, "kind": kind, "destination": destination, "note": note},
+                    audit_detail={"moved_from": before.isoformat() if moved else None})
+    except Stale:
+        return _training_page(db, user, training, notice=stale_notice(), status_code=409)
     db.commit()
     return Redirect(path=f"/trainings/{training.id}#day-{session.day}")
 
@@ -300,42 +303,40 @@ def selection_save(db: Session, user: User, training_id: str, data: Form) -> Tem
                              "selected": list(selected), "seq": text_value(data, "seq") or ""})
     form.add(check_selection(rank_candidates(list(households.values())), selected, reasons,
                              limit=households_per_village(db)))
+    for household_id in sorted(set(as_list(data, "selected")) - selected):
+        # Not on this village's list: what the village rule, met every way in, says of it (an id of no
+        # household at all is ignored).
+        values = {"training_id": training.id, "household_id": household_id, "status": "selected"}
+        for error in problems(db, "enrollment", values, record_id=""):
+            if error.field == "household_id":
+                form.error("selected", error.message(current_locale.get()))
     for household_id, reason in reasons.items():
         form.add(check_text(f"reason_{household_id}", reason or None, max_length=500))
     if not form.ok:
         return _selection_page(db, user, training, form=form, status_code=422)
-    changes = {"selected": 0, "withdrawn": 0}
-    for household_id, household in households.items():
-        enrollment = enrollments.get(household_id)
-        reason = reasons.get(household_id, "").strip() or None
-        # An enrollment is in its household's village (as the sync engine scopes it), not the training's.
-        village_id = household.village_id
-        if household_id in selected:
-            if enrollment is None:
-                enrollment = Enrollment(training_id=training.id, household_id=household_id,
-                                        occupation=training.occupation, status="selected", reason=reason)
-                db.add(enrollment)
-                stamp_change(db, enrollment, entity="enrollment", fields=ENROLLMENT_FIELDS,
-                             village_id=village_id, user_id=user.id)
-                changes["selected"] += 1
-                continue
-            fields = []
-            if enrollment.status != "selected":
-                enrollment.status = "selected"
-                fields.append("status")
-                changes["selected"] += 1
-            if enrollment.reason != reason:
-                enrollment.reason = reason
-                fields.append("reason")
-            if fields:
-                stamp_change(db, enrollment, entity="enrollment", fields=fields, village_id=village_id,
-                             user_id=user.id)
-        elif enrollment is not None and enrollment.status == "selected":
-            enrollment.status = "withdrawn"
-            stamp_change(db, enrollment, entity="enrollment", fields=["status"], village_id=village_id,
-                         user_id=user.id)
-            changes["withdrawn"] += 1
-    audit(db, action="update", entity="enrollment", record_id=training.id, user_id=user.id, detail=changes)
+    # Withdrawals first, then selections from the poorest up: each enrollment is checked again as it is
+    # saved (under the lock, as a phone's would be), and in this order every step meets the same rules
+    # as the whole selection checked above.
+    ranked = rank_candidates(list(households.values()))
+    steps = [(h, {"status": "withdrawn"}) for h in ranked
+             if h.id not in selected and h.id in enrollments and enrollments[h.id].status == "selected"]
+    steps += [(h, {"status": "selected", "reason": reasons.get(h.id, "").strip() or None})
+              for h in ranked if h.id in selected]
+    for household, values in steps:
+        enrollment = enrollments.get(household.id)
+        if enrollment is None:
+            enrollment = Enrollment()
+            values.update(training_id=training.id, household_id=household.id, occupation=training.occupation)
+        try:
+            save_synced(db, enrollment, entity="enrollment", values=values, user=user,
+                        expected_seq=None if household.id not in enrollments else enrollments[household.id].seq)
+        except Stale:
+            return _selection_page(db, user, training, notice=stale_notice(), status_code=409)
+        except Refused as refused:  # the village changed since the check above (a phone's push)
+            for error in refused.errors:
+                form.errors.setdefault(f"reason_{household.id}" if error.field == "reason" else "selected",
+                                       error.message(current_locale.get()))
+            return _selection_page(db, user, training, form=form, status_code=422)
     db.commit()
     return Redirect(path=f"/trainings/{training.id}")
 
