@@ -103,7 +103,7 @@ def make_household(session: Session, *, village_id: str, user_id: int | None = N
 
 TRAINING_FIELDS = ("village_id", "occupation", "fiscal_year", "title")
 SESSION_FIELDS = ("training_id", "day", "kind", "date", "destination", "note")
-ENROLLMENT_FIELDS = ("training_id", "household_id", "occupation", "status", "selection_reason")
+ENROLLMENT_FIELDS = ("training_id", "household_id", "occupation", "status", "reason")
 
 
 def make_training(session: Session, *, village_id: str, occupation: str = "trading", fiscal_year: int = 2570,
