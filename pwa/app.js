@@ -11,3 +11,22 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     event.detail.isError = false;
   }
 });
+// Tables on a phone: app.css shows each row of a table.list as a card, every cell with its column's
+// heading (data-label). One way for every table: cells a template did not label are labelled here from
+// the table's <th>, on load and after each htmx swap.
+function labelTableCells(root) {
+  for (const table of root.querySelectorAll("table.list")) {
+    const headings = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    if (!headings.length) continue;
+    for (const row of table.querySelectorAll("tbody tr")) {
+      let column = 0;
+      for (const cell of row.cells) {
+        const heading = headings[column];
+        if (heading && !cell.hasAttribute("data-label")) cell.dataset.label = heading;
+        column += cell.colSpan || 1;
+      }
+    }
+  }
+}
+document.addEventListener("DOMContentLoaded", () => labelTableCells(document));
+document.addEventListener("htmx:afterSettle", () => labelTableCells(document));
