@@ -129,8 +129,8 @@ def progress_page(request: Request, db: Session, user: User) -> Template | Redir
     by = figures.LEVEL_BY_LENGTH[CHILD_LENGTH[len(filters.area)]]
     options = {"area": area, "filters": filters, "today": today(), "follow_up_months": follow_up_months(db),
                "five_k_codes": [e.code for e in five_k_elements(db)]}
-    rows = figures.progress(db, by=by, **options)
-    total = figures.progress(db, by="total", **options).get("")
+    tables = figures.progress_tables(db, breakdowns=[by, "total"], **options)
+    rows, total = tables[by], tables["total"].get("")
     names = unit_names(db, sorted(rows))
     return render("progress.html", request=request, rows=[(k, names.get(k, k), rows[k]) for k in sorted(rows)],
                   total=total, by=by, per_village=households_per_village(db), days=range(1, TRAINING_DAYS + 1),
@@ -151,8 +151,8 @@ def outcomes_page(request: Request, db: Session, user: User) -> Template:
         by = figures.LEVEL_BY_LENGTH.get(CHILD_LENGTH.get(len(filters.area), 8), "village")
     area = area_condition(db, user)
     months = follow_up_months(db)
-    rows = figures.outcomes(db, area=area, filters=filters, by=by, follow_up_months=months)
-    total = figures.outcomes(db, area=area, filters=filters, by="total", follow_up_months=months).get("")
+    tables = figures.outcome_tables(db, area=area, filters=filters, breakdowns=[by, "total"], follow_up_months=months)
+    rows, total = tables[by], tables["total"].get("")
     names = occupation_names(db) if by == "occupation" else unit_names(db, sorted(rows))
     ordered = [(k, names.get(k, k), rows[k]) for k in sorted(rows)]
     kinds = figures.round_kinds(months)

@@ -130,10 +130,11 @@ def print_district(request: Request, db: Session, user: User, code: str) -> Temp
     months = follow_up_months(db)
     options = {"area": area, "filters": filters, "today": today(), "follow_up_months": months,
                "five_k_codes": [e.code for e in five_k_elements(db)]}
-    progress_rows = figures.progress(db, by="subdistrict", **options)
-    progress_total = figures.progress(db, by="total", **options).get("")
-    outcome_rows = figures.outcomes(db, area=area, filters=filters, by="subdistrict", follow_up_months=months)
-    outcome_total = figures.outcomes(db, area=area, filters=filters, by="total", follow_up_months=months).get("")
+    progress = figures.progress_tables(db, breakdowns=["subdistrict", "total"], **options)
+    progress_rows, progress_total = progress["subdistrict"], progress["total"].get("")
+    outcome = figures.outcome_tables(db, area=area, filters=filters, breakdowns=["subdistrict", "total"],
+                                     follow_up_months=months)
+    outcome_rows, outcome_total = outcome["subdistrict"], outcome["total"].get("")
     from server.pages.progress import unit_names
 
     names = unit_names(db, sorted(set(progress_rows) | set(outcome_rows)))

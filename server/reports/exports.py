@@ -39,7 +39,7 @@ from server.models import (
     Village,
 )
 from server.reports import figures
-from server.reports.scope import Filters
+from server.reports.scope import Filters, geocode_within
 from server.rules import TRAINING_DAYS, mask_citizen_id
 
 BATCH = 1000
@@ -72,11 +72,13 @@ def _cid(value: str | None, full: bool) -> str:
     return (value or "") if full else mask_citizen_id(value)
 
 
-def _area_villages(req: Request):  # noqa: ANN202
-    query = (select(Village.id).where(Village.deleted == false(), req.area))
+def _in_area(req: Request) -> list[ColumnElement[bool]]:
+    """Conditions on the joined `Village`: not deleted, in the user's area and in the chosen area
+    (a geocode range the village-code index serves, so a district's export reads the district)."""
+    conditions = [Village.deleted == false(), req.area]
     if req.filters.area:
-        query = query.where(Village.code.startswith(req.filters.area))
-    return query
+        conditions.append(geocode_within(Village.code, req.filters.area))
+    return conditions
 
 
 def _place():  # noqa: ANN202
@@ -91,11 +93,8 @@ def _with_place(query, village_column):  # noqa: ANN001, ANN202
 
 
 def _trainings(req: Request):  # noqa: ANN202
-    query = select(Training.id).where(Training.fiscal_year == req.filters.fiscal_year, Training.deleted == false(),
-                                      Training.village_id.in_(_area_villages(req)))
-    if req.filters.occupation:
-        query = query.where(Training.occupation == req.filters.occupation)
-    return query
+    """The trainings in scope (the figures' own definition), to join an export's rows to."""
+    return figures.trainings_in_scope(req.area, req.filters)
 
 
 PLACE_HEADERS = ("Village code", "Village", "Subdistrict", "District")
@@ -109,7 +108,7 @@ def households(req: Request) -> tuple[list[str], Any, Callable[[Any], list[Any]]
     query = _with_place(select(*_place(), Household.house_no, Household.head_name, Household.citizen_id,
                                Household.members, Household.annual_income, Household.phone, Household.consent,
                                Household.interest), Household.village_id)
-    query = (query.where(Household.deleted == false(), Household.village_id.in_(_area_villages(req)))
+    query = (query.where(Household.deleted == false(), *_in_area(req))
              .order_by(Village.code, Household.house_no, Household.id))
 
     def row(r: Any) -> list[Any]:
@@ -123,13 +122,15 @@ def households(req: Request) -> tuple[list[str], Any, Callable[[Any], list[Any]]
 def enrollments(req: Request) -> tuple[list[str], Any, Callable[[Any], list[Any]]]:
     headers: list[Any] = [*PLACE_HEADERS, "Fiscal year", "Trade", "House no.", "Head of household", "Citizen ID", "Status",
                "Selection reason", "Last changed"]
+    t = _trainings(req)
     query = (_with_place(select(*_place(), Training.fiscal_year, Training.occupation, Household.house_no,
                                 Household.head_name, Household.citizen_id, Enrollment.status,
                                 Enrollment.reason, Enrollment.updated_at)
-                         .select_from(Enrollment)
-                         .join(Training, Training.id == Enrollment.training_id)
+                         .select_from(t)
+                         .join(Training, Training.id == t.c.training_id)
+                         .join(Enrollment, Enrollment.training_id == t.c.training_id)
                          .join(Household, Household.id == Enrollment.household_id), Training.village_id)
-             .where(Enrollment.deleted == false(), Enrollment.training_id.in_(_trainings(req)))
+             .where(Enrollment.deleted == false())
              .order_by(Village.code, Training.occupation, Household.house_no, Enrollment.id))
 
     def row(r: Any) -> list[Any]:
@@ -145,20 +146,21 @@ def attendance(req: Request) -> tuple[list[str], Any, Callable[[Any], list[Any]]
     days = range(1, TRAINING_DAYS + 1)
     headers: list[Any] = [*PLACE_HEADERS, "Trade", "House no.", "Head of household", "Citizen ID",
                *[("Day {n}", d) for d in days], "Days present"]
+    t = _trainings(req)
     marks = [func.max(case((and_(TrainingSession.day == d, Attendance.present == True), 1),  # noqa: E712
                            (TrainingSession.day == d, 0))).label(f"d{d}") for d in days]
     query = (_with_place(select(*_place(), Training.occupation, Household.house_no, Household.head_name,
                                 Household.citizen_id, *marks)
-                         .select_from(Enrollment)
-                         .join(Training, Training.id == Enrollment.training_id)
+                         .select_from(t)
+                         .join(Training, Training.id == t.c.training_id)
+                         .join(Enrollment, Enrollment.training_id == t.c.training_id)
                          .join(Household, Household.id == Enrollment.household_id)
                          .outerjoin(TrainingSession, and_(TrainingSession.training_id == Training.id,
                                                           TrainingSession.deleted == false()))
                          .outerjoin(Attendance, and_(Attendance.session_id == TrainingSession.id,
                                                      Attendance.household_id == Enrollment.household_id,
                                                      Attendance.deleted == false())), Training.village_id)
-             .where(Enrollment.deleted == false(), Enrollment.status == "selected",
-                    Enrollment.training_id.in_(_trainings(req)))
+             .where(Enrollment.deleted == false(), Enrollment.status == "selected")
              .group_by(Enrollment.id, Village.code, Village.name, Subdistrict.name_th, District.name_th,
                        Training.occupation, Household.house_no, Household.head_name, Household.citizen_id)
              .order_by(Village.code, Training.occupation, Household.house_no, Enrollment.id))
@@ -174,14 +176,19 @@ def attendance(req: Request) -> tuple[list[str], Any, Callable[[Any], list[Any]]
 def surveys(req: Request) -> tuple[list[str], Any, Callable[[Any], list[Any]]]:
     headers: list[Any] = [*PLACE_HEADERS, "House no.", "Head of household", "Citizen ID", "Survey", "Surveyed on",
                "Annual income (baht)", "Trade income a month (baht)", "Practising the trade", "Note"]
-    enrolled = select(Enrollment.household_id).where(Enrollment.deleted == false(), Enrollment.status == "selected",
-                                                     Enrollment.training_id.in_(_trainings(req)))
+    t = _trainings(req)
+    # The selected households, once each (a household in two trainings has its surveys listed once).
+    enrolled = (select(Enrollment.household_id).select_from(t)
+                .join(Enrollment, Enrollment.training_id == t.c.training_id)
+                .where(Enrollment.deleted == false(), Enrollment.status == "selected")
+                .distinct().subquery("enrolled"))
     query = (_with_place(select(*_place(), Household.house_no, Household.head_name, Household.citizen_id,
                                 Survey.kind, Survey.surveyed_on, Survey.annual_income, Survey.trade_income_month,
                                 Survey.practising_trade, Survey.note)
-                         .select_from(Survey).join(Household, Household.id == Survey.household_id),
+                         .select_from(enrolled).join(Household, Household.id == enrolled.c.household_id)
+                         .join(Survey, Survey.household_id == enrolled.c.household_id),
                          Household.village_id)
-             .where(Survey.deleted == false(), Household.deleted == false(), Survey.household_id.in_(enrolled))
+             .where(Survey.deleted == false(), Household.deleted == false())
              .order_by(Village.code, Household.house_no, Household.id, Survey.kind))
 
     def row(r: Any) -> list[Any]:
@@ -204,7 +211,7 @@ def groups(req: Request) -> tuple[list[str], Any, Callable[[Any], list[Any]]]:
                          .select_from(OccupationGroup)
                          .outerjoin(category, category.c.code == OccupationGroup.category),
                          OccupationGroup.village_id)
-             .where(OccupationGroup.deleted == false(), OccupationGroup.village_id.in_(_area_villages(req)))
+             .where(OccupationGroup.deleted == false(), *_in_area(req))
              .order_by(Village.code, OccupationGroup.name, OccupationGroup.id))
     counter = iter(range(1, 1 << 62))
 
@@ -254,6 +261,7 @@ def _round(value: float | None) -> Any:
 def rows(engine: Engine, dataset: str, req: Request) -> Iterator[list[Any]]:
     """The header row, then every data row, read `BATCH` at a time in a session of its own."""
     with Session(engine) as db:
+        figures.prepare(db)
         if dataset == "indicators":
             headers, data = indicator_rows(db, req)
             yield headers

@@ -24,15 +24,26 @@ Definitions (the department's indicators, made precise):
 
 Every function takes the user's area as a SQL condition (`server.reports.scope.area_condition`)
 and returns one row per unit of the breakdown (`by`): a child geocode, or a trade.
+
+How they are computed, so that a district's page stays fast on five national years: the trainings
+in scope are found from their villages (indexes on the village's geocode and on a year's trainings
+by village); attendance is read once per request into the set of trained households, and surveys
+once into one row per household (`survey_answers`); every breakdown a page shows (its units and
+its total) is aggregated from those in the same statement. Progress adds up per training in SQL
+and rolls the trainings up into units in Python (counts of enrollments, days and surveys add up
+over trainings; villages are counted once per unit).
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, exists, false, func, literal, select
+from sqlalchemy import Float, and_, case, exists, false, func, literal, select, union
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
 from server.models import (
@@ -49,7 +60,7 @@ from server.models import (
     Village,
 )
 from server.models.program import SURVEY_KINDS
-from server.reports.scope import Filters
+from server.reports.scope import Filters, geocode_within
 from server.rules import TEAM_SIZE, TRAINING_DAYS
 
 GOAL_PRACTISING = 85.0
@@ -59,6 +70,7 @@ FOLLOW_UP_KINDS = tuple(k for k in SURVEY_KINDS if k != "baseline")
 BY_LENGTH = {"province": 2, "district": 4, "subdistrict": 6, "village": 8}
 LEVEL_BY_LENGTH = {n: by for by, n in BY_LENGTH.items()}
 BREAKDOWNS = (*BY_LENGTH, "occupation", "total")
+DAYS = range(1, TRAINING_DAYS + 1)
 # A follow-up round's number of months after the last training day (after_training: at once).
 ROUND_MONTHS = {"after_training": 0, "follow_up_3m": 3, "follow_up_6m": 6, "follow_up_12m": 12}
 
@@ -90,21 +102,28 @@ def percent(part: float | int | None, whole: float | int | None) -> float | None
 
 # --- the trainings a report covers ----------------------------------------------------------------
 
-def _trainings(area: ColumnElement[bool], filters: Filters):  # noqa: ANN202
-    """One row per training in scope: its id, village, village geocode and trade (a CTE)."""
+def trainings_in_scope(area: ColumnElement[bool], filters: Filters):  # noqa: ANN202
+    """One row per training in scope: its id, village, village geocode and trade (a CTE).
+
+    The villages are chosen first (by the user's area and the geocode filter, both served by
+    village indexes), then their trainings of the year by the (fiscal_year, village_id) index, so a
+    district's report reads the district's trainings, not the country's.
+    """
+    villages = select(Village.id).where(Village.deleted == false(), area)
+    if filters.area:
+        villages = villages.where(geocode_within(Village.code, filters.area))
     query = (select(Training.id.label("training_id"), Training.village_id.label("village_id"),
                     Village.code.label("vcode"), Training.occupation.label("occ"))
              .join(Village, Village.id == Training.village_id)
              .where(Training.fiscal_year == filters.fiscal_year, Training.deleted == false(),
-                    Village.deleted == false(), area))
-    if filters.area:
-        query = query.where(Village.code.startswith(filters.area))
+                    Training.village_id.in_(villages)))
     if filters.occupation:
         query = query.where(Training.occupation == filters.occupation)
     return query.cte("scoped_training")
 
 
 def _key(t, by: str):  # noqa: ANN001, ANN202
+    """A unit's key in SQL, from a relation with the training's village geocode and trade."""
     if by in BY_LENGTH:
         return func.substr(t.c.vcode, 1, BY_LENGTH[by])
     if by == "occupation":
@@ -114,12 +133,21 @@ def _key(t, by: str):  # noqa: ANN001, ANN202
     raise ValueError(by)
 
 
-def _attended(training_id, household_id) -> ColumnElement[bool]:  # noqa: ANN001
-    """The household was marked present on at least one (not deleted) day of the training."""
-    return exists(select(Attendance.id).join(TrainingSession, TrainingSession.id == Attendance.session_id)
-                  .where(TrainingSession.training_id == training_id, TrainingSession.deleted == false(),
-                         Attendance.household_id == household_id, Attendance.present == True,  # noqa: E712
-                         Attendance.deleted == false()))
+def unit_key(by: str, vcode: str, occupation: str) -> str:
+    """The same key in Python (for figures rolled up from trainings)."""
+    if by in BY_LENGTH:
+        return vcode[:BY_LENGTH[by]]
+    if by == "occupation":
+        return occupation
+    if by == "total":
+        return ""
+    raise ValueError(by)
+
+
+def _check(breakdowns: Sequence[str]) -> None:
+    for by in breakdowns:
+        if by not in BREAKDOWNS:
+            raise ValueError(by)
 
 
 def _selected(t):  # noqa: ANN001, ANN202
@@ -128,14 +156,96 @@ def _selected(t):  # noqa: ANN001, ANN202
             Enrollment.deleted == false())
 
 
+def attended(t, *, today: dt.date | None = None):  # noqa: ANN001, ANN202
+    """(training_id, household_id) of every household marked present on at least one (not deleted)
+    day of a training in scope, read once for the whole request (a CTE). Given `today`, also
+    `day1`…`day5`: 1 when the household was present on that day and the day was held by then."""
+    columns = [TrainingSession.training_id.label("training_id"), Attendance.household_id.label("household_id")]
+    if today is not None:
+        columns += [func.max(case((and_(TrainingSession.day == d, TrainingSession.date <= today), 1), else_=0))
+                    .label(f"day{d}") for d in DAYS]
+    return (select(*columns).select_from(TrainingSession)
+            .join(Attendance, Attendance.session_id == TrainingSession.id)
+            .where(TrainingSession.training_id.in_(select(t.c.training_id)), TrainingSession.deleted == false(),
+                   Attendance.present == True, Attendance.deleted == false())  # noqa: E712
+            .group_by(TrainingSession.training_id, Attendance.household_id)
+            .cte("attended"))
+
+
+def _trained(t, breakdowns: Sequence[str]):  # noqa: ANN001, ANN202
+    """(level, k, household_id): every trained household once per unit of each breakdown (a CTE)."""
+    present = attended(t)
+    enrolled = (select(t.c.vcode, t.c.occ, Enrollment.household_id).select_from(t)
+                .join(Enrollment, and_(*_selected(t)))
+                .join(Household, and_(Household.id == Enrollment.household_id, Household.deleted == false()))
+                .join(present, and_(present.c.training_id == t.c.training_id,
+                                    present.c.household_id == Enrollment.household_id))
+                .cte("trained_enrollment"))
+    per_level = [select(literal(by).label("level"), _key(enrolled, by).label("k"), enrolled.c.household_id)
+                 for by in breakdowns]
+    return _distinct(per_level).cte("trained")
+
+
+def _distinct(selects: list[Any]):  # noqa: ANN202
+    """The distinct rows of one or more selects of the same columns."""
+    return selects[0].distinct() if len(selects) == 1 else union(*selects)
+
+
 def trained_households(area: ColumnElement[bool], filters: Filters, by: str):  # noqa: ANN202
-    """(k, household_id) of every trained household, once per unit (a CTE)."""
-    t = _trainings(area, filters)
-    return (select(_key(t, by).label("k"), Enrollment.household_id.label("household_id"))
-            .select_from(t).join(Enrollment, and_(*_selected(t)))
-            .join(Household, and_(Household.id == Enrollment.household_id, Household.deleted == false()))
-            .where(_attended(t.c.training_id, Enrollment.household_id))
-            .distinct().cte("trained"))
+    """(k, household_id) of every trained household, once per unit (a subquery)."""
+    trained = _trained(trainings_in_scope(area, filters), [by])
+    return select(trained.c.k, trained.c.household_id).subquery("trained_households")
+
+
+def _kind_rank():  # noqa: ANN202
+    return case({kind: n for n, kind in enumerate(SURVEY_KINDS)}, value=Survey.kind, else_=-1)
+
+
+def survey_answers(households, kinds: Sequence[str]):  # noqa: ANN001, ANN202
+    """One row per household of `households` (a select of household ids) with what its surveys say
+    (a CTE; a household has at most one survey of each kind, so each column reads one survey):
+
+    * `answer`: its latest follow-up survey that answers whether it practises the trade, as
+      (rank of the kind + 1) × 2, + 1 when the answer is yes; NULL when no follow-up answers yet;
+    * `before`: the baseline's annual income;
+    * for each follow-up kind of `kinds`, `after_<kind>`: that survey's annual income when the
+      household says it practises the trade (NULL otherwise);
+    * for each kind of `kinds`, `has_<kind>`: whether that survey exists.
+    """
+    practising = case((Survey.practising_trade == True, 1), else_=0)  # noqa: E712
+    answer = case((and_(Survey.kind != "baseline", Survey.practising_trade.is_not(None)),
+                   (_kind_rank() + 1) * 2 + practising))
+    columns = [Survey.household_id.label("household_id"), func.max(answer).label("answer"),
+               func.max(case((Survey.kind == "baseline", Survey.annual_income))).label("before")]
+    for kind in kinds:
+        if kind != "baseline":
+            columns.append(func.max(case((and_(Survey.kind == kind, Survey.practising_trade == True),  # noqa: E712
+                                          Survey.annual_income))).label(f"after_{kind}"))
+        columns.append(func.count(case((Survey.kind == kind, 1))).label(f"has_{kind}"))
+    return (select(*columns).where(Survey.deleted == false(), Survey.household_id.in_(households))
+            .group_by(Survey.household_id).cte("answers"))
+
+
+def answered_yes(answers) -> ColumnElement[bool]:  # noqa: ANN001
+    """The household's latest answer is that it practises the trade."""
+    return answers.c.answer % 2 == 1
+
+
+def income_pairs(trained, kind: str):  # noqa: ANN001, ANN202
+    """(k, household_id, before, after, change %) of trained households practising at round `kind`,
+    with an income in the baseline and in that round (a subquery)."""
+    answers = survey_answers(select(trained.c.household_id), [kind])
+    after = answers.c[f"after_{kind}"]
+    return (select(trained.c.k, trained.c.household_id, answers.c.before.label("before"), after.label("after"),
+                   _change(answers.c.before, after).label("change"))
+            .join(answers, answers.c.household_id == trained.c.household_id)
+            .where(answers.c.before.is_not(None), after.is_not(None))
+            .subquery(f"income_{kind}"))
+
+
+def _change(before, after):  # noqa: ANN001, ANN202
+    """A household's change in percent; NULL for a zero baseline (it has no percentage of its own)."""
+    return case((before > 0, (after - before) * 100.0 / before))
 
 
 # --- progress -------------------------------------------------------------------------------------
@@ -170,7 +280,7 @@ class Progress:
     team_size: int = 0  # sum of team sizes (a village's own team: its size)
     selected: int = 0
     withdrawn: int = 0
-    days: dict[int, Day] = field(default_factory=lambda: {d: Day() for d in range(1, TRAINING_DAYS + 1)})
+    days: dict[int, Day] = field(default_factory=lambda: {d: Day() for d in DAYS})
     surveys: dict[str, Round] = field(default_factory=dict)
     groups: int = 0
     groups_assessed: int = 0
@@ -184,101 +294,117 @@ def progress(db: Session, *, area: ColumnElement[bool], filters: Filters, by: st
              follow_up_months: list[int], five_k_codes: list[str]) -> dict[str, Progress]:
     """Progress per unit: villages, teams, households selected, days held with attendance,
     surveys due and done per round, groups and their 5 ก readiness."""
-    t = _trainings(area, filters)
-    key = _key(t, by)
-    rows: dict[str, Progress] = {}
+    return progress_tables(db, area=area, filters=filters, breakdowns=[by], today=today,
+                           follow_up_months=follow_up_months, five_k_codes=five_k_codes)[by]
 
-    def row(k: str) -> Progress:
-        if k not in rows:
-            rows[k] = Progress(key=k, surveys={kind: Round() for kind in ["baseline", *round_kinds(follow_up_months)]})
-        return rows[k]
 
-    # Villages, and their teams of this fiscal year.
-    members = (select(TeamMember.team_id, func.count().label("n")).group_by(TeamMember.team_id)
-               .subquery("members"))
-    size = (case((TrainerTeam.lead_sage_id.is_not(None), 1), else_=0) + func.coalesce(members.c.n, 0))
-    teams = (select(TrainerTeam.village_id, size.label("size"))
-             .outerjoin(members, members.c.team_id == TrainerTeam.id)
-             .where(TrainerTeam.fiscal_year == filters.fiscal_year, TrainerTeam.deleted == false())
-             .subquery("teams"))
-    units = select(key.label("k"), t.c.village_id).distinct().subquery("units")
-    for k, villages, complete, sizes in db.exec(
-            select(units.c.k, func.count(), func.count(case((teams.c.size >= TEAM_SIZE, 1))),
-                   func.coalesce(func.sum(teams.c.size), 0))
-            .select_from(units).outerjoin(teams, teams.c.village_id == units.c.village_id)
-            .group_by(units.c.k)):
-        r = row(k)
-        r.villages, r.teams_complete, r.team_size = villages, complete, int(sizes)
-
-    for k, trainings, selected, withdrawn in db.exec(
-            select(key, func.count(distinct(t.c.training_id)),
-                   func.count(case((Enrollment.status == "selected", 1))),
-                   func.count(case((Enrollment.status == "withdrawn", 1))))
+def _training_progress(t, *, today: dt.date, kinds: Sequence[str], fiscal_year: int):  # noqa: ANN001, ANN202
+    """One row per training in scope with everything progress adds up: its village's team size,
+    enrollments, trained households, presence and held days, the date of its last day, surveys done."""
+    present = attended(t, today=today)
+    enrolled = (select(Enrollment.training_id, Enrollment.household_id, Enrollment.status)
+                .where(Enrollment.training_id.in_(select(t.c.training_id)), Enrollment.deleted == false())
+                .cte("enrolled"))
+    answers = survey_answers(select(enrolled.c.household_id).where(enrolled.c.status == "selected"), kinds)
+    selected = enrolled.c.status == "selected"
+    trained = and_(selected, present.c.household_id.is_not(None))
+    stats = (select(enrolled.c.training_id,
+                    func.count(case((selected, 1))).label("selected"),
+                    func.count(case((enrolled.c.status == "withdrawn", 1))).label("withdrawn"),
+                    func.count(case((trained, 1))).label("trained"),
+                    *[func.count(case((and_(selected, present.c[f"day{d}"] == 1), 1))).label(f"present{d}")
+                      for d in DAYS],
+                    *[func.count(case((and_(selected if kind == "baseline" else trained,
+                                            answers.c[f"has_{kind}"] > 0), 1))).label(f"done_{kind}")
+                      for kind in kinds])
+             .select_from(enrolled)
+             .outerjoin(present, and_(present.c.training_id == enrolled.c.training_id,
+                                      present.c.household_id == enrolled.c.household_id))
+             .outerjoin(answers, answers.c.household_id == enrolled.c.household_id)
+             .group_by(enrolled.c.training_id).subquery("enrollment_stats"))
+    days = (select(TrainingSession.training_id,
+                   *[func.max(case((and_(TrainingSession.day == d, TrainingSession.date <= today), 1), else_=0))
+                     .label(f"held{d}") for d in DAYS],
+                   func.max(case((TrainingSession.day == TRAINING_DAYS, TrainingSession.date))).label("last_day"))
+            .where(TrainingSession.training_id.in_(select(t.c.training_id)), TrainingSession.deleted == false())
+            .group_by(TrainingSession.training_id).subquery("days"))
+    members = select(func.count()).where(TeamMember.team_id == TrainerTeam.id).scalar_subquery()
+    team_size = (select(case((TrainerTeam.lead_sage_id.is_not(None), 1), else_=0) + members)
+                 .where(TrainerTeam.village_id == t.c.village_id, TrainerTeam.fiscal_year == fiscal_year,
+                        TrainerTeam.deleted == false())
+                 .scalar_subquery())
+    counts = [c for c in stats.c if c.name != "training_id"]
+    flags = [c for c in days.c if c.name != "training_id"]
+    return (select(t.c.training_id, t.c.village_id, t.c.vcode, t.c.occ, team_size.label("team_size"), *counts, *flags)
             .select_from(t)
-            .outerjoin(Enrollment, and_(Enrollment.training_id == t.c.training_id, Enrollment.deleted == false()))
-            .group_by(key)):
-        r = row(k)
-        r.trainings, r.selected, r.withdrawn = trainings, selected, withdrawn
+            .outerjoin(stats, stats.c.training_id == t.c.training_id)
+            .outerjoin(days, days.c.training_id == t.c.training_id))
 
-    # Each day held: how many trainings held it, and attendance of their selected households.
-    enrolled = (select(Enrollment.training_id, func.count().label("n"))
-                .where(Enrollment.status == "selected", Enrollment.deleted == false(),
-                       Enrollment.training_id.in_(select(t.c.training_id)))
-                .group_by(Enrollment.training_id).subquery("enrolled"))
-    present = (select(Attendance.session_id, func.count().label("n"))
-               .join(TrainingSession, TrainingSession.id == Attendance.session_id)
-               .join(Enrollment, and_(Enrollment.training_id == TrainingSession.training_id,
-                                      Enrollment.household_id == Attendance.household_id))
-               .where(Attendance.present == True, Attendance.deleted == false(),  # noqa: E712
-                      Enrollment.status == "selected", Enrollment.deleted == false(),
-                      TrainingSession.training_id.in_(select(t.c.training_id)))
-               .group_by(Attendance.session_id).subquery("present"))
-    for k, day, held, expected, here in db.exec(
-            select(key, TrainingSession.day, func.count(), func.coalesce(func.sum(enrolled.c.n), 0),
-                   func.coalesce(func.sum(present.c.n), 0))
-            .select_from(t).join(TrainingSession, TrainingSession.training_id == t.c.training_id)
-            .outerjoin(enrolled, enrolled.c.training_id == t.c.training_id)
-            .outerjoin(present, present.c.session_id == TrainingSession.id)
-            .where(TrainingSession.deleted == false(), TrainingSession.date <= today)
-            .group_by(key, TrainingSession.day)):
-        if day in row(k).days:
-            row(k).days[day] = Day(held=held, expected=int(expected), present=int(here))
 
-    # Surveys: the baseline is due for every selected household; a follow-up round for every
-    # trained household once its training's last day is that many months past.
-    for kind in ["baseline", *round_kinds(follow_up_months)]:
-        query = (select(key, func.count(), func.count(Survey.id)).select_from(t)
-                 .join(Enrollment, and_(*_selected(t))))
-        if kind != "baseline":
-            cutoff = months_before(today, ROUND_MONTHS[kind])
-            last_day = (select(TrainingSession.training_id).where(
-                TrainingSession.day == TRAINING_DAYS, TrainingSession.deleted == false(),
-                TrainingSession.date <= cutoff))
-            query = query.where(t.c.training_id.in_(last_day), _attended(t.c.training_id, Enrollment.household_id))
-        query = query.outerjoin(Survey, and_(Survey.household_id == Enrollment.household_id, Survey.kind == kind,
-                                             Survey.deleted == false()))
-        for k, due, done in db.exec(query.group_by(key)):
-            row(k).surveys[kind] = Round(due=due, done=done)
+def progress_tables(db: Session, *, area: ColumnElement[bool], filters: Filters, breakdowns: Sequence[str],
+                    today: dt.date, follow_up_months: list[int],
+                    five_k_codes: list[str]) -> dict[str, dict[str, Progress]]:
+    """`progress` for several breakdowns at once (a page's units and its total), read in one pass."""
+    _check(breakdowns)
+    rounds = round_kinds(follow_up_months)
+    kinds = ["baseline", *rounds]
+    cutoffs = {kind: months_before(today, ROUND_MONTHS[kind]) for kind in rounds}
+    t = trainings_in_scope(area, filters)
+    tables: dict[str, dict[str, Progress]] = {by: {} for by in breakdowns}
+    prepare(db)
+    villages: dict[tuple[str, str], set[str]] = {}
+
+    for r in db.exec(_training_progress(t, today=today, kinds=kinds, fiscal_year=filters.fiscal_year)):
+        for by in breakdowns:
+            k = unit_key(by, r.vcode, r.occ)
+            p = tables[by].get(k)
+            if p is None:
+                p = tables[by][k] = Progress(key=k, surveys={kind: Round() for kind in kinds})
+            p.trainings += 1
+            p.selected += r.selected or 0
+            p.withdrawn += r.withdrawn or 0
+            seen = villages.setdefault((by, k), set())
+            if r.village_id not in seen:
+                seen.add(r.village_id)
+                p.villages += 1
+                if r.team_size is not None:
+                    p.team_size += r.team_size
+                    p.teams_complete += r.team_size >= TEAM_SIZE
+            for d in DAYS:
+                if getattr(r, f"held{d}"):
+                    day = p.days[d]
+                    day.held += 1
+                    day.expected += r.selected or 0
+                    day.present += getattr(r, f"present{d}") or 0
+            baseline = p.surveys["baseline"]
+            baseline.due += r.selected or 0
+            baseline.done += r.done_baseline or 0
+            for kind in rounds:
+                # A round is due for a trained household once its training's last day is that old.
+                if r.last_day is not None and r.last_day <= cutoffs[kind]:
+                    p.surveys[kind].due += r.trained or 0
+                    p.surveys[kind].done += getattr(r, f"done_{kind}") or 0
 
     # Groups of the target villages and their latest 5 ก assessment.
-    group_units = (select(units.c.k, OccupationGroup.id.label("group_id"))
-                   .join(OccupationGroup, and_(OccupationGroup.village_id == units.c.village_id,
-                                               OccupationGroup.deleted == false()))
-                   .subquery("group_units"))
     latest = (select(FiveKAssessment.group_id, func.max(FiveKAssessment.id).label("id"))
-              .where(FiveKAssessment.group_id.in_(select(group_units.c.group_id)))
               .group_by(FiveKAssessment.group_id).subquery("latest"))
-    for k, _group_id, scores in db.exec(
-            select(group_units.c.k, group_units.c.group_id, FiveKAssessment.scores).select_from(group_units)
-            .outerjoin(latest, latest.c.group_id == group_units.c.group_id)
-            .outerjoin(FiveKAssessment, FiveKAssessment.id == latest.c.id)):
-        r = row(k)
-        r.groups += 1
-        if scores is not None:
-            r.groups_assessed += 1
-            if five_k_codes and all(scores.get(code) for code in five_k_codes):
-                r.groups_ready += 1
-    return rows
+    groups: dict[str, list[dict[str, Any] | None]] = {}
+    for village_id, scores in db.exec(
+            select(OccupationGroup.village_id, FiveKAssessment.scores)
+            .outerjoin(latest, latest.c.group_id == OccupationGroup.id)
+            .outerjoin(FiveKAssessment, FiveKAssessment.id == latest.c.id)
+            .where(OccupationGroup.village_id.in_(select(t.c.village_id)), OccupationGroup.deleted == false())):
+        groups.setdefault(village_id, []).append(scores)
+    for (by, k), ids in villages.items():
+        p = tables[by][k]
+        for village_id in ids:
+            for scores in groups.get(village_id, ()):
+                p.groups += 1
+                if scores is not None:
+                    p.groups_assessed += 1
+                    if five_k_codes and all(scores.get(code) for code in five_k_codes):
+                        p.groups_ready += 1
+    return tables
 
 
 # --- outcomes -------------------------------------------------------------------------------------
@@ -334,84 +460,121 @@ class Outcome:
         return percent(self.villages_with_group, self.villages)
 
 
-def _kind_rank():  # noqa: ANN202
-    return case({kind: n for n, kind in enumerate(SURVEY_KINDS)}, value=Survey.kind, else_=-1)
-
-
 def outcomes(db: Session, *, area: ColumnElement[bool], filters: Filters, by: str,
              follow_up_months: list[int]) -> dict[str, Outcome]:
     """The department's indicators per unit, each with the number of households or villages behind it."""
-    rows: dict[str, Outcome] = {}
-    kinds = round_kinds(follow_up_months)
+    return outcome_tables(db, area=area, filters=filters, breakdowns=[by], follow_up_months=follow_up_months)[by]
 
-    def row(k: str) -> Outcome:
-        if k not in rows:
-            rows[k] = Outcome(key=k, income={kind: Income() for kind in kinds})
-        return rows[k]
 
-    trained = trained_households(area, filters, by)
-    answered = (select(Survey.household_id, Survey.practising_trade,
-                       func.row_number().over(partition_by=Survey.household_id,
-                                              order_by=_kind_rank().desc()).label("rn"))
-                .where(Survey.kind != "baseline", Survey.deleted == false(), Survey.practising_trade.is_not(None),
-                       Survey.household_id.in_(select(trained.c.household_id)))
-                .subquery("answered"))
-    for k, count, followed, practising in db.exec(
-            select(trained.c.k, func.count(), func.count(answered.c.household_id),
-                   func.count(case((answered.c.practising_trade == True, 1))))  # noqa: E712
-            .select_from(trained)
-            .outerjoin(answered, and_(answered.c.household_id == trained.c.household_id, answered.c.rn == 1))
-            .group_by(trained.c.k)):
-        r = row(k)
-        r.trained, r.followed_up, r.practising = count, followed, practising
-
+def _household_figures(t, breakdowns: Sequence[str], kinds: Sequence[str]):  # noqa: ANN001, ANN202
+    """One row per unit of every breakdown: (level, k, trained, followed_up, practising) and, for each
+    follow-up kind, `<kind>_households`, `_before`, `_after`, `_zero` and `_median` (one pass)."""
+    trained = _trained(t, breakdowns)
+    answers = survey_answers(select(trained.c.household_id), kinds)
+    columns = [trained.c.level, trained.c.k, func.count().label("trained"),
+               func.count(answers.c.answer).label("followed_up"),
+               func.count(case((answered_yes(answers), 1))).label("practising")]
     for kind in kinds:
-        incomes = income_pairs(trained, kind)
-        for k, households, before, after, zero in db.exec(
-                select(incomes.c.k, func.count(), func.coalesce(func.sum(incomes.c.before), 0),
-                       func.coalesce(func.sum(incomes.c.after), 0), func.count(case((incomes.c.before == 0, 1))))
-                .group_by(incomes.c.k)):
-            row(k).income[kind] = Income(households=households, before_total=int(before), after_total=int(after),
-                                         zero_baseline=zero)
-        for k, median in db.exec(_median(incomes)):
-            row(k).income[kind].median_change = float(median)
+        before, after = answers.c.before, answers.c[f"after_{kind}"]
+        pair = and_(before.is_not(None), after.is_not(None))
+        columns += [func.count(case((pair, 1))).label(f"{kind}_households"),
+                    func.sum(case((pair, before))).label(f"{kind}_before"),
+                    func.sum(case((pair, after))).label(f"{kind}_after"),
+                    func.count(case((and_(pair, before == 0), 1))).label(f"{kind}_zero"),
+                    median(case((pair, _change(before, after)))).label(f"{kind}_median")]
+    return (select(*columns).select_from(trained)
+            .outerjoin(answers, answers.c.household_id == trained.c.household_id)
+            .group_by(trained.c.level, trained.c.k))
 
-    t = _trainings(area, filters)
-    units = select(_key(t, by).label("k"), t.c.village_id).distinct().subquery("units")
+
+def outcome_tables(db: Session, *, area: ColumnElement[bool], filters: Filters, breakdowns: Sequence[str],
+                   follow_up_months: list[int]) -> dict[str, dict[str, Outcome]]:
+    """`outcomes` for several breakdowns at once (a page's units and its total), each household read once."""
+    _check(breakdowns)
+    kinds = round_kinds(follow_up_months)
+    tables: dict[str, dict[str, Outcome]] = {by: {} for by in breakdowns}
+
+    def row(by: str, k: str) -> Outcome:
+        if k not in tables[by]:
+            tables[by][k] = Outcome(key=k, income={kind: Income() for kind in kinds})
+        return tables[by][k]
+
+    t = trainings_in_scope(area, filters)
+    prepare(db)
+    for figures in db.exec(_household_figures(t, breakdowns, kinds)).mappings():
+        r = row(figures["level"], figures["k"])
+        r.trained, r.followed_up, r.practising = figures["trained"], figures["followed_up"], figures["practising"]
+        for kind in kinds:
+            middle = figures[f"{kind}_median"]
+            r.income[kind] = Income(households=figures[f"{kind}_households"],
+                                    before_total=int(figures[f"{kind}_before"] or 0),
+                                    after_total=int(figures[f"{kind}_after"] or 0),
+                                    zero_baseline=figures[f"{kind}_zero"],
+                                    median_change=None if middle is None else float(middle))
+
+    units = _distinct([select(literal(by).label("level"), _key(t, by).label("k"), t.c.village_id)
+                       for by in breakdowns]).subquery("units")
     with_group = exists(select(OccupationGroup.id).where(OccupationGroup.village_id == units.c.village_id,
                                                          OccupationGroup.deleted == false()))
-    for k, villages, grouped in db.exec(select(units.c.k, func.count(), func.count(case((with_group, 1))))
-                                        .group_by(units.c.k)):
-        r = row(k)
+    for level, k, villages, grouped in db.exec(
+            select(units.c.level, units.c.k, func.count(), func.count(case((with_group, 1))))
+            .group_by(units.c.level, units.c.k)):
+        r = row(level, k)
         r.villages, r.villages_with_group = villages, grouped
-    return rows
+    return tables
 
 
-def income_pairs(trained, kind: str):  # noqa: ANN001, ANN202
-    """(k, household_id, before, after, change %) of trained households practising at round `kind`."""
-    base = Survey.__table__.alias("base")
-    after = Survey.__table__.alias("after")
-    change = case((base.c.annual_income > 0,
-                   (after.c.annual_income - base.c.annual_income) * 100.0 / base.c.annual_income))
-    return (select(trained.c.k, trained.c.household_id, base.c.annual_income.label("before"),
-                   after.c.annual_income.label("after"), change.label("change"))
-            .select_from(trained)
-            .join(base, and_(base.c.household_id == trained.c.household_id, base.c.kind == "baseline",
-                             base.c.deleted == false(), base.c.annual_income.is_not(None)))
-            .join(after, and_(after.c.household_id == trained.c.household_id, after.c.kind == kind,
-                              after.c.deleted == false(), after.c.annual_income.is_not(None),
-                              after.c.practising_trade == True))  # noqa: E712
-            .subquery(f"income_{kind}"))
+# --- the median, an aggregate -----------------------------------------------------------------------
+
+class median(FunctionElement):  # noqa: N801 (an SQL function)
+    """The median of the non-NULL values of a group (the mean of the two middle ones when their
+    number is even; NULL when there are none)."""
+
+    type = Float()
+    name = "median"
+    inherit_cache = True
 
 
-def _median(incomes):  # noqa: ANN001, ANN202
-    """The median household change per unit, in SQL: the middle row (or the mean of the two)."""
-    ranked = (select(incomes.c.k, incomes.c.change,
-                     func.row_number().over(partition_by=incomes.c.k, order_by=incomes.c.change).label("rn"),
-                     func.count().over(partition_by=incomes.c.k).label("n"))
-              .where(incomes.c.change.is_not(None)).subquery("ranked"))
-    middle = ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
-    return select(ranked.c.k, func.avg(ranked.c.change)).where(middle).group_by(ranked.c.k)
+@compiles(median, "postgresql")
+def _median_postgresql(element, compiler, **kw) -> str:  # noqa: ANN001
+    return f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(median)
+def _median_default(element, compiler, **kw) -> str:  # noqa: ANN001
+    return f"sammachip_median({compiler.process(element.clauses, **kw)})"
+
+
+class _Median:
+    """SQLite has no median: the same aggregate in Python, registered on the connection."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+
+    def step(self, value: float | None) -> None:
+        if value is not None:
+            self.values.append(value)
+
+    def finalize(self) -> float | None:
+        values = sorted(self.values)
+        n = len(values)
+        if not n:
+            return None
+        return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
+def prepare(db: Session) -> None:
+    """Ready this session's transaction for report queries.
+
+    PostgreSQL: no JIT compilation (for these plans it costs about a second, more than running
+    them), for this transaction only. SQLite: the `median` aggregate, once per connection.
+    """
+    connection = db.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL jit = off")
+    elif connection.dialect.name == "sqlite" and not connection.info.get("sammachip_median"):
+        connection.connection.driver_connection.create_aggregate("sammachip_median", 1, _Median)
+        connection.info["sammachip_median"] = True
 
 
 def by_unit_order(rows: dict[str, Any]) -> list[Any]:

@@ -9,19 +9,20 @@ from sqlalchemy import and_, exists, false, func, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from server.models import Enrollment, Household, OccupationGroup, Survey, Village
+from server.models import Enrollment, Household, OccupationGroup, Survey, TrainingSession, Village
 from server.reports.figures import (
     ROUND_MONTHS,
     TRAINING_DAYS,
-    _attended,
-    _kind_rank,
-    _trainings,
+    answered_yes,
+    attended,
     income_pairs,
     months_before,
+    prepare,
     round_kinds,
+    survey_answers,
     trained_households,
+    trainings_in_scope,
 )
-from server.models import TrainingSession
 from server.reports.scope import Filters
 
 HOUSEHOLD_KINDS = ("selected", "withdrawn", "trained", "practising", "awaiting")
@@ -53,7 +54,7 @@ def _household_ids(area: ColumnElement[bool], filters: Filters, what: str, today
     if kind == "income":
         pairs = income_pairs(trained_households(area, filters, "total"), survey)
         return select(pairs.c.household_id, pairs.c.before, pairs.c.after)
-    t = _trainings(area, filters)
+    t = trainings_in_scope(area, filters)
     if kind in ("selected", "withdrawn"):
         return (select(Enrollment.household_id).select_from(t)
                 .join(Enrollment, and_(Enrollment.training_id == t.c.training_id, Enrollment.status == kind,
@@ -62,25 +63,24 @@ def _household_ids(area: ColumnElement[bool], filters: Filters, what: str, today
     if kind == "trained":
         return select(trained.c.household_id)
     if kind in ("practising", "awaiting"):
-        answered = (select(Survey.household_id, Survey.practising_trade,
-                           func.row_number().over(partition_by=Survey.household_id,
-                                                  order_by=_kind_rank().desc()).label("rn"))
-                    .where(Survey.kind != "baseline", Survey.deleted == false(), Survey.practising_trade.is_not(None))
-                    .subquery("answered"))
-        query = select(trained.c.household_id).outerjoin(
-            answered, and_(answered.c.household_id == trained.c.household_id, answered.c.rn == 1))
+        answers = survey_answers(select(trained.c.household_id), [])
+        query = select(trained.c.household_id).outerjoin(answers, answers.c.household_id == trained.c.household_id)
         if kind == "practising":
-            return query.where(answered.c.practising_trade == True)  # noqa: E712
-        return query.where(answered.c.household_id.is_(None))
+            return query.where(answered_yes(answers))
+        return query.where(answers.c.answer.is_(None))
     # missing:<kind> — due and not done
     query = (select(Enrollment.household_id).select_from(t)
              .join(Enrollment, and_(Enrollment.training_id == t.c.training_id, Enrollment.status == "selected",
                                     Enrollment.deleted == false())))
     if survey != "baseline":
         cutoff = months_before(today, ROUND_MONTHS[survey])
-        last_day = select(TrainingSession.training_id).where(
-            TrainingSession.day == TRAINING_DAYS, TrainingSession.deleted == false(), TrainingSession.date <= cutoff)
-        query = query.where(t.c.training_id.in_(last_day), _attended(t.c.training_id, Enrollment.household_id))
+        last_day_past = exists(select(TrainingSession.id).where(
+            TrainingSession.training_id == t.c.training_id, TrainingSession.day == TRAINING_DAYS,
+            TrainingSession.deleted == false(), TrainingSession.date <= cutoff))
+        present = attended(t)
+        query = (query.join(present, and_(present.c.training_id == t.c.training_id,
+                                          present.c.household_id == Enrollment.household_id))
+                 .where(last_day_past))
     return query.where(~exists(select(Survey.id).where(Survey.household_id == Enrollment.household_id,
                                                        Survey.kind == survey, Survey.deleted == false())))
 
@@ -88,6 +88,7 @@ def _household_ids(area: ColumnElement[bool], filters: Filters, what: str, today
 def households(db: Session, *, area: ColumnElement[bool], filters: Filters, what: str, today: dt.date,
                offset: int = 0, limit: int = 100) -> Page:
     """The households behind a figure, in village and house order, `limit` from `offset`."""
+    prepare(db)
     ids = _household_ids(area, filters, what, today).subquery("ids")
     income = what.startswith("income:")
     columns = [Household, Village.code, Village.name]
@@ -103,7 +104,8 @@ def households(db: Session, *, area: ColumnElement[bool], filters: Filters, what
 def villages(db: Session, *, area: ColumnElement[bool], filters: Filters, what: str,
              offset: int = 0, limit: int = 100) -> Page:
     """Target villages behind a figure: all of them, or those with or without an occupation group."""
-    t = _trainings(area, filters)
+    prepare(db)
+    t = trainings_in_scope(area, filters)
     has_group = exists(select(OccupationGroup.id).where(OccupationGroup.village_id == Village.id,
                                                         OccupationGroup.deleted == false()))
     base = select(Village).where(Village.id.in_(select(t.c.village_id)))
