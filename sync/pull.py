@@ -26,7 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, bindparam, literal_column, or_, select, text, union_all
+from sqlalchemy import Table, bindparam, literal_column, select, text, union_all
 from sqlalchemy.orm import Session
 
 from sync.spec import Registry, to_api
@@ -135,10 +135,12 @@ def _departure_rows(session: Session, feed: Table, departures: Table, villages: 
     if not villages:
         return []
     listed = sorted(villages)
+    # NOT EXISTS, not a join: SQLite would build a Bloom filter over the whole feed for a join.
+    still_here = (select(literal_column("1")).select_from(feed)
+                  .where(feed.c.entity == departures.c.entity, feed.c.record_id == departures.c.record_id,
+                         feed.c.village_id.in_(listed)))
     stmt = (select(departures.c.entity, departures.c.record_id, departures.c.seq)
-            .join(feed, (feed.c.entity == departures.c.entity) & (feed.c.record_id == departures.c.record_id))
-            .where(departures.c.seq > after, departures.c.village_id.in_(listed),
-                   or_(feed.c.village_id.is_(None), feed.c.village_id.not_in(listed)))
+            .where(departures.c.seq > after, departures.c.village_id.in_(listed), ~still_here.exists())
             .order_by(departures.c.seq).limit(limit))
     return list(session.execute(stmt))
 
