@@ -18,6 +18,7 @@ from server.api import api_route_handlers
 from server.db import make_engine
 from server.deps import db_session_middleware, provide_db
 from server.settings import ROOT, Settings
+from server.static_urls import static_cache_middleware, static_url
 
 PWA_DIR = ROOT / "pwa"
 TEMPLATES_DIR = ROOT / "templates"
@@ -28,6 +29,14 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def _configure_templates(engine: JinjaTemplateEngine) -> None:
+    """The filters and globals of server/web.py, and `static_url` for versioned static files."""
+    from server.web import configure_templates
+
+    configure_templates(engine)
+    engine.engine.globals["static_url"] = static_url
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     settings.check_safe()
@@ -36,7 +45,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     from server.pages import page_route_handlers
     from server.web import configure_templates, current_user, exception_handlers, set_request_locale
 
-    static = create_static_files_router(path="/static", directories=[PWA_DIR], name="static")
+    # Pages ask for /static/<file>?v=<hash> (server/static_urls.py): cached for a year, replaced by a release.
+    static = create_static_files_router(path="/static", directories=[PWA_DIR], name="static",
+                                        middleware=[static_cache_middleware])
     # Pages are for browsers, not API clients: they stay out of the OpenAPI schema.
     # Grouped in routers: registering a second method on a path directly on the app re-runs the
     # first handler's registration, which wraps a sync handler for the thread pool twice.
@@ -53,7 +64,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                       "user": Provide(current_user, sync_to_thread=True)},
         before_request=set_request_locale,
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine,
-                                       engine_callback=configure_templates),
+                                       engine_callback=_configure_templates),
         plugins=[HTMXPlugin()],
         # Pages and pulls travel over 2G in the villages: gzip anything worth compressing.
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6),

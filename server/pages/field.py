@@ -21,6 +21,7 @@ from server.i18n import LOCALES, current_locale, pick_locale
 from server.models.program import SURVEY_KINDS
 from server.office import follow_up_months
 from server.settings import ROOT
+from server.static_urls import static_url
 
 PWA_DIR = ROOT / "pwa"
 TEMPLATES_DIR = ROOT / "templates"
@@ -73,7 +74,11 @@ def js_modules() -> list[str]:
 
 
 def precache_urls() -> list[str]:
-    urls = ["/static/" + name for name in STATIC_FILES] + js_modules() + ["/manifest.webmanifest"]
+    """What the worker caches, under the very URLs the pages ask for: the shell's files and each page's
+    script by their versioned URL (`static_url`, as the templates write them), and the modules those
+    scripts import by their plain URL (an import names no version)."""
+    entries = [static_url(f"js/{p.name}") for p in sorted((PWA_DIR / "js").glob("field-*.js"))]
+    urls = [static_url(name) for name in STATIC_FILES] + entries + js_modules() + ["/manifest.webmanifest"]
     urls += [f"{url}?lang={code}" for _template, url in SHELLS.values() for code in LOCALES]
     return urls
 
@@ -150,6 +155,8 @@ def service_worker() -> Response:
 @get("/manifest.webmanifest", sync_to_thread=False)
 def manifest() -> Response:
     data: dict[str, Any] = json.loads((PWA_DIR / "manifest.webmanifest").read_text(encoding="utf-8"))
+    for icon in data.get("icons", []):
+        icon["src"] = static_url(icon["src"])
     return Response(content=json.dumps(data, ensure_ascii=False), media_type="application/manifest+json",
                     headers={"Cache-Control": "no-cache"})
 
