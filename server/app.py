@@ -15,6 +15,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy.engine import Engine
 
 from server.api import api_route_handlers
+from server.api.docs import PlainSchemaPage
 from server.db import make_engine
 from server.deps import db_session_middleware, provide_db
 from server.settings import ROOT, Settings
@@ -70,7 +71,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6),
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_secure=settings.secure_cookies,
                                cookie_samesite="strict", exclude=["/api/"]),
-        openapi_config=OpenAPIConfig(title="Sammachip API", version="1", path="/schema"),
+        # /schema is a plain page of the app's own (no viewer from a CDN); /schema/openapi.json the document.
+        openapi_config=OpenAPIConfig(title="Sammachip API", version="1", path="/schema",
+                                     render_plugins=[PlainSchemaPage()]),
         exception_handlers=exception_handlers(),
         state=State({"settings": settings, "engine": engine}),
         request_max_body_size=6 * 1024 * 1024,

@@ -12,7 +12,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from server.api.errors import ApiError
-from server.api.schemas import DeviceInfo, ErrorBody, TokenRequest, TokenResponse, UserInfo
+from server.api.schemas import (
+    INVALID_REQUEST,
+    UNAUTHORIZED,
+    DeviceInfo,
+    ErrorBody,
+    TokenRequest,
+    TokenResponse,
+    TooManyAttemptsBody,
+    UserInfo,
+)
 from server.audit import audit
 from server.auth.passwords import hash_token, new_token
 from server.auth.signin import authenticate, aware_utc
@@ -22,7 +31,7 @@ from server.models import Device, User
 # last_seen_at is written at most this often per device, so reads do not turn into writes.
 _SEEN_EVERY = timedelta(seconds=60)
 DEVICE_NAME_MAX = 100
-_UNAUTHORIZED = {401: ResponseSpec(data_container=ErrorBody, description="Missing, wrong or revoked token")}
+_UNAUTHORIZED = {400: INVALID_REQUEST, 401: UNAUTHORIZED}
 
 
 @dataclass
@@ -97,8 +106,9 @@ def _iso(moment: datetime | None) -> str | None:
 
 @post("/auth/token", operation_id="createDeviceToken", status_code=201, sync_to_thread=True,
       summary="Sign in a device and get its bearer token", tags=["auth"],
-      responses={401: ResponseSpec(data_container=ErrorBody, description="Wrong username or password"),
-                 429: ResponseSpec(data_container=ErrorBody, description="Too many failed attempts")})
+      responses={400: INVALID_REQUEST,
+                 401: ResponseSpec(data_container=ErrorBody, description="Wrong username or password"),
+                 429: ResponseSpec(data_container=TooManyAttemptsBody, description="Too many failed attempts")})
 def create_token(data: TokenRequest, db: Session, request: Request) -> TokenResponse:
     if any("\x00" in value for value in (data.username, data.password, data.device_name)):
         raise ApiError(401, "invalid_credentials", "Wrong username or password")

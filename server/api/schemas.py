@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
+from litestar.openapi.datastructures import ResponseSpec
 from msgspec import Meta, Struct
 
 Text200 = Annotated[str, Meta(max_length=200)]
@@ -11,8 +12,25 @@ OpId = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:
 
 
 class ErrorBody(Struct):
-    error: str
+    """Every error the API answers: a code a program can test and a message a person can read."""
+
+    error: Annotated[str, Meta(description="A stable code, e.g. invalid_credentials, invalid_cursor, not_found")]
     message: str
+
+
+class InvalidRequestBody(Struct):
+    """A body, parameter or cursor the server cannot read: `details` says where (for a body or parameter
+    of the wrong shape), or is absent (a cursor this server did not make)."""
+
+    error: Annotated[str, Meta(description="invalid_request (the shape), invalid_cursor, bad_request")]
+    message: str
+    details: list[Any] | dict[str, Any] | None = None
+
+
+class TooManyAttemptsBody(Struct):
+    error: Literal["too_many_attempts"]
+    message: str
+    retry_after: Annotated[int, Meta(description="Seconds until the username may sign in again")]
 
 
 class TooLargeBody(Struct):
@@ -118,3 +136,10 @@ class PullResponse(Struct):
     changes: list[Change]
     cursor: str
     has_more: bool
+
+
+# The error answers each handler declares (`responses=`), so the schema describes what is really sent
+# ({"error", "message", ...}) instead of the framework's default error shape.
+INVALID_REQUEST = ResponseSpec(data_container=InvalidRequestBody,
+                               description="The request cannot be read (body, parameter, encoding); nothing was stored")
+UNAUTHORIZED = ResponseSpec(data_container=ErrorBody, description="Missing, wrong or revoked token")

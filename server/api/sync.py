@@ -12,7 +12,9 @@ from server.api.auth import Caller
 from server.api.body import push_body_middleware, too_large_body
 from server.api.errors import ApiError
 from server.api.schemas import (
-    ErrorBody,
+    INVALID_REQUEST,
+    UNAUTHORIZED,
+    InvalidRequestBody,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -34,10 +36,7 @@ from sync.pull import (
 )
 from sync.push import MAX_OPS, SUPPORTED_SCHEMAS, Actor, Op, apply_push
 
-_ERRORS = {
-    400: ResponseSpec(data_container=ErrorBody, description="Malformed request; nothing was stored"),
-    401: ResponseSpec(data_container=ErrorBody, description="Missing, wrong or revoked token"),
-}
+_ERRORS = {400: INVALID_REQUEST, 401: UNAUTHORIZED}
 
 
 @post("/sync/push", operation_id="syncPush", status_code=200, sync_to_thread=True, tags=["sync"],
@@ -68,7 +67,10 @@ def push(data: PushRequest, caller: Caller, db: Session) -> PushResponse:
 
 @get("/sync/pull", operation_id="syncPull", sync_to_thread=True, tags=["sync"],
      summary="The changes in the caller's area after a cursor, oldest first, each record once",
-     responses=_ERRORS)
+     responses={**_ERRORS, 400: ResponseSpec(
+         data_container=InvalidRequestBody,
+         description="A parameter out of range (`invalid_request`), or a cursor this server did not make "
+                     "(`invalid_cursor`): pull again from the start")})
 def pull(caller: Caller, db: Session,
          cursor: Annotated[str | None, Parameter(max_length=2000, description="From the previous pull; none: from the start")] = None,
          limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT) -> PullResponse:
