@@ -27,6 +27,8 @@ from server.models import (
     TrainingSession,
     Village,
 )
+from server.models.review import ReviewTask
+from server.review.task_rules import check_review_task, close_tasks_of_deleted, phone_may_change_task
 from sync.spec import EntitySpec, ErrorCatalog, Registry
 
 
@@ -213,5 +215,13 @@ ENTITIES = [
     ),
 ]
 
+# A supervisor's "needs fix" on a record: its village is the record's, kept by the server (server.review).
+ENTITIES.append(EntitySpec(
+    name="review_task", table=ReviewTask.__table__, scope="village_id",
+    kinds={"record_entity": TEXT, "record_id": TEXT, "note": TEXT, "status": TEXT, "fixed_note": TEXT},
+    required=("record_entity", "record_id", "note"), defaults={"status": "open"},
+    validate=check_review_task, device_check=phone_may_change_task, scope_select=_own_village(ReviewTask),
+))
+
 REGISTRY = Registry(entities={spec.name: spec for spec in ENTITIES}, errors=ERRORS,
-                    reference_tables={"occupation": _occupations})
+                    reference_tables={"occupation": _occupations}, on_deleted=close_tasks_of_deleted)

@@ -201,6 +201,7 @@ class Batch:
         self.new_ops: list[dict[str, Any]] = []
         self.conflict_rows: list[dict[str, Any]] = []
         self.audit_rows: list[dict[str, Any]] = []
+        self.deleted: list[tuple[str, str]] = []  # (entity, id) this batch deleted
         self.seq = 0
         self.view = _BatchRecords(self)
 
@@ -365,6 +366,11 @@ class Batch:
             raise _Rejected(errors.invalid("base_seq"))
         if not isinstance(op.fields, dict):
             raise _Rejected(errors.invalid("fields"))
+        if self.actor.device_id is not None and spec.device_check is not None:
+            stored = self.records[spec.name].get(op.id)
+            problems = spec.device_check(stored.values if stored else None, op.action, op.fields)
+            if problems:
+                raise _Rejected(*problems)
         if op.action == "delete":
             return self._delete(spec, op)
         unknown = [name for name in op.fields if name not in spec.kinds]
@@ -547,6 +553,7 @@ class Batch:
         self._touch(values, seq, versions)
         rec.dirty = True
         self._audit(op, "delete", spec, op.id, seq, base_seq=op.base_seq)
+        self.deleted.append((spec.name, op.id))
         return {"op_id": op.op_id, "status": "applied", "id": op.id, "seq": seq}
 
     def _check_base_seq(self, base_seq: int | None, values: dict[str, Any]) -> None:
@@ -611,6 +618,8 @@ class Batch:
             if rows:
                 _insert_many(conn, _any_table(self.registry, table), rows)
         self._move_dependents()
+        if self.deleted and self.registry.on_deleted is not None:
+            self.registry.on_deleted(self.session, self.deleted, self._reserve, self.actor.user_id)
 
     def _move_dependents(self) -> None:
         """Records that moved village in this batch take their dependents along (`sync.changes`)."""

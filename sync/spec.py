@@ -92,6 +92,10 @@ class EntitySpec:
     # derived(stored values) -> {column: value}, applied whenever the engine writes the record.
     derived: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     defaults: dict[str, Any] = field(default_factory=dict)
+    # What a phone (a push from a device) may do to this entity, beyond its rules:
+    # device_check(stored values or None when new, action, pushed fields) -> errors. Server-side
+    # pushes (no device: a supervisor's resolution, a merge) are not limited by it.
+    device_check: Callable[[dict[str, Any] | None, str, dict[str, Any]], list[Error]] | None = None
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -107,6 +111,10 @@ class Registry:
     errors: ErrorCatalog
     # Small configuration tables sent whole whenever they change (occupations): name -> loader.
     reference_tables: dict[str, Callable[[Session], list[dict[str, Any]]]] = field(default_factory=dict)
+    # Called by a push that deleted records, inside its transaction and under the counter lock:
+    # on_deleted(session, [(entity, record id)], next_seqs, user id). `next_seqs(n)` reserves n seqs
+    # for records it changes in turn (a review task closed because its record is gone).
+    on_deleted: Callable[[Session, list[tuple[str, str]], Callable[[int], int], int | None], None] | None = None
 
     def pushable(self, name: str) -> EntitySpec | None:
         spec = self.entities.get(name)

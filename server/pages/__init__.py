@@ -13,6 +13,7 @@ from server.pages import (
     partners,
     progress,
     reports,
+    review,
     sages,
     trainings,
     users,
@@ -21,4 +22,5 @@ from server.pages import (
 
 page_route_handlers = [*account.handlers, *field.handlers, *audit.handlers, *devices.handlers, *home.handlers, *villages.handlers, *users.handlers,
                        *sages.handlers, *trainings.handlers, *households.handlers,
-                       *groups.handlers, *partners.handlers, *config.handlers, *progress.handlers, *reports.handlers]
+                       *groups.handlers, *partners.handlers, *config.handlers, *progress.handlers, *reports.handlers,
+                       *review.handlers]

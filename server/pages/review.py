@@ -1,0 +1,255 @@
+"""Review pages: the conflict queue, "needs fix" tasks, a record's review, data quality, the audit log.
+
+Supervisors see their district, administrators everything; officers see the tasks of their area.
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Response, Template
+from sqlmodel import Session
+
+from server.auth.web import NotFoundInArea, require_role
+from server.i18n import gettext_
+from server.models import User
+from server.models.review import REVIEW_ENTITIES, TASK_STATUSES
+from server.office import parse_int, text_value
+from server.records import Refused, Stale
+from server.review import conflicts as queue
+from server.review import tasks as review_tasks
+from server.review.records import entity_label, reviewable_record, survey_kind_label
+from server.sync_specs import REGISTRY
+from server.web import Form, as_list, render
+
+REVIEWERS = ("supervisor", "admin")
+
+
+def _messages() -> dict[str, str]:
+    return {
+        "resolved": gettext_("The conflict is resolved; phones receive the value at their next sync."),
+        "raced": gettext_("A phone changed this field after you opened the page: your choice and the newer "
+                          "value are in the queue again."),
+        "task_opened": gettext_("The task is on its way to the phones of this village."),
+        "task_closed": gettext_("The task is closed."),
+        "task_reopened": gettext_("The task is open again and goes back to the phones."),
+        "stale": gettext_("The task changed after you opened the page (a phone sent it back): look again "
+                          "before acting."),
+    }
+
+
+def _message(code: str | None) -> str | None:
+    return _messages().get(code or "")
+
+
+def _page_number(request: Request) -> int:
+    return max(1, parse_int(request.query_params.get("page")) or 1)
+
+
+# --- home and navigation -------------------------------------------------------------------------
+
+@get("/review/nav-count", sync_to_thread=True)
+def nav_count(db: Session, user: User) -> Template:
+    """The number beside "Review" in the menu: open conflicts and tasks waiting for this user."""
+    task_counts = review_tasks.counts(db, user)
+    if user.role in REVIEWERS:
+        waiting = queue.count_open(db, user) + task_counts["fixed"]
+    else:
+        waiting = task_counts["open"]
+    return render("_review_nav_count.html", user=user, waiting=waiting)
+
+
+@get("/review", sync_to_thread=True)
+def review_home(db: Session, user: User) -> Template:
+    task_counts = review_tasks.counts(db, user)
+    open_conflicts = queue.count_open(db, user) if user.role in REVIEWERS else 0
+    return render("review_home.html", user=user, task_counts=task_counts, open_conflicts=open_conflicts,
+                  reviewer=user.role in REVIEWERS)
+
+
+# --- the conflict queue ----------------------------------------------------------------------------
+
+def _queue_page(request: Request, db: Session, user: User, *, notice: str | None = None,
+                errors: list[str] | None = None, status_code: int = 200) -> Template:
+    filters, problems = queue.Filters.read(request.query_params)
+    as_of = queue.counter_now(db)
+    rows, total = queue.conflict_page(db, user, filters, _page_number(request))
+    pages = max(1, -(-total // queue.PAGE_SIZE))
+    keep = urlencode(filters.query())
+    return render("review_conflicts.html", user=user, rows=rows, total=total, filters=filters,
+                  problems=problems + (errors or []), notice=notice or _message(request.query_params.get("done")),
+                  as_of=as_of, page=min(_page_number(request), pages), pages=pages,
+                  page_link=f"/review/conflicts?{keep + '&' if keep else ''}page=", query=keep,
+                  entity_label=entity_label, status_code=status_code)
+
+
+@get("/review/conflicts", sync_to_thread=True)
+def conflict_queue(request: Request, db: Session, user: User) -> Template:
+    require_role(user, *REVIEWERS)
+    return _queue_page(request, db, user)
+
+
+@post("/review/conflicts/{conflict_id:str}/resolve", sync_to_thread=True)
+def conflict_resolve(request: Request, db: Session, user: User, conflict_id: str, data: Form) -> Template | Redirect:
+    require_role(user, *REVIEWERS)
+    as_of = parse_int(text_value(data, "as_of"))
+    choice = text_value(data, "choice") or ""
+    if as_of is None or as_of < 0:
+        db.rollback()
+        return _queue_page(request, db, user, errors=[gettext_("The page was incomplete; open the queue again.")],
+                           status_code=400)
+    try:
+        outcome = queue.resolve(db, user, conflict_id, choice=choice, typed=text_value(data, "value"), as_of=as_of)
+    except queue.AlreadyResolved as done:
+        db.rollback()
+        return _queue_page(request, db, user, errors=[queue.already_message(done.by, done.at)], status_code=409)
+    except queue.ResolutionRefused as refused:
+        db.rollback()
+        return _queue_page(request, db, user, errors=refused.messages, status_code=422)
+    db.commit()
+    back = text_value(data, "back") or ""
+    done = "raced" if outcome.raced else "resolved"
+    return Redirect(path=f"/review/conflicts?{back + '&' if _safe_query(back) else ''}done={done}")
+
+
+def _safe_query(query: str) -> bool:
+    return bool(query) and all(ch.isalnum() or ch in "=&-_%" for ch in query)
+
+
+@get("/review/conflicts/bulk", sync_to_thread=True)
+def conflict_bulk_preview(request: Request, db: Session, user: User) -> Template:
+    """What settling every open conflict of one phone or one training day would do, before doing it."""
+    require_role(user, *REVIEWERS)
+    filters, problems = queue.Filters.read(request.query_params)
+    choice = request.query_params.get("choice") or "other"
+    if choice not in ("kept", "other"):
+        problems.append(gettext_("Choose which value to keep."))
+        choice = "other"
+    if not (filters.device or filters.session):
+        problems.append(gettext_("Choose a phone or a training day to settle its conflicts together."))
+        rows = []
+    else:
+        filters.status = "open"
+        rows, _total = queue.conflict_page(db, user, filters, 1)
+    return render("review_bulk.html", user=user, rows=rows, filters=filters, choice=choice, problems=problems,
+                  as_of=queue.counter_now(db), entity_label=entity_label, query=urlencode(filters.query()))
+
+
+@post("/review/conflicts/bulk", sync_to_thread=True)
+def conflict_bulk_settle(request: Request, db: Session, user: User, data: Form) -> Template | Redirect:
+    require_role(user, *REVIEWERS)
+    choice = text_value(data, "choice") or ""
+    as_of = parse_int(text_value(data, "as_of"))
+    ids = as_list(data, "conflict")
+    if choice not in ("kept", "other") or as_of is None or as_of < 0 or not ids:
+        db.rollback()
+        return _queue_page(request, db, user, errors=[gettext_("Nothing was settled: the preview was incomplete.")],
+                           status_code=400)
+    if len(queue.conflicts_by_ids(db, user, ids)) != len(set(ids)):
+        raise NotFoundInArea()
+    try:
+        outcome = queue.resolve_many(db, user, ids, choice=choice, as_of=as_of)
+    except queue.ResolutionRefused as refused:
+        db.rollback()
+        return _queue_page(request, db, user, errors=refused.messages, status_code=422)
+    db.commit()
+    notice = gettext_("{n} conflicts settled.").format(n=outcome.settled)
+    return _queue_page(request, db, user, notice=notice, errors=outcome.already)
+
+
+# --- a record under review ---------------------------------------------------------------------
+
+def _record_page(db: Session, user: User, entity: str, record_id: str, *, notice: str | None = None,
+                 note_error: str | None = None, note: str = "", status_code: int = 200) -> Template:
+    record = reviewable_record(db, user, entity, record_id)
+    spec = REGISTRY.entities[entity]
+    fields = [(name, getattr(record, name)) for name in spec.kinds]
+    open_conflicts = queue.rows_for(db, queue.open_conflicts_of_record(db, user, entity, record_id))
+    return render("review_record.html", user=user, entity=entity, record=record, fields=fields,
+                  label=entity_label(entity), tasks=review_tasks.tasks_of_record(db, entity, record_id),
+                  conflicts=open_conflicts, as_of=queue.counter_now(db), notice=notice, note_error=note_error,
+                  note=note, reviewer=user.role in REVIEWERS, kind_label=survey_kind_label, entity_label=entity_label,
+                  query="", status_code=status_code)
+
+
+def _entity(entity: str) -> str:
+    if entity not in REVIEW_ENTITIES:
+        raise NotFoundInArea()
+    return entity
+
+
+@get("/review/records/{entity:str}/{record_id:str}", sync_to_thread=True)
+def record_review(request: Request, db: Session, user: User, entity: str, record_id: str) -> Template:
+    require_role(user, *REVIEWERS)
+    return _record_page(db, user, _entity(entity), record_id, notice=_message(request.query_params.get("done")))
+
+
+@post("/review/records/{entity:str}/{record_id:str}/tasks", sync_to_thread=True)
+def task_create(db: Session, user: User, entity: str, record_id: str, data: Form) -> Template | Redirect:
+    require_role(user, *REVIEWERS)
+    entity = _entity(entity)
+    note = text_value(data, "note") or ""
+    try:
+        review_tasks.open_task(db, user, entity=entity, record_id=record_id, note=note)
+    except Refused as refused:
+        message = next((e.message(_locale()) for e in refused.errors), gettext_("Write what needs fixing."))
+        return _record_page(db, user, entity, record_id, note_error=message, note=note, status_code=422)
+    db.commit()
+    return Redirect(path=f"/review/records/{entity}/{record_id}?done=task_opened")
+
+
+def _locale() -> str:
+    from server.i18n import current_locale
+
+    return current_locale.get()
+
+
+# --- tasks -----------------------------------------------------------------------------------------
+
+@get("/review/tasks", sync_to_thread=True)
+def task_list(request: Request, db: Session, user: User) -> Template:
+    status = request.query_params.get("status") or ("fixed" if user.role in REVIEWERS else "open")
+    problems = []
+    if status not in (*TASK_STATUSES, "all"):
+        problems.append(gettext_("Unknown status: showing open tasks."))
+        status = "open"
+    rows, total = review_tasks.task_page(db, user, None if status == "all" else status, _page_number(request))
+    pages = max(1, -(-total // review_tasks.PAGE_SIZE))
+    return render("review_tasks.html", user=user, rows=rows, total=total, status=status, problems=problems,
+                  counts=review_tasks.counts(db, user), page=min(_page_number(request), pages), pages=pages,
+                  page_link=f"/review/tasks?status={status}&page=", entity_label=entity_label,
+                  reviewer=user.role in REVIEWERS, notice=_message(request.query_params.get("done")))
+
+
+def _task_action(db: Session, user: User, task_id: str, data: Form, action: str) -> Redirect | Response:
+    require_role(user, *REVIEWERS)
+    task = review_tasks.task_in_area(db, user, task_id)
+    expected = parse_int(text_value(data, "seq"))
+    try:
+        if action == "close":
+            review_tasks.close_task(db, user, task, expected_seq=expected)
+        else:
+            review_tasks.reopen_task(db, user, task, note=text_value(data, "note"), expected_seq=expected)
+    except Stale:
+        return Redirect(path="/review/tasks?status=all&done=stale", status_code=303)
+    except Refused:
+        db.rollback()
+        return Redirect(path="/review/tasks?status=all", status_code=303)
+    db.commit()
+    return Redirect(path=f"/review/tasks?status=all&done=task_{'closed' if action == 'close' else 'reopened'}",
+                    status_code=303)
+
+
+@post("/review/tasks/{task_id:str}/close", sync_to_thread=True)
+def task_close(db: Session, user: User, task_id: str, data: Form) -> Redirect | Response:
+    return _task_action(db, user, task_id, data, "close")
+
+
+@post("/review/tasks/{task_id:str}/reopen", sync_to_thread=True)
+def task_reopen(db: Session, user: User, task_id: str, data: Form) -> Redirect | Response:
+    return _task_action(db, user, task_id, data, "reopen")
+
+
+handlers: list[Any] = [nav_count, review_home, conflict_queue, conflict_resolve, conflict_bulk_preview,
+                       conflict_bulk_settle, record_review, task_create, task_list, task_close, task_reopen]

@@ -1,0 +1,70 @@
+"""The rules of a `review_task` (SYNC.md, Entities) as the sync engine applies them.
+
+Supervisors open, close and reopen tasks on office pages (`server.review.tasks`); a phone may only
+mark a task of its area `fixed` with a `fixed_note`, or edit that note. A task whose record is
+deleted is closed by the server, in the same transaction as the deletion.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import tuple_
+from sqlmodel import Session, select
+
+from server import rules
+from server.models import AuditEntry
+from server.models.review import REVIEW_ENTITIES, TASK_STATUSES, ReviewTask
+from sync.changes import stamp_change
+
+PHONE_FIELDS = ("status", "fixed_note")
+
+
+def check_review_task(values: dict[str, Any]) -> list[rules.FieldError]:
+    errors = rules.check_choice("record_entity", values.get("record_entity"), REVIEW_ENTITIES)
+    errors += rules.check_reference("record_id", values.get("record_id"))
+    errors += rules.check_text("note", values.get("note"), max_length=2000, optional=False)
+    errors += rules.check_choice("status", values.get("status"), TASK_STATUSES)
+    errors += rules.check_text("fixed_note", values.get("fixed_note"), max_length=2000)
+    return errors
+
+
+def phone_may_change_task(stored: dict[str, Any] | None, action: str,
+                          fields: dict[str, Any]) -> list[rules.FieldError]:
+    """A phone marks a task `fixed` with a note (or edits the note); anything else is `forbidden`."""
+    if stored is None or action != "upsert":
+        return [rules.forbidden("id")]
+    errors = [rules.forbidden(name) for name, value in fields.items()
+              if name not in PHONE_FIELDS and value != stored.get(name)]
+    status = fields.get("status", stored.get("status"))
+    if "status" in fields and status != stored.get("status") and status != "fixed":
+        errors.append(rules.forbidden("status"))
+    if status == "fixed" and "status" in fields:
+        note = fields.get("fixed_note")
+        if not (isinstance(note, str) and note.strip()):
+            errors.append(rules.required("fixed_note"))
+    return errors
+
+
+def close_tasks_of_deleted(session: Session, deleted: list[tuple[str, str]], next_seqs: Callable[[int], int],
+                           user_id: int | None) -> int:
+    """Close the tasks still open (or fixed) on records a push just deleted; returns how many."""
+    keys = [key for key in deleted if key[0] in REVIEW_ENTITIES]
+    if not keys:
+        return 0
+    tasks = session.exec(select(ReviewTask).where(
+        tuple_(ReviewTask.record_entity, ReviewTask.record_id).in_(keys),
+        ReviewTask.status != "closed", ReviewTask.deleted == False)).all()  # noqa: E712
+    now = datetime.now(timezone.utc)
+    for task in tasks:
+        task.status = "closed"
+        task.closed_at = now
+        task.closed_by_user_id = None
+        seq = stamp_change(session, task, entity="review_task", fields=("status",), village_id=task.village_id,
+                           user_id=None, seq=next_seqs(1))
+        session.add(AuditEntry(action="close_task", entity="review_task", record_id=task.id, user_id=user_id,
+                               detail={"reason": "record_deleted", "record_entity": task.record_entity,
+                                       "record_id": task.record_id, "seq": seq}))
+    session.flush()
+    return len(tasks)
