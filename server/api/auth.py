@@ -23,6 +23,7 @@ from server.api.schemas import (
     UserInfo,
 )
 from server.audit import audit
+from server.auth.scope import managed_user_ids
 from server.auth.passwords import hash_token, new_token
 from server.auth.signin import authenticate, aware_utc
 from server.db import write_intent, writer_beside
@@ -146,21 +147,24 @@ def _device_info(device: Device, username: str, current_id: str) -> DeviceInfo:
 
 
 @get("/devices", operation_id="listDevices", sync_to_thread=True, tags=["auth"],
-     summary="The caller's devices (an administrator sees every device)", responses=_UNAUTHORIZED)
+     summary="The devices the caller may revoke: their own, their district's users' (a supervisor), "
+             "every device (an administrator)", responses=_UNAUTHORIZED)
 def list_devices(caller: Caller, db: Session) -> list[DeviceInfo]:
     query = select(Device, User.username).join(User, User.id == Device.user_id)
-    if caller.user.role != "admin":
-        query = query.where(Device.user_id == caller.user.id)
+    owners = managed_user_ids(db, caller.user)
+    if owners is not None:
+        query = query.where(Device.user_id.in_(owners))
     rows = db.exec(query.order_by(Device.created_at)).all()
     return [_device_info(device, username, caller.device.id) for device, username in rows]
 
 
 @delete("/devices/{device_id:str}", operation_id="revokeDevice", status_code=204, sync_to_thread=True,
-        tags=["auth"], summary="Revoke a device, e.g. a lost phone (its owner or an administrator)",
+        tags=["auth"], summary="Revoke a device, e.g. a lost phone (its owner, their supervisor or an administrator)",
         responses={**_UNAUTHORIZED, 404: ResponseSpec(data_container=ErrorBody, description="No such device")})
 def revoke_device(device_id: str, caller: Caller, db: Session) -> None:
     device = db.get(Device, device_id) if len(device_id) <= 36 and "\x00" not in device_id else None
-    if device is None or (device.user_id != caller.user.id and caller.user.role != "admin"):
+    owners = managed_user_ids(db, caller.user)
+    if device is None or (owners is not None and device.user_id not in owners):
         raise ApiError(404, "not_found", "No such device")
     if device.revoked_at is None:
         device.revoked_at = datetime.now(timezone.utc)

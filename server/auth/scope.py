@@ -38,3 +38,23 @@ def area_subdistrict_codes(session: Session, user: User) -> set[str] | None:
 def can_see_village(session: Session, user: User, village_id: str | None) -> bool:
     ids = area_village_ids(session, user)
     return ids is None or (village_id is not None and village_id in ids)
+
+
+def managed_user_ids(session: Session, user: User) -> set[int] | None:
+    """Whose phones `user` may see and revoke: an admin anyone's (None); a supervisor those of every user
+    of their district (by the user's district or the subdistricts and villages they cover), their own
+    included; anyone else only their own."""
+    if user.role == "admin":
+        return None
+    if user.role != "supervisor" or not user.district_code:
+        return {user.id}
+    district = user.district_code
+    ids = set(session.exec(select(User.id).where(User.district_code == district)))
+    ids |= set(session.exec(
+        select(UserArea.user_id).join(Subdistrict, Subdistrict.code == UserArea.subdistrict_code)
+        .where(Subdistrict.district_code == district)))
+    ids |= set(session.exec(
+        select(UserArea.user_id).join(Village, Village.id == UserArea.village_id)
+        .join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
+        .where(Subdistrict.district_code == district)))
+    return ids | {user.id}

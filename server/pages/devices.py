@@ -1,4 +1,5 @@
-"""Phones signed in to the sync API: each user sees and revokes their own; admins revoke any (a lost phone)."""
+"""Phones signed in to the sync API: each user sees and revokes their own, a supervisor those of their
+district's users, an admin anyone's (a lost phone); every revocation is audited."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -12,6 +13,7 @@ from sqlmodel import Session, select
 
 from server.api.auth import issue_device_token
 from server.audit import audit
+from server.auth.scope import managed_user_ids
 from server.auth.web import NotFoundInArea, session_user
 from server.models import Device, User
 from server.web import render
@@ -27,15 +29,17 @@ class BrowserTokenRequest(Struct, forbid_unknown_fields=False):
 def device_list(db: Session, user: User) -> Template:
     query = select(Device, User).join(User, User.id == Device.user_id).order_by(
         Device.revoked_at.is_not(None), Device.last_seen_at.desc(), Device.created_at.desc())
-    if user.role != "admin":
-        query = query.where(Device.user_id == user.id)
+    owners = managed_user_ids(db, user)
+    if owners is not None:
+        query = query.where(Device.user_id.in_(owners))
     return render("devices.html", user=user, devices=db.exec(query).all())
 
 
 @post("/devices/{device_id:str}/revoke", sync_to_thread=True)
 def device_revoke(db: Session, user: User, device_id: str) -> Redirect:
     device = db.get(Device, device_id)
-    if device is None or (user.role != "admin" and device.user_id != user.id):
+    owners = managed_user_ids(db, user)
+    if device is None or (owners is not None and device.user_id not in owners):
         raise NotFoundInArea()
     if device.revoked_at is None:
         device.revoked_at = datetime.now(timezone.utc)
