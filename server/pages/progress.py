@@ -230,7 +230,7 @@ def village_story(db: Session, village: Village, fiscal_year: int) -> dict[str, 
         enrolled = list(db.exec(select(Enrollment, Household).join(Household, Household.id == Enrollment.household_id)
                                 .where(Enrollment.training_id == training.id, Enrollment.deleted == False,  # noqa: E712
                                        Household.deleted == False)  # noqa: E712
-                                .order_by(Enrollment.status.desc(), Household.house_no)).all())
+                                .order_by(Enrollment.status.desc(), Household.house_sort)).all())
         ids = [h.id for _e, h in enrolled] or [""]
         marks = {(a.session_id, a.household_id): a.present for a in db.exec(
             select(Attendance).where(Attendance.session_id.in_([s.id for s in sessions] or [""]),

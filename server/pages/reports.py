@@ -76,7 +76,7 @@ def print_session(request: Request, db: Session, user: User, session_id: str) ->
     households = list(db.exec(select(Household).join(Enrollment, Enrollment.household_id == Household.id)
                               .where(Enrollment.training_id == training.id, Enrollment.status == "selected",
                                      Enrollment.deleted == False, Household.deleted == False)  # noqa: E712
-                              .order_by(Household.house_no, Household.head_name)).scalars())
+                              .order_by(Household.house_sort, Household.head_name)).scalars())
     audit(db, action="view", entity="household", user_id=user.id,
           detail={"print": "attendance_sheet", "training": training.id})
     db.commit()

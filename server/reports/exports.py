@@ -109,7 +109,7 @@ def households(req: Request) -> tuple[list[str], Any, Callable[[Any], list[Any]]
                                Household.members, Household.annual_income, Household.phone, Household.consent,
                                Household.interest), Household.village_id)
     query = (query.where(Household.deleted == false(), *_in_area(req))
-             .order_by(Village.code, Household.house_no, Household.id))
+             .order_by(Village.code, Household.house_sort, Household.id))
 
     def row(r: Any) -> list[Any]:
         per_person = round(r.annual_income / r.members) if r.members and r.annual_income is not None else ""
@@ -131,7 +131,7 @@ def enrollments(req: Request) -> tuple[list[str], Any, Callable[[Any], list[Any]
                          .join(Enrollment, Enrollment.training_id == t.c.training_id)
                          .join(Household, Household.id == Enrollment.household_id), Training.village_id)
              .where(Enrollment.deleted == false())
-             .order_by(Village.code, Training.occupation, Household.house_no, Enrollment.id))
+             .order_by(Village.code, Training.occupation, Household.house_sort, Enrollment.id))
 
     def row(r: Any) -> list[Any]:
         return [r.code, r.name, r.subdistrict, r.district, r.fiscal_year, r.occupation, r.house_no, r.head_name,
@@ -163,7 +163,7 @@ def attendance(req: Request) -> tuple[list[str], Any, Callable[[Any], list[Any]]
              .where(Enrollment.deleted == false(), Enrollment.status == "selected")
              .group_by(Enrollment.id, Village.code, Village.name, Subdistrict.name_th, District.name_th,
                        Training.occupation, Household.house_no, Household.head_name, Household.citizen_id)
-             .order_by(Village.code, Training.occupation, Household.house_no, Enrollment.id))
+             .order_by(Village.code, Training.occupation, Household.house_sort, Enrollment.id))
 
     def row(r: Any) -> list[Any]:
         values = [getattr(r, f"d{d}") for d in days]
@@ -189,7 +189,7 @@ def surveys(req: Request) -> tuple[list[str], Any, Callable[[Any], list[Any]]]:
                          .join(Survey, Survey.household_id == enrolled.c.household_id),
                          Household.village_id)
              .where(Survey.deleted == false(), Household.deleted == false())
-             .order_by(Village.code, Household.house_no, Household.id, Survey.kind))
+             .order_by(Village.code, Household.house_sort, Household.id, Survey.kind))
 
     def row(r: Any) -> list[Any]:
         practising = "" if r.practising_trade is None else (thai("yes") if r.practising_trade else thai("no"))

@@ -97,7 +97,7 @@ def households(db: Session, *, area: ColumnElement[bool], filters: Filters, what
     base = (select(*columns).join(ids, ids.c.household_id == Household.id)
             .join(Village, Village.id == Household.village_id).where(Household.deleted == false()))
     total = db.exec(select(func.count()).select_from(base.subquery())).one()[0]
-    rows = list(db.exec(base.order_by(Village.code, Household.house_no, Household.id).offset(offset).limit(limit)))
+    rows = list(db.exec(base.order_by(Village.code, Household.house_sort, Household.id).offset(offset).limit(limit)))
     return Page(rows=rows, total=total, offset=offset, limit=limit)
 
 
