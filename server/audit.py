@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from server.db import writer_beside
 from server.models import AuditEntry
+from server.rules import mask_citizen_id
 
 
 def audit(db: Session, *, action: str, user_id: int | None = None, entity: str | None = None,
@@ -16,3 +17,19 @@ def audit(db: Session, *, action: str, user_id: int | None = None, entity: str |
     with writer_beside(db) as writer:
         writer.add(AuditEntry(action=action, user_id=user_id, entity=entity, record_id=record_id,
                               device_id=device_id, detail=detail or {}))
+
+
+# Values the log keeps of a change are shown to administrators; a citizen ID stays masked even there.
+_MASKED = {"citizen_id": mask_citizen_id}
+
+
+def changed_values(before: dict[str, Any], after: dict[str, Any], names: list[str]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for a change's entry, as JSON values (dates as text, citizen IDs masked)."""
+    def plain(name: str, value: Any) -> Any:
+        if value is not None and name in _MASKED:
+            return _MASKED[name](value)
+        if value is None or isinstance(value, (bool, int, float, str, list, dict)):
+            return value
+        return str(value)
+
+    return {name: [plain(name, before.get(name)), plain(name, after.get(name))] for name in names}

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlmodel import Session
 
-from server.audit import audit
+from server.audit import audit, changed_values
 from server.models import User
 from server.rules import FieldError, deleted
 from server.sync_specs import REGISTRY
@@ -123,6 +123,7 @@ def save_synced(db: Session, record: Any, *, entity: str, values: Mapping[str, A
     detail = dict(audit_detail or {})
     if not is_new:
         detail.setdefault("fields", changed)
+        detail.setdefault("changes", changed_values(current, values, changed))
     audit(db, action=audit_action or ("create" if is_new else "update"), entity=entity, record_id=record.id,
           user_id=user_id, device_id=device_id, detail=detail)
     return changed

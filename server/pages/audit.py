@@ -6,6 +6,7 @@ from litestar.response import Template
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from server.audit_words import action_words, in_words
 from server.auth.web import require_role
 from server.models import AuditEntry, User
 from server.web import render
@@ -33,8 +34,11 @@ def audit_log(request: Request, db: Session, user: User) -> Template:
         query = query.where(AuditEntry.record_id == filters["record"])
     total = db.exec(select(func.count()).select_from(query.subquery())).one()
     rows = db.exec(query.order_by(AuditEntry.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    actions = db.exec(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
-    return render("audit.html", user=user, rows=rows, filters=filters, page=page, total=total,
+    words = action_words()
+    actions = [(code, words.get(code, code))
+               for code in db.exec(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()]
+    entries = [(entry, who, in_words(entry.action, entry.entity, entry.detail)) for entry, who in rows]
+    return render("audit.html", user=user, entries=entries, filters=filters, page=page, total=total,
                   pages=max(1, -(-total // PAGE_SIZE)), actions=actions)
 
 
