@@ -34,6 +34,7 @@ def _messages() -> dict[str, str]:
         "task_opened": gettext_("The task is on its way to the phones of this village."),
         "task_closed": gettext_("The task is closed."),
         "task_reopened": gettext_("The task is open again and goes back to the phones."),
+        "merged": gettext_("The households are merged; phones receive the change at their next sync."),
         "stale": gettext_("The task changed after you opened the page (a phone sent it back): look again "
                           "before acting."),
     }
@@ -253,3 +254,115 @@ def task_reopen(db: Session, user: User, task_id: str, data: Form) -> Redirect |
 
 handlers: list[Any] = [nav_count, review_home, conflict_queue, conflict_resolve, conflict_bulk_preview,
                        conflict_bulk_settle, record_review, task_create, task_list, task_close, task_reopen]
+
+
+# --- data quality ----------------------------------------------------------------------------------
+
+def _rule_titles() -> dict[str, tuple[str, str]]:
+    """(title, what to do) of each rule of server.review.quality, in the user's language."""
+    return {
+        "duplicate_citizen_ids": (gettext_("Households with the same citizen ID"),
+                                  gettext_("Merge the two records if they are one household.")),
+        "duplicate_house_numbers": (gettext_("Two households on one house number"),
+                                    gettext_("Merge them, or correct the house number.")),
+        "similar_head_names": (gettext_("Heads with the same name in one village"),
+                               gettext_("Names compared without titles, tone marks or spaces: merge or leave.")),
+        "richer_selected_without_reason": (gettext_("Selected households richer than one left out, without a reason"),
+                                           gettext_("Write the reason on the training's selection.")),
+        "selected_beyond_target": (gettext_("Trainings with more households than the target"),
+                                   gettext_("Withdraw households on the training's selection.")),
+        "sessions_without_attendance": (gettext_("Training days past their date without attendance"),
+                                        gettext_("Ask the officer to sync the phone, or move the day.")),
+        "missing_baseline": (gettext_("Selected households without a baseline survey"),
+                             gettext_("Send a needs-fix note to the field.")),
+        "overdue_follow_ups": (gettext_("Follow-up surveys overdue"), gettext_("Send a needs-fix note to the field.")),
+        "implausible_numbers": (gettext_("Implausible numbers (income up more than 5×, more than 20 members)"),
+                                gettext_("Check the record and send it back if it is wrong.")),
+        "phones_not_synced": (gettext_("Phones not synced for 7 days"),
+                              gettext_("Call the officer; revoke a lost phone on the devices page.")),
+        "clock_skew": (gettext_("Phones whose clock is wrong"),
+                       gettext_("Ask the officer to set the phone's date and time.")),
+    }
+
+
+@get("/review/quality", sync_to_thread=True)
+def quality_summary(db: Session, user: User) -> Template:
+    from server.auth.scope import area_village_ids
+    from server.review import quality
+
+    require_role(user, *REVIEWERS)
+    area, today = area_village_ids(db, user), _today()
+    counts = {name: len(rule(db, area, today)) for name, rule in quality.RULES.items()}
+    return render("review_quality.html", user=user, counts=counts, titles=_rule_titles(), rule=None)
+
+
+@get("/review/quality/{rule:str}", sync_to_thread=True)
+def quality_rule(db: Session, user: User, rule: str) -> Template:
+    from server.auth.scope import area_village_ids
+    from server.review import quality
+    from server.review.records import describe
+
+    require_role(user, *REVIEWERS)
+    if rule not in quality.RULES:
+        raise NotFoundInArea()
+    findings = quality.RULES[rule](db, area_village_ids(db, user), _today())
+    described = describe(db, [(f.entity, f.record_id) for f in findings if f.entity])
+    groups: dict[str, list[Any]] = {}
+    for finding in findings:
+        if finding.group:
+            groups.setdefault(finding.group, []).append(finding)
+    return render("review_quality.html", user=user, rule=rule, titles=_rule_titles(), findings=findings,
+                  described=described, groups=groups, entity_label=entity_label, kind_label=survey_kind_label)
+
+
+def _today():
+    import datetime as dt
+
+    from server.dates import THAI_TIME
+
+    return dt.datetime.now(THAI_TIME).date()
+
+
+handlers += [quality_summary, quality_rule]
+
+
+# --- merging duplicate households ------------------------------------------------------------------
+
+@get("/review/merge", sync_to_thread=True)
+def merge_preview(request: Request, db: Session, user: User) -> Template:
+    from server.review import merge
+
+    require_role(user, *REVIEWERS)
+    keep, drop = request.query_params.get("keep") or "", request.query_params.get("drop") or ""
+    try:
+        merge_plan = merge.plan(db, user, keep, drop)
+    except queue.ResolutionRefused:
+        raise NotFoundInArea() from None
+    return render("review_merge.html", user=user, plan=merge_plan, as_of=queue.counter_now(db))
+
+
+@post("/review/merge", sync_to_thread=True)
+def merge_households(db: Session, user: User, data: Form) -> Template | Redirect:
+    from server.review import merge
+
+    require_role(user, *REVIEWERS)
+    keep, drop = text_value(data, "keep") or "", text_value(data, "drop") or ""
+    as_of = parse_int(text_value(data, "as_of"))
+    if as_of is None or as_of < 0:
+        raise NotFoundInArea()
+    try:
+        merge.merge(db, user, keep, drop, as_of=as_of)
+    except merge.ChangedSincePreview:
+        merge_plan = merge.plan(db, user, keep, drop)
+        return render("review_merge.html", user=user, plan=merge_plan, as_of=queue.counter_now(db), status_code=409,
+                      problems=[gettext_("One of the households changed after the preview: look again, then merge.")])
+    except queue.ResolutionRefused as refused:
+        db.rollback()
+        merge_plan = merge.plan(db, user, keep, drop)
+        return render("review_merge.html", user=user, plan=merge_plan, as_of=queue.counter_now(db), status_code=422,
+                      problems=refused.messages or [gettext_("These two records cannot be merged.")])
+    db.commit()
+    return Redirect(path=f"/review/records/household/{keep}?done=merged")
+
+
+handlers += [merge_preview, merge_households]

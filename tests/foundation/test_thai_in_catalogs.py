@@ -18,6 +18,7 @@ DATA = {
     "server/household_import.py": "the Thai column headings an uploaded file may use",
     "server/pages/partners.py": "the support organisations' names and meeting audiences, stored in Thai",
     "server/pages/sages.py": "who found a sage, stored in Thai",
+    "server/review/names.py": "the Thai titles a name may start with, to compare names without them",
     "server/reports/scale.py": "the fictitious names of the generated program of seed-scale",
 }
 
