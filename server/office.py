@@ -197,7 +197,7 @@ def int_value(form: FormState, data: dict[str, Any], name: str, *, required: boo
         if re.fullmatch(r"[+-]?[0-9]+", _digits(raw)):
             form.error(name, gettext_("This number is too large."))
         else:
-            form.error(name, gettext_("Must be a whole number"))
+            form.error(name, gettext_("Type a whole number, e.g. 36000"))
     return value
 
 

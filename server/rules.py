@@ -93,7 +93,7 @@ def check_int(field: str, value: Any, *, minimum: int = 0, maximum: int = MAX_IN
     if value is None:
         return [] if optional else [required(field)]
     if isinstance(value, bool) or not isinstance(value, int):
-        return [invalid(field, "ต้องเป็นจำนวนเต็ม", "Must be a whole number")]
+        return [invalid(field, "กรอกเป็นตัวเลข เช่น 36000", "Type a whole number, e.g. 36000")]
     if value < minimum:
         if minimum == 0:
             return [invalid(field, "ต้องไม่ติดลบ", "Must not be negative")]
@@ -454,7 +454,7 @@ def unknown_reference(field: str) -> FieldError:
 
 
 def forbidden(field: str) -> FieldError:
-    return FieldError(field, "forbidden", "อยู่นอกพื้นที่ที่คุณรับผิดชอบ", "Outside your area")
+    return FieldError(field, "forbidden", "อยู่นอกพื้นที่ที่ท่านรับผิดชอบ", "Outside your area")
 
 
 def deleted(field: str) -> FieldError:

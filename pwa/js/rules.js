@@ -27,7 +27,7 @@ const MESSAGES = {
   citizenIdDigits: () => ["เลขประจำตัวประชาชนต้องเป็นตัวเลข 13 หลัก", "The citizen ID must be 13 digits"],
   citizenIdCheck: () => ["เลขประจำตัวประชาชนไม่ถูกต้อง (เลขตรวจสอบหลักสุดท้ายไม่ตรง)",
     "The citizen ID is not valid (its check digit does not match)"],
-  wholeNumber: () => ["ต้องเป็นจำนวนเต็ม", "Must be a whole number"],
+  wholeNumber: () => ["กรอกเป็นตัวเลข เช่น 36000", "Type a whole number, e.g. 36000"],
   negative: () => ["ต้องไม่ติดลบ", "Must not be negative"],
   atLeast: (n) => [`ต้องไม่น้อยกว่า ${n}`, `Must be at least ${n}`],
   atMost: (n) => [`ต้องไม่เกิน ${grouped(n)}`, `Must be at most ${grouped(n)}`],

@@ -27,11 +27,11 @@ def test_the_cases_reach_every_message_of_the_forms_in_both_languages():
             for locale in ("th", "en"):
                 seen[form, locale] |= set(server_messages(form, case["values"], locale).values())
     assert {"จำเป็นต้องกรอก", "ต้องไม่ติดลบ", "ต้องไม่น้อยกว่า 1", "ต้องไม่เกิน 50", "ต้องไม่เกิน 100,000,000",
-            "ต้องเป็นจำนวนเต็ม", "เลขประจำตัวประชาชนต้องเป็นตัวเลข 13 หลัก",
+            "กรอกเป็นตัวเลข เช่น 36000", "เลขประจำตัวประชาชนต้องเป็นตัวเลข 13 หลัก",
             "เลขประจำตัวประชาชนไม่ถูกต้อง (เลขตรวจสอบหลักสุดท้ายไม่ตรง)", "ยาวเกิน 20 ตัวอักษร",
             "ยาวเกิน 120 ตัวอักษร", "ยาวเกิน 1000 ตัวอักษร", "มีอักขระที่ใช้ไม่ได้", "ต้องเป็นข้อความ",
             "เบอร์โทรศัพท์ไม่ถูกต้อง", "ต้องเป็นใช่หรือไม่ใช่", "รหัสอ้างอิงไม่ถูกต้อง"} <= seen["household", "th"]
     assert {"Not a valid date (YYYY-MM-DD)", "The year must be between 1900 and 2200", "Must not be negative",
-            "Must be at most 100,000,000", "Must be a whole number", "Must be true or false",
+            "Must be at most 100,000,000", "Type a whole number, e.g. 36000", "Must be true or false",
             "Longer than 1000 characters", "This field is required", "Not a valid record id",
             "Not one of: baseline, after_training, follow_up_3m, follow_up_6m, follow_up_12m"} <= seen["survey", "en"]

@@ -31,7 +31,7 @@ def test_a_duplicate_citizen_id_and_bad_numbers_are_refused(north, world, engine
     post_form(north, "/households", _form(world))
     again = post_form(north, "/households", _form(world, house_no="78", members="0", annual_income="abc"))
     assert again.status_code == 422
-    assert "ลงทะเบียนไว้แล้ว" in again.text and "ต้องเป็นจำนวนเต็ม" in again.text and "ต้องไม่น้อยกว่า 1" in again.text
+    assert "ลงทะเบียนไว้แล้ว" in again.text and "กรอกเป็นตัวเลข เช่น 36000" in again.text and "ต้องไม่น้อยกว่า 1" in again.text
     assert 'value="abc"' in again.text
 
 
@@ -80,6 +80,6 @@ def test_a_refused_stale_save_still_shows_what_the_user_typed(north, world, engi
                                                             "phone": "0899999999"})
     assert late.status_code == 409 and 'value="31000"' in late.text  # the form holds what is saved now
     yours = late.text.split('id="your-values"')[1].split("</section>")[0]
-    assert "ค่าที่คุณกรอก" in late.text
+    assert "ค่าที่ท่านกรอก" in late.text
     assert "<strong>99000</strong>" in yours and "<strong>0899999999</strong>" in yours and "31000" in yours
     assert "นางใหม่ ทดสอบ" not in yours  # the same in both: not listed

@@ -108,7 +108,7 @@ def test_a_refused_stale_save_still_shows_what_the_user_typed(north, world, engi
     typed = {**form, "phone": "0822222222", "workshop_date": "2026-11-24", "note": "พิมพ์ไว้ก่อน"}
     late = post_form(north, f"/sages/{sage_id}", typed)
     assert late.status_code == 409 and 'value="0811111111"' in late.text  # the form holds what is saved now
-    assert "ค่าที่คุณกรอก" in late.text
+    assert "ค่าที่ท่านกรอก" in late.text
     yours = late.text.split('id="your-values"')[1].split("</section>")[0]
     assert "<strong>0822222222</strong>" in yours and "0811111111" in yours
     assert "<strong>พิมพ์ไว้ก่อน</strong>" in yours
