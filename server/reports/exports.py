@@ -162,7 +162,8 @@ def attendance(req: Request) -> tuple[list[str], Any, Callable[[Any], list[Any]]
                                                      Attendance.deleted == false())), Training.village_id)
              .where(Enrollment.deleted == false(), Enrollment.status == "selected")
              .group_by(Enrollment.id, Village.code, Village.name, Subdistrict.name_th, District.name_th,
-                       Training.occupation, Household.house_no, Household.head_name, Household.citizen_id)
+                       Training.occupation, Household.house_no, Household.house_sort, Household.head_name,
+                       Household.citizen_id)
              .order_by(Village.code, Training.occupation, Household.house_sort, Enrollment.id))
 
     def row(r: Any) -> list[Any]:

@@ -40,7 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Float, and_, case, exists, false, func, literal, select, union
+from sqlalchemy import Float, and_, case, exists, false, func, literal, select, true, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -119,7 +119,7 @@ def trainings_in_scope(area: ColumnElement[bool], filters: Filters):  # noqa: AN
                     Training.village_id.in_(villages)))
     if filters.occupation:
         query = query.where(Training.occupation == filters.occupation)
-    return query.cte("scoped_training")
+    return query.cte("scoped_training").prefix_with("NOT MATERIALIZED")
 
 
 def _key(t, by: str):  # noqa: ANN001, ANN202
@@ -156,30 +156,46 @@ def _selected(t):  # noqa: ANN001, ANN202
             Enrollment.deleted == false())
 
 
-def attended(t, *, today: dt.date | None = None):  # noqa: ANN001, ANN202
+def _present_mark():  # noqa: ANN202
+    """The conditions of a mark that makes a household trained: present, on a day not deleted."""
+    return (TrainingSession.deleted == false(), Attendance.present == True,  # noqa: E712
+            Attendance.deleted == false())
+
+
+def was_present(training_id, household_id) -> ColumnElement[bool]:  # noqa: ANN001
+    """The household was marked present on at least one (not deleted) day of the training.
+
+    A semi-join (EXISTS), not a join on (training, household): PostgreSQL estimates such a join at
+    one row and plans everything after it as if it were."""
+    return exists(select(Attendance.id).join(TrainingSession, TrainingSession.id == Attendance.session_id)
+                  .where(TrainingSession.training_id == training_id, Attendance.household_id == household_id,
+                         *_present_mark()))
+
+
+def attended(t, *, today: dt.date):  # noqa: ANN001, ANN202
     """(training_id, household_id) of every household marked present on at least one (not deleted)
-    day of a training in scope, read once for the whole request (a CTE). Given `today`, also
-    `day1`…`day5`: 1 when the household was present on that day and the day was held by then."""
-    columns = [TrainingSession.training_id.label("training_id"), Attendance.household_id.label("household_id")]
-    if today is not None:
-        columns += [func.max(case((and_(TrainingSession.day == d, TrainingSession.date <= today), 1), else_=0))
-                    .label(f"day{d}") for d in DAYS]
-    return (select(*columns).select_from(TrainingSession)
+    day of a training in scope, read once for the whole request (a CTE, to be LEFT JOINed), with
+    `day1`…`day5`: 1 when the household was present on that day and the day was held by `today`."""
+    days = [func.max(case((and_(TrainingSession.day == d, TrainingSession.date <= today), 1), else_=0))
+            .label(f"day{d}") for d in DAYS]
+    return (select(TrainingSession.training_id.label("training_id"), Attendance.household_id.label("household_id"),
+                   *days)
+            .select_from(TrainingSession)
             .join(Attendance, Attendance.session_id == TrainingSession.id)
-            .where(TrainingSession.training_id.in_(select(t.c.training_id)), TrainingSession.deleted == false(),
-                   Attendance.present == True, Attendance.deleted == false())  # noqa: E712
+            .where(TrainingSession.training_id.in_(select(t.c.training_id)), *_present_mark())
             .group_by(TrainingSession.training_id, Attendance.household_id)
             .cte("attended"))
 
 
 def _trained(t, breakdowns: Sequence[str]):  # noqa: ANN001, ANN202
     """(level, k, household_id): every trained household once per unit of each breakdown (a CTE)."""
-    present = attended(t)
+    # Deleted households are few: leaving them out (an index of them) costs less than looking up
+    # every household.
+    deleted = select(Household.id).where(Household.deleted == true())
     enrolled = (select(t.c.vcode, t.c.occ, Enrollment.household_id).select_from(t)
                 .join(Enrollment, and_(*_selected(t)))
-                .join(Household, and_(Household.id == Enrollment.household_id, Household.deleted == false()))
-                .join(present, and_(present.c.training_id == t.c.training_id,
-                                    present.c.household_id == Enrollment.household_id))
+                .where(was_present(t.c.training_id, Enrollment.household_id),
+                       Enrollment.household_id.not_in(deleted))
                 .cte("trained_enrollment"))
     per_level = [select(literal(by).label("level"), _key(enrolled, by).label("k"), enrolled.c.household_id)
                  for by in breakdowns]

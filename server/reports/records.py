@@ -14,7 +14,6 @@ from server.reports.figures import (
     ROUND_MONTHS,
     TRAINING_DAYS,
     answered_yes,
-    attended,
     income_pairs,
     months_before,
     prepare,
@@ -22,6 +21,7 @@ from server.reports.figures import (
     survey_answers,
     trained_households,
     trainings_in_scope,
+    was_present,
 )
 from server.reports.scope import Filters
 
@@ -77,10 +77,7 @@ def _household_ids(area: ColumnElement[bool], filters: Filters, what: str, today
         last_day_past = exists(select(TrainingSession.id).where(
             TrainingSession.training_id == t.c.training_id, TrainingSession.day == TRAINING_DAYS,
             TrainingSession.deleted == false(), TrainingSession.date <= cutoff))
-        present = attended(t)
-        query = (query.join(present, and_(present.c.training_id == t.c.training_id,
-                                          present.c.household_id == Enrollment.household_id))
-                 .where(last_day_past))
+        query = query.where(last_day_past, was_present(t.c.training_id, Enrollment.household_id))
     return query.where(~exists(select(Survey.id).where(Survey.household_id == Enrollment.household_id,
                                                        Survey.kind == survey, Survey.deleted == false())))
 
