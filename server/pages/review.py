@@ -366,3 +366,58 @@ def merge_households(db: Session, user: User, data: Form) -> Template | Redirect
 
 
 handlers += [merge_preview, merge_households]
+
+
+# --- the audit log of the area ---------------------------------------------------------------------
+
+@get("/review/audit", sync_to_thread=True)
+def area_audit(request: Request, db: Session, user: User) -> Template | Response:
+    """The audit log limited to the supervisor's area, filterable, and exportable to CSV."""
+    import csv
+    import io
+
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from server.audit import audit
+    from server.audit_words import action_words, in_words
+    from server.dates import format_datetime
+    from server.i18n import current_locale
+    from server.models import AuditEntry
+    from server.review import audit_view
+
+    require_role(user, *REVIEWERS)
+    words = action_words()
+    codes = list(db.exec(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all())
+    filters, problems = audit_view.read_filters(request.query_params, codes)
+    query = audit_view.entries(db, user, filters)
+    if request.query_params.get("format") == "csv":
+        buffer = io.StringIO()
+        buffer.write("\ufeff")  # Excel reads UTF-8 Thai only with a byte-order mark
+        writer = csv.writer(buffer)
+        writer.writerow([gettext_("When"), gettext_("User"), gettext_("Phone"), gettext_("Action"),
+                         gettext_("Record"), gettext_("Record id"), gettext_("Details")])
+        count = 0
+        for entry, who, device in db.exec(query.limit(audit_view.EXPORT_LIMIT)):
+            said = in_words(entry.action, entry.entity, entry.detail)
+            details = "; ".join([f"{f}: {a} → {b}" for f, a, b in said.changes] + [f"{k}: {v}" for k, v in said.details])
+            writer.writerow([format_datetime(entry.at, current_locale.get()), who.username if who else "",
+                             device.name if device else "", said.action, said.record, entry.record_id or "", details])
+            count += 1
+        audit(db, action="export", entity="audit_log", user_id=user.id,
+              detail={"rows": count, "format": "csv", **filters.query()})
+        db.commit()
+        return Response(content=buffer.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
+    total = db.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
+    pages = max(1, -(-total // audit_view.PAGE_SIZE))
+    page = min(_page_number(request), pages)
+    rows = [(entry, who, device, in_words(entry.action, entry.entity, entry.detail)) for entry, who, device in
+            db.exec(query.offset((page - 1) * audit_view.PAGE_SIZE).limit(audit_view.PAGE_SIZE))]
+    keep = urlencode(filters.query())
+    return render("review_audit.html", user=user, rows=rows, total=total, filters=filters, problems=problems,
+                  actions=[(code, words.get(code, code)) for code in codes], page=page, pages=pages, query=keep,
+                  page_link=f"/review/audit?{keep + '&' if keep else ''}page=")
+
+
+handlers += [area_audit]

@@ -1,0 +1,95 @@
+"""The audit log as a supervisor may read it: entries about records of their area, and what the people
+working in it did (sign-ins, lists viewed), filtered by user, device, record, action and date."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, select
+
+from server.auth.scope import area_village_ids
+from server.dates import THAI_TIME, DateInputError, parse_date
+from server.i18n import gettext_
+from server.models import AuditEntry, ChangeFeed, Device, Subdistrict, User, UserArea, Village
+
+PAGE_SIZE = 100
+EXPORT_LIMIT = 50_000
+
+
+@dataclass
+class AuditFilters:
+    user: str = ""
+    device: str = ""
+    record: str = ""
+    action: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    typed_from: str = ""
+    typed_to: str = ""
+
+    def query(self) -> dict[str, str]:
+        return {k: v for k, v in (("user", self.user), ("device", self.device), ("record", self.record),
+                                  ("action", self.action), ("from", self.typed_from), ("to", self.typed_to)) if v}
+
+
+def read_filters(params: Any, actions: list[str]) -> tuple[AuditFilters, list[str]]:
+    """Filters from the query string; an unknown action or an unreadable date is dropped with a message."""
+    found = AuditFilters(**{name: (params.get(name) or "").strip()[:64] for name in ("user", "device", "record",
+                                                                                    "action")})
+    problems = []
+    if found.action and found.action not in actions:
+        problems.append(gettext_("Unknown action: the filter was ignored."))
+        found.action = ""
+    for name in ("from", "to"):
+        typed = (params.get(name) or "").strip()[:32]
+        try:
+            day = parse_date(typed)
+        except DateInputError:
+            problems.append(gettext_("Not a valid date: type day/month/year in the Buddhist Era, e.g. 24/11/2569"))
+            continue
+        setattr(found, f"date_{name}", day)
+        setattr(found, f"typed_{name}", typed)
+    return found, problems
+
+
+def _area_condition(db: Session, user: User) -> list[Any]:
+    """Entries about a record of the area, or made by someone who works in it (None: everything)."""
+    area = area_village_ids(db, user)
+    if area is None:
+        return []
+    area = area or {""}
+    records = select(ChangeFeed.record_id).where(ChangeFeed.village_id.in_(area))
+    subdistricts = select(Village.subdistrict_code).where(Village.id.in_(area))
+    workers = select(UserArea.user_id).where(or_(UserArea.village_id.in_(area),
+                                                 UserArea.subdistrict_code.in_(subdistricts)))
+    district = select(Subdistrict.district_code).where(Subdistrict.code.in_(subdistricts))
+    supervisors = select(User.id).where(User.role == "supervisor", User.district_code.in_(district))
+    return [or_(AuditEntry.record_id.in_(records),
+                and_(AuditEntry.record_id.is_(None), or_(AuditEntry.user_id.in_(workers),
+                                                          AuditEntry.user_id.in_(supervisors))))]
+
+
+def entries(db: Session, user: User, filters: AuditFilters) -> Any:
+    """The query of the entries the user may read that match the filters, newest first."""
+    query = (select(AuditEntry, User, Device).join(User, User.id == AuditEntry.user_id, isouter=True)
+             .join(Device, Device.id == AuditEntry.device_id, isouter=True).where(*_area_condition(db, user)))
+    if filters.user:
+        query = query.where(User.username == filters.user.lower())
+    if filters.device:
+        query = query.where(or_(AuditEntry.device_id == filters.device, Device.name == filters.device))
+    if filters.record:
+        query = query.where(AuditEntry.record_id == filters.record)
+    if filters.action:
+        query = query.where(AuditEntry.action == filters.action)
+    if filters.date_from:
+        query = query.where(AuditEntry.at >= _start_of(filters.date_from))
+    if filters.date_to:
+        query = query.where(AuditEntry.at < _start_of(filters.date_to + dt.timedelta(days=1)))
+    return query.order_by(AuditEntry.id.desc())
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    """Midnight of a Thai day, in UTC (as the log stores its times)."""
+    return dt.datetime.combine(day, dt.time(), THAI_TIME).astimezone(dt.timezone.utc)
