@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from server.models import (
+    Attendance,
     Enrollment,
     Household,
     Subdistrict,
@@ -28,8 +29,11 @@ class VillageProgress:
     team_size: int = 0
     training: Training | None = None
     enrolled: int = 0
-    days_held: int = 0
+    days_held: int = 0  # days whose date has come
+    days_undated: int = 0
     next_session: TrainingSession | None = None
+    # Days past their date with no attendance recorded yet.
+    days_without_attendance: list[TrainingSession] = field(default_factory=list)
 
     @property
     def team_complete(self) -> bool:
@@ -95,13 +99,21 @@ def village_progress(db: Session, village_ids: set[str] | None, fiscal_year: int
             .group_by(Enrollment.training_id)):
             by_training[training_id].enrolled = count
         sessions = db.exec(select(TrainingSession)
-                           .where(TrainingSession.training_id.in_(list(by_training)))
+                           .where(TrainingSession.training_id.in_(list(by_training)),
+                                  TrainingSession.deleted == False)  # noqa: E712
                            .order_by(TrainingSession.day)).all()
+        past = [s.id for s in sessions if s.date and s.date < today]
+        attended = set(db.exec(select(Attendance.session_id).distinct()
+                               .where(Attendance.session_id.in_(past), Attendance.deleted == False))  # noqa: E712
+                       ) if past else set()
         for session in sessions:
             progress = by_training[session.training_id]
-            if session.date and session.date <= today:
+            if session.date is None:
+                progress.days_undated += 1
+            elif session.date <= today:
                 progress.days_held += 1
-            elif session.date and (progress.next_session is None
-                                   or session.date < progress.next_session.date):
+                if session.date < today and session.id not in attended:
+                    progress.days_without_attendance.append(session)
+            elif progress.next_session is None or session.date < progress.next_session.date:
                 progress.next_session = session
     return list(rows.values())

@@ -16,12 +16,16 @@ from server.web import render
 def home(db: Session, user: User) -> Template:
     village_ids = area_village_ids(db, user)
     progress = village_progress(db, village_ids)
-    participating = [p for p in progress if p.village.participating]
+    # A village is in this year's program when it is a target or has a training planned anyway.
+    in_program = [p for p in progress if p.village.participating or p.training is not None]
+    trained = [p for p in in_program if p.training is not None]
     todo = {
-        "no_team": [p for p in participating if not p.team_complete],
-        "no_training": [p for p in participating if p.training is None],
-        "no_households": [p for p in participating if p.training is not None and p.enrolled == 0],
-        "upcoming": sorted((p for p in participating if p.next_session is not None),
+        "no_team": [p for p in in_program if not p.team_complete],
+        "no_training": [p for p in in_program if p.training is None],
+        "no_households": [p for p in trained if p.enrolled == 0],
+        "undated": [p for p in trained if p.days_undated],
+        "no_attendance": [(p, day) for p in trained for day in p.days_without_attendance],
+        "upcoming": sorted((p for p in in_program if p.next_session is not None),
                            key=lambda p: p.next_session.date)[:5],
     }
     open_conflicts = 0
@@ -30,7 +34,7 @@ def home(db: Session, user: User) -> Template:
         if village_ids is not None:
             query = query.where(Conflict.village_id.in_(village_ids or {""}))
         open_conflicts = db.exec(query).one()
-    return render("home.html", user=user, progress=participating, todo=todo,
+    return render("home.html", user=user, progress=in_program, todo=todo,
                   open_conflicts=open_conflicts, fiscal_year=current_fiscal_year())
 
 
