@@ -28,6 +28,25 @@ function villageCard(view, village) {
     el("p", {}, el("a", { class: "button", href: `/field/villages/${village.id}/households/new` }, t("new_household"))));
 }
 
+// A supervisor's "needs fix" notes on records of the prepared villages: each links to the household
+// page, where the officer fixes the record and answers the note.
+function toFix(view) {
+  const open = view.where("review_task", (f) => f.status === "open");
+  if (!open.length) return null;
+  return el("section", { class: "card review", "data-to-fix": String(open.length) },
+    el("h2", {}, `${t("to_fix")} (${open.length})`),
+    el("ul", { class: "plain" }, open.map((task) => {
+      const f = task.fields;
+      const record = view.get(f.record_entity, f.record_id);
+      const householdId = f.record_entity === "household" ? f.record_id : record && record.fields.household_id;
+      const household = householdId && view.get("household", householdId);
+      const label = household ? `${household.fields.house_no} ${household.fields.head_name}` : t(`entity_${f.record_entity}`);
+      return el("li", { "data-to-fix-task": task.id },
+        householdId ? el("a", { href: `/field/households/${householdId}` }, label) : label,
+        ` · ${t(`entity_${f.record_entity}`)}: ${f.note || ""}`);
+    })));
+}
+
 async function render() {
   const [view, ready] = await Promise.all([loadView(), getMeta("ready", [])]);
   const box = document.querySelector("[data-field-home]");
@@ -36,7 +55,7 @@ async function render() {
     box.replaceChildren(el("p", {}, t("no_prepared")));
     return;
   }
-  box.replaceChildren(...villages.map((v) => villageCard(view, v)));
+  box.replaceChildren(...[toFix(view), ...villages.map((v) => villageCard(view, v))].filter(Boolean));
 }
 
 boot({ render });
