@@ -30,3 +30,32 @@ function labelTableCells(root) {
 }
 document.addEventListener("DOMContentLoaded", () => labelTableCells(document));
 document.addEventListener("htmx:afterSettle", () => labelTableCells(document));
+// A list filter that only hides rows (the inputs stay in the form): [data-filter-rows] matches each row's
+// data-filter-text, [data-filter-checked] keeps the rows whose checkbox is ticked; [data-count-checked]
+// shows how many checkboxes are ticked. Their controls are shown only where this script runs.
+function filterRows(tbody) {
+  const text = document.querySelector(`[data-filter-rows="#${tbody.id}"]`)?.value.trim().toLowerCase() || "";
+  const onlyChecked = document.querySelector(`[data-filter-checked="#${tbody.id}"]`)?.checked;
+  for (const row of tbody.rows) {
+    const matches = !text || (row.dataset.filterText || row.textContent).toLowerCase().includes(text);
+    const ticked = !onlyChecked || row.querySelector("input[type=checkbox]:checked");
+    row.hidden = !(matches && ticked);
+  }
+}
+function countChecked() {
+  for (const out of document.querySelectorAll("[data-count-checked]")) {
+    out.textContent = document.querySelectorAll(`${out.dataset.countChecked}:checked`).length;
+  }
+}
+document.addEventListener("DOMContentLoaded", () => {
+  for (const hidden of document.querySelectorAll("[data-needs-script][hidden]")) hidden.hidden = false;
+  countChecked();
+});
+document.addEventListener("input", (event) => {
+  const target = event.target.closest("[data-filter-rows], [data-filter-checked]");
+  const selector = target && (target.dataset.filterRows || target.dataset.filterChecked);
+  if (selector) filterRows(document.querySelector(selector));
+});
+document.addEventListener("change", (event) => {
+  if (event.target.matches("input[type=checkbox]")) countChecked();
+});

@@ -157,3 +157,35 @@ def test_a_wide_screen_shows_the_menu_as_a_row_with_the_current_page_marked(demo
     expect(page.locator('nav.wide-menu a[aria-current="page"]')).to_have_attribute("href", "/trainings")
     expect(page.locator("nav.wide-menu a")).to_have_count(len(MENU["officer"]))
     context.close()
+
+
+def test_the_selection_keeps_save_in_reach_counts_the_choice_and_filters_without_losing_any(demo_server, browser):
+    base_url, details = demo_server
+    select_url = next(url for url in details if url.endswith("/select"))
+    context = browser.new_context(viewport=PHONE, base_url=base_url)
+    page = sign_in(context, "officer")
+    page.goto(select_url)
+    save = page.locator(".sticky-actions button[type=submit]")
+    count = page.locator("[data-count-checked]")
+    chosen = page.locator("#selection-rows input[name=selected]:checked").count()
+    expect(count).to_have_text(str(chosen))
+    page.mouse.wheel(0, 3000)  # deep in the list, Save is still on the screen
+    box = save.bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"]
+    shoot(page, "selection-scrolled")
+
+    first_free = page.locator("#selection-rows tr:has(input[name=selected]:not(:checked))").first
+    name = first_free.get_attribute("data-filter-text").split()[0]
+    page.fill("#selection-filter", name)
+    visible = page.locator("#selection-rows tr:visible")
+    assert 1 <= visible.count() < page.locator("#selection-rows tr").count()
+    visible.first.locator("input[name=selected]").check()
+    expect(count).to_have_text(str(chosen + 1))
+    page.check("[data-filter-checked]")  # the name filter and "only chosen": the one just ticked
+    expect(page.locator("#selection-rows tr:visible input[name=selected]:checked")).to_have_count(
+        page.locator("#selection-rows tr:visible").count())
+    shoot(page, "selection-filtered")
+    save.click()
+    page.goto(select_url)  # every earlier choice kept, though the filter hid it when saving
+    expect(page.locator("[data-count-checked]")).to_have_text(str(chosen + 1))
+    context.close()
