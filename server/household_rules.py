@@ -7,7 +7,6 @@ The wording of every answer lives in `server.rules`.
 """
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 from server import rules
@@ -46,18 +45,13 @@ def check_enrollment_record(records: Records, values: dict[str, Any], record_id:
         return [rules.enrollment_outside_village("household_id")]
     if values.get("status") != "selected":
         return []
-    candidates = {row["id"]: _candidate(row)
+    candidates = {row["id"]: rules.income_per_person(row["annual_income"], row["members"])
                   for row in records.rows("household", village_id=training["village_id"]) if not row["deleted"]}
     selected = {row["household_id"] for row in records.rows("enrollment", training_id=training["id"])
                 if row["id"] != record_id and not row["deleted"] and row["status"] == "selected"
                 and row["household_id"] in candidates}
     selected.add(household["id"])
-    ranked = rules.rank_candidates(list(candidates.values()))
-    return rules.check_enrollment_selection(ranked, selected, _candidate(household), values.get("reason"),
-                                            limit=households_per_village(records.session))
-
-
-def _candidate(row: dict[str, Any]) -> SimpleNamespace:
-    """A household row as the ranking reads it (attributes, like the model)."""
-    return SimpleNamespace(id=row["id"], annual_income=row["annual_income"], members=row["members"],
-                           house_no=row["house_no"])
+    return rules.check_enrollment_selection(
+        rules.income_per_person(household["annual_income"], household["members"]),
+        left_out=(per_person for household_id, per_person in candidates.items() if household_id not in selected),
+        selected=len(selected), reason=values.get("reason"), limit=households_per_village(records.session))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -295,18 +296,16 @@ def rank_candidates(households: list[Any]) -> list[Any]:
     return sorted(households, key=key)
 
 
-def poorest_left_out(ranked: list[Any], selected_ids: set[str]) -> float | None:
-    """The lowest known income per person among the candidates not selected (None: none known)."""
-    left_out = [income_per_person(h.annual_income, h.members) for h in ranked if h.id not in selected_ids]
+def poorest_left_out(left_out: Iterable[float | None]) -> float | None:
+    """The lowest known income per person among the candidates left out (None: none is known)."""
     return min((v for v in left_out if v is not None), default=None)
 
 
-def passes_over_poorer(household: Any, poorest: float | None) -> bool:
-    """Whether choosing `household` leaves out a poorer one: its income per person is higher than the
-    poorest left out, or unknown while a known one is left out. Ties need no reason."""
+def passes_over_poorer(per_person: float | None, poorest: float | None) -> bool:
+    """Whether choosing a household (its income per person) leaves out a poorer one: it earns more than
+    the poorest left out, or its income is unknown while a known one is left out. Ties need no reason."""
     if poorest is None:
         return False
-    per_person = income_per_person(household.annual_income, household.members)
     return per_person is None or per_person > poorest
 
 
@@ -328,22 +327,24 @@ def check_selection(ranked: list[Any], selected_ids: set[str], reasons: dict[str
     """A whole selection (the training page): at most `limit` households; a household chosen over a
     poorer one that is left out needs a written reason (field `reason_<household id>`)."""
     errors = over_target("selected", selected=len(selected_ids), limit=limit)
-    poorest = poorest_left_out(ranked, selected_ids)
+    poorest = poorest_left_out(income_per_person(h.annual_income, h.members)
+                               for h in ranked if h.id not in selected_ids)
     for household in ranked:
-        if household.id not in selected_ids or not passes_over_poorer(household, poorest):
+        per_person = income_per_person(household.annual_income, household.members)
+        if household.id not in selected_ids or not passes_over_poorer(per_person, poorest):
             continue
         if not (reasons.get(household.id) or "").strip():
             errors.append(reason_required(f"reason_{household.id}"))
     return errors
 
 
-def check_enrollment_selection(ranked: list[Any], selected_ids: set[str], household: Any, reason: str | None, *,
-                               limit: int) -> list[FieldError]:
-    """One selected enrollment, as `check_selection` judges it within its training's selection
-    (`selected_ids` includes `household`): the target is kept (`status`) and a reason is written
-    where the ranking asks for one (`reason`)."""
-    errors = over_target("status", selected=len(selected_ids), limit=limit)
-    if passes_over_poorer(household, poorest_left_out(ranked, selected_ids)) and not (reason or "").strip():
+def check_enrollment_selection(per_person: float | None, *, left_out: Iterable[float | None], selected: int,
+                               reason: str | None, limit: int) -> list[FieldError]:
+    """One selected enrollment, judged as `check_selection` judges a whole selection: its training keeps
+    to the target with it (`selected` counts it) and, choosing a household that earns `per_person`
+    while households earning `left_out` are not selected, it carries a written reason where needed."""
+    errors = over_target("status", selected=selected, limit=limit)
+    if passes_over_poorer(per_person, poorest_left_out(left_out)) and not (reason or "").strip():
         errors.append(reason_required("reason"))
     return errors
 

@@ -155,24 +155,48 @@ def _hashable(value: Any) -> bool:
 class _BatchRecords:
     """The records as a batch sees them (`sync.spec.Records`): what is stored, with the records this
     batch created or changed laid over it. Nothing is written before the batch ends and the batch holds
-    the counter lock, so what is stored cannot change meanwhile: each query is made once per batch."""
+    the counter lock, so what is stored cannot change meanwhile: each query is made once per batch.
+
+    A look-up by one column is made for the whole batch at once: the first `rows("household",
+    citizen_id=x)` reads every household holding any citizen ID the batch's household ops carry (and a
+    look-up by id, every id the batch's ops give or point at), in a few IN queries instead of one an op;
+    the batch's own records are found through an index of that column, kept as ops change them.
+    """
 
     def __init__(self, batch: "Batch") -> None:
         self.batch = batch
         self.session = batch.session
         self._stored: dict[tuple, list[dict[str, Any]]] = {}
+        self._changed: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)  # entity -> id -> values
+        self._index: dict[tuple[str, str], dict[Any, set[str]]] = {}  # (entity, column) -> value -> ids
+        self._indexed: dict[tuple[str, str], dict[str, Any]] = {}  # (entity, column) -> id -> value
+
+    def changed(self, entity: str, values: dict[str, Any]) -> None:
+        """An op of the batch created or changed this record (`values`, as it is now)."""
+        self._changed[entity][values["id"]] = values
+        for key in self._index:
+            if key[0] == entity:
+                self._reindex(key, values)
 
     def rows(self, entity: str, **equal: Any) -> list[dict[str, Any]]:
         key = (entity, tuple(sorted(equal.items())))
         stored = self._stored.get(key)
         if stored is None:
+            if len(equal) == 1:
+                self._read_for_batch(entity, *next(iter(equal.items())))
+            stored = self._stored.get(key)
+        if stored is None:
             table = self.batch.registry.entities[entity].table
             stmt = select(table).where(*(table.c[name] == value for name, value in equal.items()))
             stored = self._stored[key] = [dict(row) for row in self.session.execute(stmt).mappings()]
-        mine = self.batch.records.get(entity, {})
-        found = [row for row in stored if row["id"] not in mine]
-        found += [rec.values for rec in mine.values()
-                  if all(rec.values.get(name) == value for name, value in equal.items())]
+        changed = self._changed.get(entity, {})
+        found = [row for row in stored if row["id"] not in changed]
+        if len(equal) == 1:
+            ((column, value),) = equal.items()
+            found += [changed[rid] for rid in self._column_index(entity, column).get(value, ())]
+        else:
+            found += [values for values in changed.values()
+                      if all(values.get(name) == value for name, value in equal.items())]
         return found
 
     def get(self, entity: str, record_id: Any) -> dict[str, Any] | None:
@@ -180,6 +204,49 @@ class _BatchRecords:
             return None
         found = self.rows(entity, id=record_id)
         return found[0] if found else None
+
+    def _column_index(self, entity: str, column: str) -> dict[Any, set[str]]:
+        key = (entity, column)
+        if key not in self._index:
+            self._index[key], self._indexed[key] = {}, {}
+            for values in self._changed.get(entity, {}).values():
+                self._reindex(key, values)
+        return self._index[key]
+
+    def _reindex(self, key: tuple[str, str], values: dict[str, Any]) -> None:
+        index, indexed = self._index[key], self._indexed[key]
+        record_id = values["id"]
+        if record_id in indexed:
+            index[indexed.pop(record_id)].discard(record_id)
+        value = values.get(key[1])
+        if _hashable(value):
+            indexed[record_id] = value
+            index.setdefault(value, set()).add(record_id)
+
+    def _read_for_batch(self, entity: str, column: str, value: Any) -> None:
+        """Read the rows of `entity` whose `column` holds `value` or any value of it the batch may ask for."""
+        registry = self.batch.registry
+        asked = [value]
+        for op in self.batch.ops:
+            if not isinstance(op.fields, dict):
+                continue
+            if op.entity == entity:
+                asked.append(op.id if column == "id" else op.fields.get(column))
+            if column == "id":
+                spec = registry.pushable(op.entity)
+                asked += [op.fields.get(name) for name, target in (spec.refs if spec else {}).items()
+                          if target == entity]
+        # Only plain text keys go into the IN list (a NUL byte or a wrong type would make the query fail).
+        wanted = {v for v in asked if isinstance(v, str) and _storable_text(v) == v}
+        if value not in wanted:
+            return
+        table = registry.entities[entity].table
+        found: dict[Any, list[dict[str, Any]]] = {v: [] for v in wanted}
+        for chunk in _chunks(sorted(wanted)):
+            for row in self.session.execute(select(table).where(table.c[column].in_(chunk))).mappings():
+                found[row[column]].append(dict(row))
+        for key_value, rows in found.items():
+            self._stored.setdefault((entity, ((column, key_value),)), rows)
 
 
 class Batch:
@@ -467,6 +534,7 @@ class Batch:
             row.update(spec.derived(row))
         rec = _Rec(row, is_new=True)
         self.records[spec.name][op.id] = rec
+        self.view.changed(spec.name, row)
         if spec.natural_key:
             self.natural[spec.name][tuple(row[k] for k in spec.natural_key)] = op.id
         self._audit(op, "create", spec, op.id, seq, changed=list(fields))
@@ -517,6 +585,7 @@ class Batch:
                 values.update(spec.derived(values))
             self._touch(values, seq, versions)
             rec.dirty = True
+            self.view.changed(spec.name, values)
         if changed or conflicts:
             self._audit(op, "update", spec, values["id"], seq, changed=list(changed),
                         unchanged=unchanged, conflicts=[c["field"] for c in conflicts], base_seq=base_seq)
@@ -552,6 +621,7 @@ class Batch:
         values["deleted"] = True
         self._touch(values, seq, versions)
         rec.dirty = True
+        self.view.changed(spec.name, values)
         self._audit(op, "delete", spec, op.id, seq, base_seq=op.base_seq)
         self.deleted.append((spec.name, op.id))
         return {"op_id": op.op_id, "status": "applied", "id": op.id, "seq": seq}
