@@ -170,7 +170,8 @@ def seed_demo(db: Session, *, today: dt.date | None = None) -> dict[str, str]:
         for household in enrolled:
             _save(db, Enrollment(training_id=training.id, household_id=household.id, occupation=trade),
                   "enrollment")
-            _save(db, Survey(household_id=household.id, kind="baseline", surveyed_on=first_day,
+            # The baseline is taken before the training starts, never on a day still to come.
+            _save(db, Survey(household_id=household.id, kind="baseline", surveyed_on=min(first_day, today),
                              annual_income=household.annual_income, practising_trade=False), "survey")
             for session in sessions:
                 if session.date and session.date < today:

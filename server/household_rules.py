@@ -7,6 +7,7 @@ The wording of every answer lives in `server.rules`.
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from server import rules
@@ -55,3 +56,14 @@ def check_enrollment_record(records: Records, values: dict[str, Any], record_id:
         rules.income_per_person(household["annual_income"], household["members"]),
         left_out=(per_person for household_id, per_person in candidates.items() if household_id not in selected),
         selected=len(selected), reason=values.get("reason"), limit=households_per_village(records.session))
+
+
+def check_survey_record(records: Records, values: dict[str, Any], record_id: str) -> list[rules.FieldError]:
+    """A survey records what a household earned: it is not dated after today (Thai time)."""
+    surveyed_on = values.get("surveyed_on")
+    if isinstance(surveyed_on, str):
+        try:
+            surveyed_on = dt.date.fromisoformat(surveyed_on)
+        except ValueError:
+            return []  # the shape check (`rules.check_survey`) answers a malformed date
+    return rules.check_not_future("surveyed_on", surveyed_on if isinstance(surveyed_on, dt.date) else None)

@@ -494,3 +494,48 @@ def check_one_team_a_year(field: str, *, serves_elsewhere: str | None) -> list[F
                     "(ปราชญ์หนึ่งท่านอยู่ได้หนึ่งทีมต่อปี) ให้นำออกจากทีมนั้นก่อน",
                     f"This sage is already on the team of {serves_elsewhere} this fiscal year "
                     "(a sage serves on one team a year); remove them from that team first")]
+
+
+# --- dates against their year and today ---------------------------------------------------------
+# Assessments, surveys and attendance record what has happened: never a day still to come. A training's
+# days lie in its fiscal year; a day that slips past the year's end is allowed (schedules move, and the
+# department does not box activities in by budget deadlines) but flagged; one before the year begins,
+# or more than a year after it, is a typing slip.
+
+THAI_TIME = dt.timezone(dt.timedelta(hours=7))
+
+
+def thai_today() -> dt.date:
+    """Today's date in Thailand, where the offices and phones are, whatever the server's clock zone."""
+    return dt.datetime.now(THAI_TIME).date()
+
+
+def fiscal_year_span(fiscal_year: int) -> tuple[dt.date, dt.date]:
+    """The first and last day of a fiscal year named in the Buddhist Era (2570: 1 Oct 2026 – 30 Sep 2027)."""
+    year = fiscal_year - 543
+    return dt.date(year - 1, 10, 1), dt.date(year, 9, 30)
+
+
+def check_not_future(field: str, value: dt.date | None, *, today: dt.date | None = None) -> list[FieldError]:
+    if value is None or value <= (today or thai_today()):
+        return []
+    return [invalid(field, "วันที่นี้ยังมาไม่ถึง ลงวันที่ไม่เกินวันนี้", "This day has not come yet: use today or an earlier day")]
+
+
+def check_training_day(field: str, value: dt.date | None, fiscal_year: int | None) -> list[FieldError]:
+    """A training day before its fiscal year begins, or past the end of the year after, is refused."""
+    if value is None or fiscal_year is None:
+        return []
+    first, last = fiscal_year_span(fiscal_year)
+    if value < first:
+        return [invalid(field, f"อยู่ก่อนปีงบประมาณ {fiscal_year} ซึ่งเริ่ม 1 ต.ค. {fiscal_year - 1}",
+                        f"Before fiscal year {fiscal_year}, which starts on 1 Oct {fiscal_year - 1} BE")]
+    if value > fiscal_year_span(fiscal_year + 1)[1]:
+        return [invalid(field, f"อยู่หลังปีงบประมาณ {fiscal_year} เกินหนึ่งปี ตรวจสอบปี พ.ศ.",
+                        f"More than a year after fiscal year {fiscal_year}: check the year")]
+    return []
+
+
+def after_fiscal_year(value: dt.date | None, fiscal_year: int) -> bool:
+    """A training day after its fiscal year's end: allowed, with a warning."""
+    return value is not None and value > fiscal_year_span(fiscal_year)[1]

@@ -8,7 +8,7 @@ from sqlalchemy import Select, select
 from sqlmodel import Session
 
 from server import rules
-from server.household_rules import check_enrollment_record, check_household_record
+from server.household_rules import check_enrollment_record, check_household_record, check_survey_record
 from server.house_numbers import house_sort_key
 from server.models import (
     Attendance,
@@ -178,7 +178,7 @@ ENTITIES = [
         kinds={"household_id": REF, "kind": TEXT, "surveyed_on": DATE, "annual_income": INT,
                "trade_income_month": INT, "practising_trade": BOOL, "note": TEXT},
         refs={"household_id": "household"}, natural_key=("household_id", "kind"),
-        required=("household_id", "kind"), validate=rules.check_survey,
+        required=("household_id", "kind"), validate=rules.check_survey, check=check_survey_record,
         scope_select=_via_household(Survey),
     ),
     # Reference data: pulled by phones, changed only in the office. A natural key here is a uniqueness

@@ -39,7 +39,7 @@ from server.office import (
     village_options,
 )
 from server.records import Stale, save_synced
-from server.rules import check_group, check_text
+from server.rules import check_group, check_not_future, check_text
 from server.web import Form, FormState, as_list, render
 
 COMMITTEE_ROLES = ("chair", "vice_chair", "secretary", "treasurer")  # one holder each
@@ -245,6 +245,7 @@ def group_assess(db: Session, user: User, group_id: str, data: Form) -> Template
     form = FormState(values={"assessed_on": text_value(data, "assessed_on") or "",
                              "notes": text_value(data, "notes") or "", "scores": list(ticked)})
     when = date_value(form, data, "assessed_on", required=True)
+    form.add(check_not_future("assessed_on", when))
     form.add(check_text("notes", text_value(data, "notes"), max_length=2000))
     if not elements:
         form.error("scores", gettext_("No 5 ก elements are configured; ask an administrator."))

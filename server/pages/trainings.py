@@ -37,8 +37,10 @@ from server.progress import current_fiscal_year
 from server.records import Refused, Stale, problems, save_synced
 from server.rules import (
     TRAINING_DAYS,
+    after_fiscal_year,
     check_selection,
     check_text,
+    check_training_day,
     default_session_kind,
     income_per_person,
     rank_candidates,
@@ -130,6 +132,7 @@ def training_create(db: Session, user: User, data: Form) -> Template | Redirect:
         form.error("occupation", gettext_("Choose a trade from the occupation list."))
     form.add(check_text("title", text_value(data, "title"), max_length=200))
     start = date_value(form, data, "start_date")
+    form.add(check_training_day("start_date", start, fiscal_year))
     if form.ok and db.exec(select(Training).where(Training.village_id == village_id,
                                                   Training.occupation == occupation,
                                                   Training.fiscal_year == fiscal_year,
@@ -178,6 +181,7 @@ def _training_page(db: Session, user: User, training: Training, *, session_forms
     return render("training.html", user=user, training=training, village=village, sessions=sessions,
                   forms=forms, present=present, enrolled=enrolled, info_form=info, kinds=SESSION_KINDS,
                   out_of_order=days_out_of_order(sessions),
+                  after_year=[s.day for s in sessions if after_fiscal_year(s.date, training.fiscal_year)],
                   kind_labels=session_kind_labels(), occupation_names=occupation_names(db), notice=notice,
                   yours=yours, status_code=status_code)
 
@@ -226,6 +230,7 @@ def session_update(db: Session, user: User, training_id: str, session_id: str, d
         return _training_page(db, user, training, notice=stale_notice(), status_code=409)
     form = FormState(values={k: text_value(data, k) or "" for k in ("date", "kind", "destination", "note", "seq")})
     when = date_value(form, data, "date")
+    form.add(check_training_day("date", when, training.fiscal_year))
     kind = text_value(data, "kind") or session.kind
     if kind not in SESSION_KINDS:
         form.error("kind", gettext_("Choose what happens on this day."))

@@ -55,10 +55,10 @@ def test_committee_roles_allow_one_chair(north, world, engine):
 def test_five_k_scores_are_kept_as_history(north, world, engine):
     chosen = _trained(north, world, engine)
     group_url = _group(north, world, chosen).headers["location"]
-    first = post_form(north, f"{group_url}/assessments", {"assessed_on": "01/03/2570", "scores": ["members", "committee"],
+    first = post_form(north, f"{group_url}/assessments", {"assessed_on": "01/03/2569", "scores": ["members", "committee"],
                                                           "notes": "เริ่มต้น"}, follow_redirects=False)
     assert first.status_code in (302, 303)
-    post_form(north, f"{group_url}/assessments", {"assessed_on": "01/06/2570",
+    post_form(north, f"{group_url}/assessments", {"assessed_on": "01/06/2569",
                                                   "scores": ["members", "committee", "rules", "activities", "fund"]})
     missing_date = post_form(north, f"{group_url}/assessments", {"assessed_on": "", "scores": ["members"]})
     assert missing_date.status_code == 422
@@ -68,7 +68,7 @@ def test_five_k_scores_are_kept_as_history(north, world, engine):
     assert history[0].scores == {"members": True, "committee": True, "rules": False, "activities": False,
                                  "fund": False}
     page = north.get(group_url).text
-    assert "2/5" in page and "5/5" in page and "1 มี.ค. 2570" in page
+    assert "2/5" in page and "5/5" in page and "1 มี.ค. 2569" in page
 
 
 def test_the_category_and_trade_come_from_the_configured_lists(north, world, engine):
