@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Index, UniqueConstraint, event
+from sqlalchemy import JSON, Index, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
 
 from server.house_numbers import house_sort_key
@@ -89,8 +89,11 @@ def _house_sort_default(context) -> str:  # noqa: ANN001
 class Household(Synced, table=True):
     """A household of a village's register; the poorest (income per person) are selected first."""
 
-    # The register lists an area's households by village and house number, 50 a page.
-    __table_args__ = (Index("ix_household_list", "village_id", "deleted", "house_sort", "id"),)
+    # The register lists an area's households by village and house number, 50 a page. Reports
+    # leave out the few deleted households by an index of them alone.
+    __table_args__ = (Index("ix_household_list", "village_id", "deleted", "house_sort", "id"),
+                      Index("ix_household_deleted", "deleted", "id", sqlite_where=text("deleted = 1"),
+                            postgresql_where=text("deleted")))
 
     village_id: str = Field(foreign_key="village.id", index=True)
     house_no: str
@@ -128,7 +131,9 @@ class Enrollment(Synced, table=True):
 
 
 class Attendance(Synced, table=True):
-    __table_args__ = (UniqueConstraint("session_id", "household_id"),)
+    # Reports read who was present on a day from the index alone.
+    __table_args__ = (UniqueConstraint("session_id", "household_id"),
+                      Index("ix_attendance_present", "session_id", "household_id", "present", "deleted"))
 
     session_id: str = Field(foreign_key="training_session.id", index=True)
     household_id: str = Field(foreign_key="household.id", index=True)
@@ -137,7 +142,10 @@ class Attendance(Synced, table=True):
 
 
 class Survey(Synced, table=True):
-    __table_args__ = (UniqueConstraint("household_id", "kind"),)
+    # Reports read what a household's surveys say (kind, answer, income) from the index alone.
+    __table_args__ = (UniqueConstraint("household_id", "kind"),
+                      Index("ix_survey_answers", "household_id", "deleted", "kind", "practising_trade",
+                            "annual_income"))
 
     household_id: str = Field(foreign_key="household.id", index=True)
     kind: str

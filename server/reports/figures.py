@@ -582,12 +582,14 @@ class _Median:
 def prepare(db: Session) -> None:
     """Ready this session's transaction for report queries.
 
-    PostgreSQL: no JIT compilation (for these plans it costs about a second, more than running
-    them), for this transaction only. SQLite: the `median` aggregate, once per connection.
+    PostgreSQL, for this transaction only: no JIT compilation (for these plans it costs about a
+    second, more than running them), and room to sort and hash a whole country's households in
+    memory rather than on disk. SQLite: the `median` aggregate, once per connection.
     """
     connection = db.connection()
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET LOCAL jit = off")
+        connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
     elif connection.dialect.name == "sqlite" and not connection.info.get("sammachip_median"):
         connection.connection.driver_connection.create_aggregate("sammachip_median", 1, _Median)
         connection.info["sammachip_median"] = True

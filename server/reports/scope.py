@@ -62,14 +62,18 @@ class Filters:
 
 
 def geocode_within(column: Any, prefix: str) -> ColumnElement[bool]:
-    """`column`, a geocode, starts with `prefix`: written as a range beside the LIKE, so that the
-    column's index serves it (neither SQLite nor PostgreSQL uses an index for `LIKE 'p%'` by default)."""
-    condition = column.startswith(prefix)
+    """`column`, a geocode, starts with `prefix`.
+
+    A prefix of digits is written as the range [prefix, next prefix), which the column's index
+    serves and the planner estimates well: neither SQLite nor PostgreSQL (outside the C collation)
+    uses an index for `LIKE 'p%'`, and a LIKE beside the range makes PostgreSQL count the same
+    condition twice and expect one row. For geocodes (digits) the two say the same.
+    """
     if not re.fullmatch(r"[0-9]+", prefix):
-        return condition
+        return column.startswith(prefix)
     if prefix.strip("9"):
-        return and_(column >= prefix, column < str(int(prefix) + 1).zfill(len(prefix)), condition)
-    return and_(column >= prefix, condition)
+        return and_(column >= prefix, column < str(int(prefix) + 1).zfill(len(prefix)))
+    return column >= prefix
 
 
 def area_condition(db: Session, user: User) -> ColumnElement[bool]:
