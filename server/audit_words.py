@@ -59,7 +59,7 @@ def field_words() -> dict[str, str]:
 
 def _via_words() -> dict[str, str]:
     return {"sync": gettext_("a phone"), "api": gettext_("a phone"), "browser": gettext_("the browser"),
-            "import": gettext_("the import"), "review": gettext_("review")}
+            "import": gettext_("the import"), "review": gettext_("review"), "demo": gettext_("demo data")}
 
 
 @dataclass

@@ -117,6 +117,7 @@ def test_every_page_is_one_tap_away_marked_when_current_and_fits_the_phone(demo_
         assert current.get_attribute("href") == href
         shoot(page, f"{role}-{index:02d}-menu{href.replace('/', '_')}")
         page.click("details.menu > summary")  # closed again
+        shoot(page, f"{role}-{index:02d}-page{href.replace('/', '_')}")
         if overflow(page) > 0:
             problems.append(f"{href} is {overflow(page)} px too wide")
         problems += [f"{href}: unlabelled cell {cell}" for cell in unlabelled_cells(page)]
