@@ -85,7 +85,9 @@ def test_fuzzed_field_values_are_answered_op_by_op_without_server_errors(client,
              "sage": {"village_id": known["village_id"], "name": "ปราชญ์ทดสอบ"},
              "enrollment": {"training_id": known["training_id"], "household_id": known["household_id"]},
              "attendance": {"session_id": known["session_id"], "household_id": known["household_id"], "present": True},
-             "survey": {"household_id": known["household_id"], "kind": "baseline"}}
+             "survey": {"household_id": known["household_id"], "kind": "baseline"},
+             "review_task": {"record_entity": "household", "record_id": known["household_id"],
+                             "status": "fixed", "fixed_note": "แก้ไขแล้ว"}}
 
     @st.composite
     def ops(draw):
