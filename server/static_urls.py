@@ -7,7 +7,7 @@ import hashlib
 from functools import lru_cache
 from urllib.parse import parse_qs
 
-from litestar.datastructures import MutableScopeHeaders
+from litestar.datastructures import Headers, MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.settings import ROOT
@@ -40,23 +40,40 @@ def cache_control_for(path: str, query_string: bytes) -> str:
     """Long-lived caching only for a URL whose version matches the file it serves (an old or made-up
     version must not be kept for a year under that URL)."""
     version = parse_qs(query_string.decode("latin-1")).get(VERSION_PARAM, [None])[0]
+    current = _current_hash(path)
+    return LONG_LIVED if current is not None and version == current else REVALIDATE
+
+
+def _current_hash(path: str) -> str | None:
     try:
-        current = file_hash(path.removeprefix(STATIC_PREFIX))
+        return file_hash(path.removeprefix(STATIC_PREFIX))
     except (OSError, ValueError):
-        return REVALIDATE
-    return LONG_LIVED if version == current else REVALIDATE
+        return None
 
 
 def static_cache_middleware(app: ASGIApp) -> ASGIApp:
-    """Middleware of the static files router: every answer gets the Cache-Control its URL deserves."""
+    """Middleware of the static files router: every answer gets the Cache-Control its URL deserves and
+    an ETag (the file's hash); a browser revalidating a file it holds gets 304, no body (the modules a
+    script imports by their plain URL are revalidated on every page)."""
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        value = cache_control_for(scope["path"], scope.get("query_string", b""))
+        cache_control = cache_control_for(scope["path"], scope.get("query_string", b""))
+        current = _current_hash(scope["path"])
+        etag = f'"{current}"' if current is not None else None
+        asked = Headers.from_scope(scope).get("if-none-match", "")
+        if etag is not None and etag in (tag.strip().removeprefix("W/") for tag in asked.split(",")):
+            await send({"type": "http.response.start", "status": 304,
+                        "headers": [(b"etag", etag.encode()), (b"cache-control", cache_control.encode())]})
+            await send({"type": "http.response.body", "body": b""})
+            return
 
-        async def send_with_cache_control(message: Message) -> None:
+        async def send_with_cache_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableScopeHeaders.from_message(message)["Cache-Control"] = value
+                headers = MutableScopeHeaders.from_message(message)
+                headers["Cache-Control"] = cache_control
+                if etag is not None and message.get("status") == 200:
+                    headers["ETag"] = etag
             await send(message)
 
-        await app(scope, receive, send_with_cache_control)
+        await app(scope, receive, send_with_cache_headers)
 
     return middleware

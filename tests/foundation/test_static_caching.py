@@ -51,3 +51,13 @@ def test_the_service_worker_precaches_every_static_url_a_field_page_uses(client,
         assert used and set(used) <= precache, shell
     manifest = client.get("/manifest.webmanifest").json()
     assert {icon["src"] for icon in manifest["icons"]} <= precache
+
+
+def test_a_file_the_browser_holds_is_revalidated_without_sending_it_again(client):
+    first = client.get("/static/js/store.js")
+    etag = first.headers["etag"]
+    assert etag == f'"{version_of("js/store.js")}"'
+    again = client.get("/static/js/store.js", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    changed = client.get("/static/js/store.js", headers={"If-None-Match": '"0000000000"'})
+    assert changed.status_code == 200 and changed.content == first.content
