@@ -18,10 +18,11 @@ from sqlmodel import Session, select
 from server.audit import audit
 from server.auth.scope import area_village_ids
 from server.models import Attendance, Enrollment, GroupMember, Household, OccupationGroup, Survey, User
+from server.records import save_synced
 from server.review.conflicts import ResolutionRefused
 from server.review.records import reviewable_record
 from server.sync_specs import REGISTRY
-from sync.changes import lock_counter, stamp_change
+from sync.changes import lock_counter
 from sync.push import Actor, Op, apply_push
 from sync.spec import to_api
 
@@ -101,4 +102,5 @@ def _move_group_members(db: Session, user: User, merge_plan: MergePlan) -> None:
             db.delete(member)
         group = db.get(OccupationGroup, member.group_id)
         db.flush()
-        stamp_change(db, group, entity="group", fields=(), village_id=group.village_id, user_id=user.id)
+        save_synced(db, group, entity="group", values={}, touch=True, user=user,
+                    audit_detail={"member_merged": {"from": merge_plan.drop.id, "into": merge_plan.keep.id}})

@@ -14,9 +14,8 @@ from sqlalchemy import tuple_
 from sqlmodel import Session, select
 
 from server import rules
-from server.models import AuditEntry
+from server.models import User
 from server.models.review import REVIEW_ENTITIES, TASK_STATUSES, ReviewTask
-from sync.changes import stamp_change
 
 PHONE_FIELDS = ("status", "fixed_note")
 
@@ -56,15 +55,16 @@ def close_tasks_of_deleted(session: Session, deleted: list[tuple[str, str]], nex
     tasks = session.exec(select(ReviewTask).where(
         tuple_(ReviewTask.record_entity, ReviewTask.record_id).in_(keys),
         ReviewTask.status != "closed", ReviewTask.deleted == False)).all()  # noqa: E712
+    # Imported here: the write path reads the registry of specs that this module helps to build.
+    from server.records import save_synced
+
     now = datetime.now(timezone.utc)
+    pusher = session.get(User, user_id) if user_id is not None else None
     for task in tasks:
-        task.status = "closed"
-        task.closed_at = now
-        task.closed_by_user_id = None
-        seq = stamp_change(session, task, entity="review_task", fields=("status",), village_id=task.village_id,
-                           user_id=None, seq=next_seqs(1))
-        session.add(AuditEntry(action="close_task", entity="review_task", record_id=task.id, user_id=user_id,
-                               detail={"reason": "record_deleted", "record_entity": task.record_entity,
-                                       "record_id": task.record_id, "seq": seq}))
+        save_synced(session, task, entity="review_task", user=pusher, seq=next_seqs(1),
+                    values={"status": "closed", "closed_at": now, "closed_by_user_id": None},
+                    audit_action="close_task", audit_detail={"reason": "record_deleted",
+                                                             "record_entity": task.record_entity,
+                                                             "record_id": task.record_id})
     session.flush()
     return len(tasks)
