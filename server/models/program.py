@@ -131,9 +131,9 @@ class Enrollment(Synced, table=True):
 
 
 class Attendance(Synced, table=True):
-    # Reports read who was present on a day from the index alone.
+    # Reports read whether a household was present on a day of its training from the index alone.
     __table_args__ = (UniqueConstraint("session_id", "household_id"),
-                      Index("ix_attendance_present", "session_id", "household_id", "present", "deleted"))
+                      Index("ix_attendance_present", "household_id", "session_id", "present", "deleted"))
 
     session_id: str = Field(foreign_key="training_session.id", index=True)
     household_id: str = Field(foreign_key="household.id", index=True)

@@ -27,11 +27,11 @@ and returns one row per unit of the breakdown (`by`): a child geocode, or a trad
 
 How they are computed, so that a district's page stays fast on five national years: the trainings
 in scope are found from their villages (indexes on the village's geocode and on a year's trainings
-by village); attendance is read once per request into the set of trained households, and surveys
-once into one row per household (`survey_answers`); every breakdown a page shows (its units and
-its total) is aggregated from those in the same statement. Progress adds up per training in SQL
-and rolls the trainings up into units in Python (counts of enrollments, days and surveys add up
-over trainings; villages are counted once per unit).
+by village); each enrollment's attendance and each household's surveys are read once per request,
+through the tables' indexes, into one row per household (`with_answers`); every breakdown a page
+shows (its units and its total) is aggregated from those rows in the same statement. Progress adds
+up per training in SQL and rolls the trainings up into units in Python (counts of enrollments,
+days and surveys add up over trainings; villages are counted once per unit).
 """
 from __future__ import annotations
 
@@ -119,7 +119,7 @@ def trainings_in_scope(area: ColumnElement[bool], filters: Filters):  # noqa: AN
                     Training.village_id.in_(villages)))
     if filters.occupation:
         query = query.where(Training.occupation == filters.occupation)
-    return query.cte("scoped_training").prefix_with("NOT MATERIALIZED")
+    return query.cte("scoped_training").prefix_with("MATERIALIZED")
 
 
 def _key(t, by: str):  # noqa: ANN001, ANN202
@@ -172,34 +172,27 @@ def was_present(training_id, household_id) -> ColumnElement[bool]:  # noqa: ANN0
                          *_present_mark()))
 
 
-def attended(t, *, today: dt.date):  # noqa: ANN001, ANN202
-    """(training_id, household_id) of every household marked present on at least one (not deleted)
-    day of a training in scope, read once for the whole request (a CTE, to be LEFT JOINed), with
-    `day1`…`day5`: 1 when the household was present on that day and the day was held by `today`."""
-    days = [func.max(case((and_(TrainingSession.day == d, TrainingSession.date <= today), 1), else_=0))
-            .label(f"day{d}") for d in DAYS]
-    return (select(TrainingSession.training_id.label("training_id"), Attendance.household_id.label("household_id"),
-                   *days)
-            .select_from(TrainingSession)
-            .join(Attendance, Attendance.session_id == TrainingSession.id)
-            .where(TrainingSession.training_id.in_(select(t.c.training_id)), *_present_mark())
-            .group_by(TrainingSession.training_id, Attendance.household_id)
-            .cte("attended"))
+def _trained_enrollments(t):  # noqa: ANN001, ANN202
+    """(vcode, occ, household_id) of every trained household's enrollment in scope (a CTE)."""
+    # Deleted households are few: leaving them out (an index of them) costs less than looking up
+    # every household.
+    deleted = select(Household.id).where(Household.deleted == true())
+    return (select(t.c.vcode, t.c.occ, Enrollment.household_id).select_from(t)
+            .join(Enrollment, and_(*_selected(t)))
+            .where(was_present(t.c.training_id, Enrollment.household_id),
+                   Enrollment.household_id.not_in(deleted))
+            .cte("trained_enrollment").prefix_with("MATERIALIZED"))
+
+
+def _per_level(rows, breakdowns: Sequence[str], columns: Sequence[Any] = ()):  # noqa: ANN001, ANN202
+    """(level, k, household_id, *columns) of `rows`, once per unit of each breakdown."""
+    return _distinct([select(literal(by).label("level"), _key(rows, by).label("k"), rows.c.household_id, *columns)
+                      for by in breakdowns])
 
 
 def _trained(t, breakdowns: Sequence[str]):  # noqa: ANN001, ANN202
     """(level, k, household_id): every trained household once per unit of each breakdown (a CTE)."""
-    # Deleted households are few: leaving them out (an index of them) costs less than looking up
-    # every household.
-    deleted = select(Household.id).where(Household.deleted == true())
-    enrolled = (select(t.c.vcode, t.c.occ, Enrollment.household_id).select_from(t)
-                .join(Enrollment, and_(*_selected(t)))
-                .where(was_present(t.c.training_id, Enrollment.household_id),
-                       Enrollment.household_id.not_in(deleted))
-                .cte("trained_enrollment"))
-    per_level = [select(literal(by).label("level"), _key(enrolled, by).label("k"), enrolled.c.household_id)
-                 for by in breakdowns]
-    return _distinct(per_level).cte("trained")
+    return _per_level(_trained_enrollments(t), breakdowns).cte("trained")
 
 
 def _distinct(selects: list[Any]):  # noqa: ANN202
@@ -217,9 +210,9 @@ def _kind_rank():  # noqa: ANN202
     return case({kind: n for n, kind in enumerate(SURVEY_KINDS)}, value=Survey.kind, else_=-1)
 
 
-def survey_answers(households, kinds: Sequence[str]):  # noqa: ANN001, ANN202
-    """One row per household of `households` (a select of household ids) with what its surveys say
-    (a CTE; a household has at most one survey of each kind, so each column reads one survey):
+def with_answers(rows, kinds: Sequence[str], name: str):  # noqa: ANN001, ANN202
+    """`rows` (distinct rows with a `household_id`) each with what the household's surveys say (a
+    subquery; a household has at most one survey of each kind, so each column reads one survey):
 
     * `answer`: its latest follow-up survey that answers whether it practises the trade, as
       (rank of the kind + 1) × 2, + 1 when the answer is yes; NULL when no follow-up answers yet;
@@ -227,19 +220,24 @@ def survey_answers(households, kinds: Sequence[str]):  # noqa: ANN001, ANN202
     * for each follow-up kind of `kinds`, `after_<kind>`: that survey's annual income when the
       household says it practises the trade (NULL otherwise);
     * for each kind of `kinds`, `has_<kind>`: whether that survey exists.
+
+    The surveys are reached from each row through the survey table's index, never by joining two
+    computed sets (which SQLite, lacking an index on either, may do row by row).
     """
     practising = case((Survey.practising_trade == True, 1), else_=0)  # noqa: E712
     answer = case((and_(Survey.kind != "baseline", Survey.practising_trade.is_not(None)),
                    (_kind_rank() + 1) * 2 + practising))
-    columns = [Survey.household_id.label("household_id"), func.max(answer).label("answer"),
+    columns = [func.max(answer).label("answer"),
                func.max(case((Survey.kind == "baseline", Survey.annual_income))).label("before")]
     for kind in kinds:
         if kind != "baseline":
             columns.append(func.max(case((and_(Survey.kind == kind, Survey.practising_trade == True),  # noqa: E712
                                           Survey.annual_income))).label(f"after_{kind}"))
         columns.append(func.count(case((Survey.kind == kind, 1))).label(f"has_{kind}"))
-    return (select(*columns).where(Survey.deleted == false(), Survey.household_id.in_(households))
-            .group_by(Survey.household_id).cte("answers"))
+    keys = list(rows.c)
+    return (select(*keys, *columns).select_from(rows)
+            .outerjoin(Survey, and_(Survey.household_id == rows.c.household_id, Survey.deleted == false()))
+            .group_by(*keys).subquery(name))
 
 
 def answered_yes(answers) -> ColumnElement[bool]:  # noqa: ANN001
@@ -250,11 +248,10 @@ def answered_yes(answers) -> ColumnElement[bool]:  # noqa: ANN001
 def income_pairs(trained, kind: str):  # noqa: ANN001, ANN202
     """(k, household_id, before, after, change %) of trained households practising at round `kind`,
     with an income in the baseline and in that round (a subquery)."""
-    answers = survey_answers(select(trained.c.household_id), [kind])
+    answers = with_answers(trained, [kind], "answers")
     after = answers.c[f"after_{kind}"]
-    return (select(trained.c.k, trained.c.household_id, answers.c.before.label("before"), after.label("after"),
+    return (select(answers.c.k, answers.c.household_id, answers.c.before.label("before"), after.label("after"),
                    _change(answers.c.before, after).label("change"))
-            .join(answers, answers.c.household_id == trained.c.household_id)
             .where(answers.c.before.is_not(None), after.is_not(None))
             .subquery(f"income_{kind}"))
 
@@ -317,26 +314,33 @@ def progress(db: Session, *, area: ColumnElement[bool], filters: Filters, by: st
 def _training_progress(t, *, today: dt.date, kinds: Sequence[str], fiscal_year: int):  # noqa: ANN001, ANN202
     """One row per training in scope with everything progress adds up: its village's team size,
     enrollments, trained households, presence and held days, the date of its last day, surveys done."""
-    present = attended(t, today=today)
-    enrolled = (select(Enrollment.training_id, Enrollment.household_id, Enrollment.status)
-                .where(Enrollment.training_id.in_(select(t.c.training_id)), Enrollment.deleted == false())
-                .cte("enrolled"))
-    answers = survey_answers(select(enrolled.c.household_id).where(enrolled.c.status == "selected"), kinds)
+    # One row per enrollment, from the tables' indexes: whether the household was marked present on
+    # any day of its training (trained, if selected) and on each day held by `today`, then what its
+    # surveys say.
+    marked = Attendance.household_id.is_not(None)
+    marks = (select(Enrollment.training_id, Enrollment.household_id, Enrollment.status,
+                    func.max(case((marked, 1), else_=0)).label("present"),
+                    *[func.max(case((and_(marked, TrainingSession.day == d, TrainingSession.date <= today), 1),
+                                    else_=0)).label(f"day{d}") for d in DAYS])
+             .select_from(t)
+             .join(Enrollment, and_(Enrollment.training_id == t.c.training_id, Enrollment.deleted == false()))
+             .outerjoin(TrainingSession, TrainingSession.training_id == Enrollment.training_id)
+             .outerjoin(Attendance, and_(Attendance.session_id == TrainingSession.id,
+                                         Attendance.household_id == Enrollment.household_id, *_present_mark()))
+             .group_by(Enrollment.training_id, Enrollment.household_id, Enrollment.status)
+             .subquery("marks"))
+    enrolled = with_answers(marks, kinds, "enrolled")
     selected = enrolled.c.status == "selected"
-    trained = and_(selected, present.c.household_id.is_not(None))
+    trained = and_(selected, enrolled.c.present == 1)
     stats = (select(enrolled.c.training_id,
                     func.count(case((selected, 1))).label("selected"),
                     func.count(case((enrolled.c.status == "withdrawn", 1))).label("withdrawn"),
                     func.count(case((trained, 1))).label("trained"),
-                    *[func.count(case((and_(selected, present.c[f"day{d}"] == 1), 1))).label(f"present{d}")
+                    *[func.count(case((and_(selected, enrolled.c[f"day{d}"] == 1), 1))).label(f"present{d}")
                       for d in DAYS],
                     *[func.count(case((and_(selected if kind == "baseline" else trained,
-                                            answers.c[f"has_{kind}"] > 0), 1))).label(f"done_{kind}")
+                                            enrolled.c[f"has_{kind}"] > 0), 1))).label(f"done_{kind}")
                       for kind in kinds])
-             .select_from(enrolled)
-             .outerjoin(present, and_(present.c.training_id == enrolled.c.training_id,
-                                      present.c.household_id == enrolled.c.household_id))
-             .outerjoin(answers, answers.c.household_id == enrolled.c.household_id)
              .group_by(enrolled.c.training_id).subquery("enrollment_stats"))
     days = (select(TrainingSession.training_id,
                    *[func.max(case((and_(TrainingSession.day == d, TrainingSession.date <= today), 1), else_=0))
@@ -485,22 +489,23 @@ def outcomes(db: Session, *, area: ColumnElement[bool], filters: Filters, by: st
 def _household_figures(t, breakdowns: Sequence[str], kinds: Sequence[str]):  # noqa: ANN001, ANN202
     """One row per unit of every breakdown: (level, k, trained, followed_up, practising) and, for each
     follow-up kind, `<kind>_households`, `_before`, `_after`, `_zero` and `_median` (one pass)."""
-    trained = _trained(t, breakdowns)
-    answers = survey_answers(select(trained.c.household_id), kinds)
+    facts = with_answers(_trained_enrollments(t), kinds, "answered")
+    facts = select(facts).cte("facts")
+    answers = [facts.c.answer, facts.c.before, *[facts.c[f"after_{kind}"] for kind in kinds]]
+    # A household's answers are the same in every unit it is counted in: they go along with it.
+    trained = _per_level(facts, breakdowns, answers).subquery("trained")
     columns = [trained.c.level, trained.c.k, func.count().label("trained"),
-               func.count(answers.c.answer).label("followed_up"),
-               func.count(case((answered_yes(answers), 1))).label("practising")]
+               func.count(trained.c.answer).label("followed_up"),
+               func.count(case((answered_yes(trained), 1))).label("practising")]
     for kind in kinds:
-        before, after = answers.c.before, answers.c[f"after_{kind}"]
+        before, after = trained.c.before, trained.c[f"after_{kind}"]
         pair = and_(before.is_not(None), after.is_not(None))
         columns += [func.count(case((pair, 1))).label(f"{kind}_households"),
                     func.sum(case((pair, before))).label(f"{kind}_before"),
                     func.sum(case((pair, after))).label(f"{kind}_after"),
                     func.count(case((and_(pair, before == 0), 1))).label(f"{kind}_zero"),
                     median(case((pair, _change(before, after)))).label(f"{kind}_median")]
-    return (select(*columns).select_from(trained)
-            .outerjoin(answers, answers.c.household_id == trained.c.household_id)
-            .group_by(trained.c.level, trained.c.k))
+    return select(*columns).group_by(trained.c.level, trained.c.k)
 
 
 def outcome_tables(db: Session, *, area: ColumnElement[bool], filters: Filters, breakdowns: Sequence[str],

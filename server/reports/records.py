@@ -18,10 +18,10 @@ from server.reports.figures import (
     months_before,
     prepare,
     round_kinds,
-    survey_answers,
     trained_households,
     trainings_in_scope,
     was_present,
+    with_answers,
 )
 from server.reports.scope import Filters
 
@@ -63,8 +63,8 @@ def _household_ids(area: ColumnElement[bool], filters: Filters, what: str, today
     if kind == "trained":
         return select(trained.c.household_id)
     if kind in ("practising", "awaiting"):
-        answers = survey_answers(select(trained.c.household_id), [])
-        query = select(trained.c.household_id).outerjoin(answers, answers.c.household_id == trained.c.household_id)
+        answers = with_answers(trained, [], "answers")
+        query = select(answers.c.household_id)
         if kind == "practising":
             return query.where(answered_yes(answers))
         return query.where(answers.c.answer.is_(None))

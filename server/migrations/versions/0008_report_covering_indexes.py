@@ -18,7 +18,7 @@ depends_on: Union[str, Sequence[str], None] = None
 def upgrade() -> None:
     op.create_index('ix_household_deleted', 'household', ['deleted', 'id'], unique=False,
                     sqlite_where=sa.text('deleted = 1'), postgresql_where=sa.text('deleted'))
-    op.create_index('ix_attendance_present', 'attendance', ['session_id', 'household_id', 'present', 'deleted'],
+    op.create_index('ix_attendance_present', 'attendance', ['household_id', 'session_id', 'present', 'deleted'],
                     unique=False)
     op.create_index('ix_survey_answers', 'survey',
                     ['household_id', 'deleted', 'kind', 'practising_trade', 'annual_income'], unique=False)
