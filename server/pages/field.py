@@ -140,7 +140,7 @@ def offline_page(request: Request, db: Session) -> Response:
     return _shell(request, db, "offline")
 
 
-@get("/sw.js", sync_to_thread=False)
+@get("/sw.js", sync_to_thread=True)
 def service_worker() -> Response:
     """The worker's text carries the version and the file list, so any change makes a new worker."""
     source = (PWA_DIR / "sw.js").read_text(encoding="utf-8")
@@ -152,7 +152,7 @@ def service_worker() -> Response:
                     headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"})
 
 
-@get("/manifest.webmanifest", sync_to_thread=False)
+@get("/manifest.webmanifest", sync_to_thread=True)
 def manifest() -> Response:
     data: dict[str, Any] = json.loads((PWA_DIR / "manifest.webmanifest").read_text(encoding="utf-8"))
     for icon in data.get("icons", []):

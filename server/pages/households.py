@@ -228,13 +228,13 @@ def import_page(db: Session, user: User) -> Template:
     return render("household_import.html", user=user, rows=None, error=None, columns=column_labels())
 
 
-@get("/households/import/template.csv", sync_to_thread=False)
+@get("/households/import/template.csv", sync_to_thread=True)
 def import_template() -> Response:
     return Response(content=template_csv(), media_type="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="households.csv"'})
 
 
-@get("/households/import/template.xlsx", sync_to_thread=False)
+@get("/households/import/template.xlsx", sync_to_thread=True)
 def import_template_xlsx() -> Response:
     return Response(content=template_xlsx(),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
