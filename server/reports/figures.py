@@ -119,7 +119,7 @@ def trainings_in_scope(area: ColumnElement[bool], filters: Filters):  # noqa: AN
                     Training.village_id.in_(villages)))
     if filters.occupation:
         query = query.where(Training.occupation == filters.occupation)
-    return query.cte("scoped_training").prefix_with("MATERIALIZED")
+    return query.cte("scoped_training").prefix_with("NOT MATERIALIZED")
 
 
 def _key(t, by: str):  # noqa: ANN001, ANN202
