@@ -210,7 +210,7 @@ def _kind_rank():  # noqa: ANN202
     return case({kind: n for n, kind in enumerate(SURVEY_KINDS)}, value=Survey.kind, else_=-1)
 
 
-def with_answers(rows, kinds: Sequence[str], name: str):  # noqa: ANN001, ANN202
+def with_answers(rows, kinds: Sequence[str], name: str, only_flags: bool = False):  # noqa: ANN001, ANN202
     """`rows` (distinct rows with a `household_id`) each with what the household's surveys say (a
     subquery; a household has at most one survey of each kind, so each column reads one survey):
 
@@ -219,7 +219,8 @@ def with_answers(rows, kinds: Sequence[str], name: str):  # noqa: ANN001, ANN202
     * `before`: the baseline's annual income;
     * for each follow-up kind of `kinds`, `after_<kind>`: that survey's annual income when the
       household says it practises the trade (NULL otherwise);
-    * for each kind of `kinds`, `has_<kind>`: whether that survey exists.
+    * for each kind of `kinds`, `has_<kind>`: whether that survey exists (with `only_flags`, the
+      only columns added: what progress needs).
 
     The surveys are reached from each row through the survey table's index, never by joining two
     computed sets (which SQLite, lacking an index on either, may do row by row).
@@ -227,10 +228,11 @@ def with_answers(rows, kinds: Sequence[str], name: str):  # noqa: ANN001, ANN202
     practising = case((Survey.practising_trade == True, 1), else_=0)  # noqa: E712
     answer = case((and_(Survey.kind != "baseline", Survey.practising_trade.is_not(None)),
                    (_kind_rank() + 1) * 2 + practising))
-    columns = [func.max(answer).label("answer"),
-               func.max(case((Survey.kind == "baseline", Survey.annual_income))).label("before")]
+    columns = [] if only_flags else [
+        func.max(answer).label("answer"),
+        func.max(case((Survey.kind == "baseline", Survey.annual_income))).label("before")]
     for kind in kinds:
-        if kind != "baseline":
+        if kind != "baseline" and not only_flags:
             columns.append(func.max(case((and_(Survey.kind == kind, Survey.practising_trade == True),  # noqa: E712
                                           Survey.annual_income))).label(f"after_{kind}"))
         columns.append(func.count(case((Survey.kind == kind, 1))).label(f"has_{kind}"))
@@ -329,7 +331,7 @@ def _training_progress(t, *, today: dt.date, kinds: Sequence[str], fiscal_year: 
                                          Attendance.household_id == Enrollment.household_id, *_present_mark()))
              .group_by(Enrollment.training_id, Enrollment.household_id, Enrollment.status)
              .subquery("marks"))
-    enrolled = with_answers(marks, kinds, "enrolled")
+    enrolled = with_answers(marks, kinds, "enrolled", only_flags=True)
     selected = enrolled.c.status == "selected"
     trained = and_(selected, enrolled.c.present == 1)
     stats = (select(enrolled.c.training_id,
