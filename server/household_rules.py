@@ -1,4 +1,4 @@
-"""The rules on households and their enrollment that read other records, each in one function.
+"""The rules on households and what hangs on them (enrollments, attendance, surveys) that read other records or today.
 
 The office pages, the import and a phone's push all reach them the same way: through the entity's
 `check` in `server.sync_specs` (the push engine calls it for every op; `server.records.save_synced`
@@ -67,3 +67,15 @@ def check_survey_record(records: Records, values: dict[str, Any], record_id: str
         except ValueError:
             return []  # the shape check (`rules.check_survey`) answers a malformed date
     return rules.check_not_future("surveyed_on", surveyed_on if isinstance(surveyed_on, dt.date) else None)
+
+
+def check_attendance_record(records: Records, values: dict[str, Any], record_id: str) -> list[rules.FieldError]:
+    """Attendance records a day that was held: its training day is not dated after today (Thai time).
+
+    A day with no date yet, or an unknown session (answered where references are resolved), passes.
+    """
+    session = records.get("session", values.get("session_id"))
+    day = session["date"] if session is not None else None
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day)
+    return rules.check_day_held("session_id", day if isinstance(day, dt.date) else None)

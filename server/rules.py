@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from server.dates import format_date
+
 TEAM_SIZE = 5  # one lead livelihood sage + 4 community trainers
 TRAINING_DAYS = 5
 MAX_INCOME = 100_000_000  # baht per year; anything above is a typing error, not a household
@@ -520,6 +522,17 @@ def check_not_future(field: str, value: dt.date | None, *, today: dt.date | None
     if value is None or value <= (today or thai_today()):
         return []
     return [invalid(field, "วันที่นี้ยังมาไม่ถึง ลงวันที่ไม่เกินวันนี้", "This day has not come yet: use today or an earlier day")]
+
+
+def check_day_held(field: str, value: dt.date | None, *, today: dt.date | None = None) -> list[FieldError]:
+    """Attendance is taken on a training day that has come: one dated after today is refused, with what
+    to do (the office moves the day's date; the phone then sends the mark again)."""
+    if value is None or value <= (today or thai_today()):
+        return []
+    return [invalid(field, f"วันอบรมนี้กำหนดไว้ {format_date(value, 'th')} ซึ่งยังมาไม่ถึง "
+                           "ขอให้สำนักงานแก้วันที่ของวันอบรมก่อน แล้วจึงส่งอีกครั้ง",
+                    f"This training day is dated {format_date(value, 'en')}, after today: "
+                    "ask the office to move the day's date, then send again")]
 
 
 def check_training_day(field: str, value: dt.date | None, fiscal_year: int | None) -> list[FieldError]:

@@ -8,7 +8,12 @@ from sqlalchemy import Select, select
 from sqlmodel import Session
 
 from server import rules
-from server.household_rules import check_enrollment_record, check_household_record, check_survey_record
+from server.household_rules import (
+    check_attendance_record,
+    check_enrollment_record,
+    check_household_record,
+    check_survey_record,
+)
 from server.house_numbers import house_sort_key
 from server.models import (
     Attendance,
@@ -170,7 +175,7 @@ ENTITIES = [
         kinds={"session_id": REF, "household_id": REF, "present": BOOL, "note": TEXT},
         refs={"session_id": "session", "household_id": "household"},
         natural_key=("session_id", "household_id"), required=("session_id", "household_id"),
-        defaults={"present": False}, validate=rules.check_attendance,
+        defaults={"present": False}, validate=rules.check_attendance, check=check_attendance_record,
         scope_select=_via_household(Attendance),
     ),
     EntitySpec(

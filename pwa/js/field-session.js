@@ -1,8 +1,11 @@
 // /field/sessions/{id}: the attendance sheet of one training day, one tap per household.
+// A day dated after today (Thai time) has not been held: the sheet says so above its rows and refuses
+// its marks before they reach the outbox, with the server's own words (rules.js checkAttendance).
 
 import { badge, boot, byHouseNo, el, kindLabel, locale, pathParts, saved, savedNote, sessionLabel, t } from "./field-common.js";
 import { formatDate } from "./format.js";
 import { loadView, save } from "./overlay.js";
+import { checkAttendance } from "./rules.js";
 import { uuid } from "./store.js";
 
 const sessionId = pathParts()[2];
@@ -19,14 +22,36 @@ function markButtons(row, present) {
 }
 
 function showSaved(row) {
-  row.querySelector("[data-saved]")?.remove();
-  row.querySelector(".row-saved").append(savedNote());
+  row.querySelector(".row-saved").replaceChildren(savedNote());
+}
+
+// Why a mark on this day would be refused (the day has not come yet), or null.
+function dayProblem() {
+  const session = view.get("session", sessionId);
+  return checkAttendance({ present: true }, session ? session.fields : null, locale).session_id || null;
+}
+
+function showDayNotice() {
+  const notice = document.querySelector("[data-day-notice]");
+  const problem = dayProblem();
+  notice.textContent = problem || "";
+  notice.hidden = !problem;
+  for (const button of document.querySelectorAll("[data-mark]")) {
+    if (problem) button.setAttribute("aria-describedby", notice.id);
+    else button.removeAttribute("aria-describedby");
+  }
 }
 
 async function mark(row, householdId, present) {
   const existing = view.byKey("attendance", { session_id: sessionId, household_id: householdId });
   if (existing && existing.fields.present === present) return;  // already chosen: nothing to queue
   const values = existing ? { present } : { session_id: sessionId, household_id: householdId, present };
+  const problem = checkAttendance(values, view.get("session", sessionId)?.fields, locale).session_id;
+  if (problem) {  // refused here, as the server would: nothing reaches the outbox
+    showDayNotice();
+    row.querySelector(".row-saved").replaceChildren(el("p", { class: "error", role: "alert", "data-refused": "" }, problem));
+    return;
+  }
   await save(view, "attendance", existing, values, uuid());
   markButtons(row, present);
   showSaved(row);
@@ -84,6 +109,7 @@ async function render() {
     `${village ? village.fields.name : ""} · ${sessionLabel(session)}`;
   document.title = `${sessionLabel(session)} · ${village ? village.fields.name : ""}`;
   sheet.replaceChildren(...rows().map(row));
+  showDayNotice();
   document.querySelector("[data-session-when]").textContent =
     `${kindLabel(session.fields.kind)}${session.fields.date ? ` · ${formatDate(session.fields.date, locale)}` : ""}`;
   updateSummary();

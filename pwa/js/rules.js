@@ -7,6 +7,11 @@
 // Values come from form inputs: text (trimmed here; blank is "not given"), checkboxes as booleans.
 // A number passes only as plain ASCII digits (a leading "-" is read, so a negative income is named
 // as such): a value these checks accept is read by Number(text.trim()).
+//
+// "Today" is the phone's today in Thailand (Asia/Bangkok), as the server's rules.thai_today(),
+// whatever time zone the phone is set to.
+
+import { formatDate, todayIso } from "./format.js";
 
 const SURVEY_KINDS = ["baseline", "after_training", "follow_up_3m", "follow_up_6m", "follow_up_12m"];
 const MAX_INCOME = 100000000; // rules.MAX_INCOME
@@ -41,6 +46,10 @@ const MESSAGES = {
     `The year must be between ${MIN_YEAR} and ${MAX_YEAR}`],
   phone: () => ["เบอร์โทรศัพท์ไม่ถูกต้อง", "Not a valid phone number"],
   reference: () => ["รหัสอ้างอิงไม่ถูกต้อง", "Not a valid record id"],
+  notYet: () => ["วันที่นี้ยังมาไม่ถึง ลงวันที่ไม่เกินวันนี้", "This day has not come yet: use today or an earlier day"],
+  dayNotHeld: (iso) => [
+    `วันอบรมนี้กำหนดไว้ ${formatDate(iso, "th")} ซึ่งยังมาไม่ถึง ขอให้สำนักงานแก้วันที่ของวันอบรมก่อน แล้วจึงส่งอีกครั้ง`,
+    `This training day is dated ${formatDate(iso, "en")}, after today: ask the office to move the day's date, then send again`],
 };
 
 // --- reading form values ---------------------------------------------------------------------
@@ -125,6 +134,17 @@ function dateProblem(value) {
   return null;
 }
 
+// rules.check_not_future, on a date dateProblem accepts: ISO text compares as the days do.
+function futureProblem(value) {
+  return value !== null && value > todayIso() ? MESSAGES.notYet() : null;
+}
+
+// rules.check_day_held: attendance is taken on a day that has come (a day with no date passes).
+function dayHeldProblem(sessionDate) {
+  const date = read(sessionDate);
+  return date !== null && date > todayIso() ? MESSAGES.dayNotHeld(date) : null;
+}
+
 function phoneProblem(value) {
   if (value === null || value === "") return null;
   return typeof value === "string" && /^[0-9+\- ]{9,15}$/.test(value) ? null : MESSAGES.phone();
@@ -172,19 +192,41 @@ export function checkHousehold(values, locale = "th") {
 }
 
 /**
- * rules.check_survey: {field: message}, empty when fine. `household_id` and `kind` are checked when
- * the values carry them (the page knows them from its URL).
+ * rules.check_survey and the survey's check_survey_record (not dated after today): {field: message},
+ * empty when fine. `household_id` and `kind` are checked when the values carry them (the page knows
+ * them from its URL).
  */
 export function checkSurvey(values, locale = "th") {
   const v = values || {};
+  const surveyedOn = read(v.surveyed_on);
   const problems = [];
   if ("household_id" in v) problems.push(["household_id", referenceProblem(read(v.household_id))]);
   if ("kind" in v) problems.push(["kind", choiceProblem(read(v.kind), SURVEY_KINDS)]);
   problems.push(
-    ["surveyed_on", dateProblem(read(v.surveyed_on))],
+    ["surveyed_on", dateProblem(surveyedOn) || futureProblem(surveyedOn)],
     ["annual_income", intProblem(readInt(v.annual_income))],
     ["trade_income_month", intProblem(readInt(v.trade_income_month))],
     ["practising_trade", boolProblem(read(v.practising_trade))],
+    ["note", textProblem(read(v.note), { maxLength: 1000 })],
+  );
+  return answer(problems, locale);
+}
+
+/**
+ * rules.check_attendance and the attendance's check_attendance_record: a mark on a training day,
+ * {field: message}, empty when fine. `session` holds the day's fields as the phone keeps them
+ * (`date`: ISO text, or none while the office has not dated the day); a day dated after today is
+ * refused on `session_id`. `session_id` and `household_id` are checked when the values carry them.
+ */
+export function checkAttendance(values, session, locale = "th") {
+  const v = values || {};
+  const present = read(v.present);
+  const problems = [];
+  if ("session_id" in v) problems.push(["session_id", referenceProblem(read(v.session_id))]);
+  if ("household_id" in v) problems.push(["household_id", referenceProblem(read(v.household_id))]);
+  problems.push(
+    ["session_id", dayHeldProblem(session ? session.date : null)],
+    ["present", present === null ? MESSAGES.required() : boolProblem(present)],
     ["note", textProblem(read(v.note), { maxLength: 1000 })],
   );
   return answer(problems, locale);

@@ -1,7 +1,10 @@
 """The phone's checks before saving: every shared case answered by the server's rules as the file says."""
+import datetime as dt
+
 import pytest
 
-from server.rules import is_valid_citizen_id, normalize_citizen_id
+from server.dates import format_date
+from server.rules import is_valid_citizen_id, normalize_citizen_id, thai_today
 from tests.support.field_rules import FORMS, load_cases, server_errors, server_messages
 
 CASES = load_cases()
@@ -16,7 +19,7 @@ def test_citizen_ids_are_normalized_and_checked_as_the_file_says(case):
 @pytest.mark.parametrize(("form", "case"), [(form, case) for form in FORMS for case in CASES[form]],
                          ids=lambda value: value if isinstance(value, str) else value["case"])
 def test_the_server_refuses_exactly_the_fields_the_file_names(form, case):
-    assert {error.field: error.code for error in server_errors(form, case["values"])} == case["errors"]
+    assert {error.field: error.code for error in server_errors(form, case)} == case["errors"]
 
 
 def test_the_cases_reach_every_message_of_the_forms_in_both_languages():
@@ -25,7 +28,7 @@ def test_the_cases_reach_every_message_of_the_forms_in_both_languages():
     for form in FORMS:
         for case in CASES[form]:
             for locale in ("th", "en"):
-                seen[form, locale] |= set(server_messages(form, case["values"], locale).values())
+                seen[form, locale] |= set(server_messages(form, case, locale).values())
     assert {"จำเป็นต้องกรอก", "ต้องไม่ติดลบ", "ต้องไม่น้อยกว่า 1", "ต้องไม่เกิน 50", "ต้องไม่เกิน 100,000,000",
             "กรอกเป็นตัวเลข เช่น 36000", "เลขประจำตัวประชาชนต้องเป็นตัวเลข 13 หลัก",
             "เลขประจำตัวประชาชนไม่ถูกต้อง (เลขตรวจสอบหลักสุดท้ายไม่ตรง)", "ยาวเกิน 20 ตัวอักษร",
@@ -34,4 +37,12 @@ def test_the_cases_reach_every_message_of_the_forms_in_both_languages():
     assert {"Not a valid date (YYYY-MM-DD)", "The year must be between 1900 and 2200", "Must not be negative",
             "Must be at most 100,000,000", "Type a whole number, e.g. 36000", "Must be true or false",
             "Longer than 1000 characters", "This field is required", "Not a valid record id",
-            "Not one of: baseline, after_training, follow_up_3m, follow_up_6m, follow_up_12m"} <= seen["survey", "en"]
+            "Not one of: baseline, after_training, follow_up_3m, follow_up_6m, follow_up_12m",
+            "This day has not come yet: use today or an earlier day"} <= seen["survey", "en"]
+    assert "วันที่นี้ยังมาไม่ถึง ลงวันที่ไม่เกินวันนี้" in seen["survey", "th"]
+    tomorrow = thai_today() + dt.timedelta(days=1)
+    assert {f"วันอบรมนี้กำหนดไว้ {format_date(tomorrow, 'th')} ซึ่งยังมาไม่ถึง "
+            "ขอให้สำนักงานแก้วันที่ของวันอบรมก่อน แล้วจึงส่งอีกครั้ง", "จำเป็นต้องกรอก", "รหัสอ้างอิงไม่ถูกต้อง",
+            "ยาวเกิน 1000 ตัวอักษร"} <= seen["attendance", "th"]
+    assert (f"This training day is dated {format_date(tomorrow, 'en')}, after today: "
+            "ask the office to move the day's date, then send again") in seen["attendance", "en"]

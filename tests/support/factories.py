@@ -106,18 +106,21 @@ SESSION_FIELDS = ("training_id", "day", "kind", "date", "destination", "note")
 ENROLLMENT_FIELDS = ("training_id", "household_id", "occupation", "status", "reason")
 
 
-def make_training(session: Session, *, village_id: str, occupation: str = "trading", fiscal_year: int = 2570,
+def make_training(session: Session, *, village_id: str, occupation: str = "trading", fiscal_year: int | None = None,
                   first_day: Any = None, title: str | None = None, commit: bool = True) -> dict[str, Any]:
-    """A village's training with its 5 days on consecutive dates from `first_day` (default: 1 Dec 2026).
+    """A village's training with its 5 days on consecutive dates from `first_day` (default: the days
+    ending yesterday, Thai time, so attendance may be taken on every one), of the fiscal year of its
+    first day unless `fiscal_year` is given.
 
     Returns {"training", "sessions": [day 1..5]}.
     """
     import datetime as dt
 
     from server.models import Training, TrainingSession
-    from server.rules import TRAINING_DAYS, default_session_kind
+    from server.rules import TRAINING_DAYS, default_session_kind, fiscal_year_be, thai_today
 
-    first_day = first_day or dt.date(2026, 12, 1)
+    first_day = first_day or thai_today() - dt.timedelta(days=TRAINING_DAYS)
+    fiscal_year = fiscal_year or fiscal_year_be(first_day)
     training = Training(village_id=village_id, occupation=occupation, fiscal_year=fiscal_year, title=title)
     session.add(training)
     session.flush()

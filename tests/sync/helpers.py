@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from server.models import Training, TrainingSession
+from server.rules import fiscal_year_be, thai_today
 from sync.changes import stamp_change
 from tests.support.factories import DEFAULT_PASSWORD, make_geography, make_household, make_user
 
@@ -20,9 +21,12 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def make_training(session: Session, *, village_id: str, occupation: str = "weaving",
-                  fiscal_year: int = 2570, start: dt.date = dt.date(2026, 11, 23)) -> tuple[Training, list[TrainingSession]]:
-    """A 5-day training in a village with its sessions, stamped into the change feed."""
+def make_training(session: Session, *, village_id: str, occupation: str = "weaving", fiscal_year: int | None = None,
+                  start: dt.date | None = None) -> tuple[Training, list[TrainingSession]]:
+    """A 5-day training in a village with its sessions, stamped into the change feed: by default on the
+    5 days ending yesterday (Thai time), so attendance may be taken on each, in its first day's fiscal year."""
+    start = start or thai_today() - dt.timedelta(days=5)
+    fiscal_year = fiscal_year or fiscal_year_be(start)
     training = Training(village_id=village_id, occupation=occupation, fiscal_year=fiscal_year)
     session.add(training)
     session.flush()

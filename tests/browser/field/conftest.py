@@ -2,7 +2,6 @@
 same port (same origin), and persistent browser profiles that survive closing the browser."""
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +53,7 @@ def _seed(db_url: str) -> FieldWorld:
         make_user(db, username="east", role="officer",
                   village_ids=[geo["village"]["34140101"].id, geo["village"]["34140102"].id])
         for code, village in geo["village"].items():
-            course = make_training(db, village_id=village.id, first_day=dt.date(2026, 12, 1))
+            course = make_training(db, village_id=village.id)
             households = [make_household(db, village_id=village.id, house_no=f"{n}/{code[-1]}",
                                          head_name=f"นางทดลอง บ้าน{code[-2:]}-{n}", members=3 + n % 3,
                                          annual_income=30_000 + 1_000 * n) for n in range(1, 5)]
