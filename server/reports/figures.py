@@ -173,7 +173,9 @@ def was_present(training_id, household_id) -> ColumnElement[bool]:  # noqa: ANN0
 
 
 def _trained_enrollments(t):  # noqa: ANN001, ANN202
-    """(vcode, occ, household_id) of every trained household's enrollment in scope (a CTE)."""
+    """(vcode, occ, household_id) of every trained household's enrollment in scope (a CTE,
+    computed once and planned on its own: whatever PostgreSQL guesses of its size, the joins
+    inside it are not reordered around the rest of the statement)."""
     # Deleted households are few: leaving them out (an index of them) costs less than looking up
     # every household.
     deleted = select(Household.id).where(Household.deleted == true())

@@ -85,7 +85,8 @@ def generated(engine):  # noqa: ANN001, ANN201
                 db.add(session)
                 sessions.append(session)
             db.flush()
-            for (household_id,) in db.exec(select(Enrollment.household_id).where(Enrollment.training_id == training.id)):
+            first_households = select(Enrollment.household_id).where(Enrollment.training_id == training.id)
+            for (household_id,) in db.exec(first_households):
                 if rng.random() < 0.5:
                     continue
                 db.add(Enrollment(training_id=second.id, household_id=household_id, occupation=second.occupation,
