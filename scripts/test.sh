@@ -52,9 +52,15 @@ run_phase() {  # run_phase NAME [allow-no-tests] -- pytest args...
     fi
 }
 
+# The database phases run on every core (pytest-xdist): each test has its own database, server
+# processes take free ports, so tests do not share state.
+WORKERS="${TEST_WORKERS:-$(nproc 2>/dev/null || echo 2)}"
+((WORKERS <= 4)) || WORKERS=4  # the PostgreSQL cluster allows 200 connections
+PARALLEL=(-n "$WORKERS" --dist loadfile)
+
 # --- (a) SQLite ----------------------------------------------------------------------------------
 unset SAMMACHIP_TEST_PG
-run_phase "sqlite" strict -- -m "not browser"
+run_phase "sqlite" strict -- -m "not browser" "${PARALLEL[@]}"
 
 # --- (b) PostgreSQL ------------------------------------------------------------------------------
 PGTMP="$(mktemp -d)"
@@ -89,7 +95,7 @@ HBA
 ) || { echo "PostgreSQL did not start:"; cat "$PGTMP"/*.log 2>/dev/null || true; exit 1; }
 
 SAMMACHIP_TEST_PG="postgresql://postgres@127.0.0.1:$PGPORT/postgres" \
-    run_phase "postgresql" strict -- -m "not browser"
+    run_phase "postgresql" strict -- -m "not browser" "${PARALLEL[@]}"
 
 cleanup_pg
 trap - EXIT
