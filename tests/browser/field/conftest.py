@@ -162,13 +162,30 @@ def sign_in(page: Page, username: str) -> None:
 
 
 def wait_for_worker(page: Page) -> str:
-    """The service worker is active, controls the page and has precached the shell; its cache name."""
-    return page.evaluate("""async () => {
-        await navigator.serviceWorker.ready;
-        while (!navigator.serviceWorker.controller) await new Promise(r => setTimeout(r, 50));
-        const keys = (await caches.keys()).filter(k => k.startsWith('sammachip-'));
-        return keys.join(',');
-    }""")
+    """The service worker is active, controls the page and has precached the shell; its cache name.
+
+    A page opened while the worker was still installing is controlled from its next load on (as an
+    officer's next page would be): after a few seconds without control the page is loaded again.
+    page.evaluate has no timeout of its own, so the wait in the page is bounded too.
+    """
+    for _attempt in range(4):
+        found = page.evaluate("""async () => {
+            const deadline = Date.now() + 8000;
+            const ready = navigator.serviceWorker.ready.then(() => true);
+            while (Date.now() < deadline) {
+                if (navigator.serviceWorker.controller && await Promise.race(
+                        [ready, new Promise(r => setTimeout(() => r(false), 100))])) {
+                    const keys = (await caches.keys()).filter(k => k.startsWith('sammachip-'));
+                    return keys.join(',');
+                }
+                await new Promise(r => setTimeout(r, 100));
+            }
+            return null;
+        }""")
+        if found is not None:
+            return found
+        page.reload()
+    raise AssertionError("no service worker took control of the page")
 
 
 def prepare(page: Page, village_ids: list[str]) -> None:
