@@ -13,7 +13,6 @@ Prints:
 """
 from __future__ import annotations
 
-import datetime as dt
 import gzip
 import statistics
 import sys
@@ -56,7 +55,7 @@ def seed(url: str) -> dict:
         make_user(db, username="bench", role="officer", subdistrict_codes=["341401"])
         villages = {}
         for village in geo["villages"][:2]:
-            course = make_training(db, village_id=village.id, first_day=dt.date(2026, 12, 1))
+            course = make_training(db, village_id=village.id)  # the 5 days ending yesterday
             homes = [make_household(db, village_id=village.id, house_no=f"{n}/1", head_name=f"ครัวเรือนทดสอบ {n}")
                      for n in range(1, HOUSEHOLDS + 1)]
             for home in homes:
