@@ -121,7 +121,10 @@ function applyResults(ops, results) {
       for (const c of result.conflicts || []) fields[c.field] = c.kept;
       if (op.action === "delete") { records.delete(key); continue; }
       records.put({ ...record, fields, seq: Math.max(record.seq || 0, result.seq || 0) });
-      if (result.status === "conflict" && result.conflicts && result.conflicts.length) {
+      // A resent op answered `duplicate` carries its first result: a conflict then is still news.
+      const conflicted = result.status === "conflict" || result.first_status === "conflict";
+      if (conflicted && result.conflicts && result.conflicts.length &&
+          !conflicts.some((c) => c.op_id === op.op_id)) {
         conflicts.unshift({ op_id: op.op_id, entity: op.entity, id, conflicts: result.conflicts,
                             at: new Date().toISOString() });
       }

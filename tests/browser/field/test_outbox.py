@@ -1,6 +1,10 @@
 """What the server turns away or merges: a rejected op keeps its reason on the phone, holds back
 nothing else, and is fixed and sent again or discarded; two phones marking the same sheet leave one
 record per household and an open conflict where they differ."""
+import json
+import urllib.request
+import uuid
+
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
@@ -8,7 +12,7 @@ from sqlmodel import Session, select
 from server.db import make_engine
 from server.models import Attendance, Conflict, Device, Household, User, UserArea
 from tests.browser.field.conftest import outbox, prepare, sign_in, wait_for_worker, wait_pending
-from tests.support.factories import make_household, valid_citizen_id
+from tests.support.factories import DEFAULT_PASSWORD, make_household, valid_citizen_id
 
 pytestmark = pytest.mark.browser
 
@@ -125,7 +129,8 @@ def test_two_phones_mark_the_same_sheet_and_nothing_is_lost(field_world, server,
     shown = 0
     for phone in (first, second):
         phone.page.goto("/field/outbox")
-        expect(phone.page.locator("h1")).to_be_visible()
+        # The shell's heading comes first; the lists are drawn from IndexedDB after it.
+        expect(phone.page.locator("[data-outbox] h2").first).to_be_visible()
         conflict = phone.page.locator("[data-conflict]")
         shown += conflict.count()
         if conflict.count():
@@ -177,3 +182,68 @@ def test_sign_out_keeps_unsent_captures_and_clears_the_phone_once_all_is_sent(fi
                                                                   Device.revoked_at.is_(None))).all()}
     engine.dispose()
     assert len(tokens_before - still_valid) == 1  # this phone's token was revoked, no other
+
+
+def test_a_conflict_whose_answer_was_lost_still_reaches_the_phone(field_world, server, phone_factory):
+    village = field_world.villages["34140202"]
+    session_id, household_id = village.session_ids[0], village.household_ids[0]
+    phone = phone_factory("south-lost-answer")
+    sign_in(phone.page, "south")
+    prepare(phone.page, [village.id])
+    wait_for_worker(phone.page)
+
+    # While the signal is weak, the phone's pushes do not get through; when one does, the server
+    # applies it but its answer never arrives back.
+    mode, lost = ["blocked"], []
+
+    def weak_signal(route):
+        if mode[0] == "blocked":
+            route.abort()
+        elif mode[0] == "answer_lost":
+            lost.append(route.fetch().json())
+            mode[0] = "clear"
+            route.abort()
+        else:
+            route.continue_()
+
+    phone.context.route("**/api/sync/push", weak_signal)
+    server.stop()
+    phone.page.goto(f"/field/sessions/{session_id}")
+    phone.page.locator(f'[data-household-id="{household_id}"] [data-mark="present"]').click()
+    wait_pending(phone.page, 1)
+    server.start()
+
+    # Meanwhile another phone of the office marks the same household absent.
+    other = _api(server.base_url, "/api/auth/token", {"username": "south", "password": DEFAULT_PASSWORD,
+                                                       "device_name": "office tablet"})
+    answer = _api(server.base_url, "/api/sync/push", {"schema": 1, "ops": [{
+        "op_id": str(uuid.uuid4()), "entity": "attendance", "id": str(uuid.uuid4()), "action": "upsert",
+        "base_seq": None, "captured_at": "2026-11-24T09:15:00+07:00",
+        "fields": {"session_id": session_id, "household_id": household_id, "present": False}}]},
+        token=other["token"])
+    assert answer["results"][0]["status"] == "applied"
+
+    mode[0] = "answer_lost"
+    phone.page.click('[data-action="sync-now"]')
+    for _ in range(200):
+        if lost:
+            break
+        phone.page.wait_for_timeout(100)
+    assert lost and lost[0]["results"][0]["status"] == "conflict"
+    wait_pending(phone.page, 1)  # not known to have arrived: kept
+
+    phone.page.click('[data-action="sync-now"]')  # sent again: `duplicate`, with the first answer
+    wait_pending(phone.page, 0, timeout=60_000)
+    phone.page.goto("/field/outbox")
+    expect(phone.page.locator("[data-outbox] h2").first).to_be_visible()
+    conflict = phone.page.locator("[data-conflict]")
+    expect(conflict).to_have_count(1)
+    expect(conflict).to_contain_text("หัวหน้าจะเป็นผู้ตัดสิน")
+    assert conflict.get_attribute("data-conflict") == lost[0]["results"][0]["conflicts"][0]["conflict_id"]
+
+
+def _api(base_url: str, path: str, body: dict, token: str | None = None) -> dict:
+    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+    request = urllib.request.Request(base_url + path, data=json.dumps(body).encode(), headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
