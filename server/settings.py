@@ -33,6 +33,10 @@ class Settings:
     max_failed_logins: int = 10
     lockout_minutes: int = 15
     default_locale: str = "th"
+    # Reports resting on more trainings than this (a province, the country) come from a snapshot
+    # recomputed after `snapshot_minutes` once the data has changed (server/reports/snapshots.py).
+    snapshot_trainings: int = 2000
+    snapshot_minutes: int = 10
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -45,6 +49,8 @@ class Settings:
             session_hours=int(os.environ.get("SESSION_HOURS", "12")),
             max_failed_logins=int(os.environ.get("MAX_FAILED_LOGINS", "10")),
             lockout_minutes=int(os.environ.get("LOCKOUT_MINUTES", "15")),
+            snapshot_trainings=int(os.environ.get("SNAPSHOT_TRAININGS", "2000")),
+            snapshot_minutes=int(os.environ.get("SNAPSHOT_MINUTES", "10")),
         )
 
     @property

@@ -33,7 +33,7 @@ from server.models import (
 )
 from server.models.program import SURVEY_KINDS
 from server.office import five_k_elements, follow_up_months, households_per_village, occupation_names, parse_int
-from server.reports import charts, figures, records
+from server.reports import charts, figures, records, snapshots
 from server.reports.formatting import Numbers
 from server.reports.scope import (
     CHILD_LENGTH,
@@ -129,13 +129,16 @@ def progress_page(request: Request, db: Session, user: User) -> Template | Redir
     by = figures.LEVEL_BY_LENGTH[CHILD_LENGTH[len(filters.area)]]
     options = {"area": area, "filters": filters, "today": today(), "follow_up_months": follow_up_months(db),
                "five_k_codes": [e.code for e in five_k_elements(db)]}
-    tables = figures.progress_tables(db, breakdowns=[by, "total"], **options)
-    rows, total = tables[by], tables["total"].get("")
+    served = snapshots.progress_tables(db, snapshots.policy_of(request.app.state.settings),
+                                       breakdowns=[by, "total"], **options)
+    rows, total = served.tables[by], served.tables["total"].get("")
     names = unit_names(db, sorted(rows))
-    return render("progress.html", request=request, rows=[(k, names.get(k, k), rows[k]) for k in sorted(rows)],
-                  total=total, by=by, per_village=households_per_village(db), days=range(1, TRAINING_DAYS + 1),
-                  rounds=["baseline", *figures.round_kinds(options["follow_up_months"])], error=None,
-                  params=_filter_params(request), **_common(db, user, filters, request))
+    response = render("progress.html", request=request, rows=[(k, names.get(k, k), rows[k]) for k in sorted(rows)],
+                      total=total, by=by, per_village=households_per_village(db), days=range(1, TRAINING_DAYS + 1),
+                      rounds=["baseline", *figures.round_kinds(options["follow_up_months"])], error=None,
+                      as_of=served.as_of, params=_filter_params(request), **_common(db, user, filters, request))
+    response.background = served.refresh
+    return response
 
 
 @get("/outcomes", sync_to_thread=True)
@@ -151,21 +154,25 @@ def outcomes_page(request: Request, db: Session, user: User) -> Template:
         by = figures.LEVEL_BY_LENGTH.get(CHILD_LENGTH.get(len(filters.area), 8), "village")
     area = area_condition(db, user)
     months = follow_up_months(db)
-    tables = figures.outcome_tables(db, area=area, filters=filters, breakdowns=[by, "total"], follow_up_months=months)
-    rows, total = tables[by], tables["total"].get("")
+    served = snapshots.outcome_tables(db, snapshots.policy_of(request.app.state.settings), area=area,
+                                      filters=filters, breakdowns=[by, "total"], follow_up_months=months)
+    rows, total = served.tables[by], served.tables["total"].get("")
     names = occupation_names(db) if by == "occupation" else unit_names(db, sorted(rows))
     ordered = [(k, names.get(k, k), rows[k]) for k in sorted(rows)]
     kinds = figures.round_kinds(months)
-    return render("outcomes.html", request=request, rows=ordered, total=total, by=by, rounds=kinds, error=None,
-                  breakdowns=OUTCOME_BREAKDOWNS, params=_filter_params(request),
-                  practising_chart=charts.bars([(name, r.practising_share, r.followed_up) for _k, name, r in ordered],
-                                               goal=figures.GOAL_PRACTISING, maximum=100.0),
-                  income_chart=charts.bars([(name, r.income[kinds[0]].change, r.income[kinds[0]].households)
-                                            for _k, name, r in ordered], goal=figures.GOAL_INCOME_CHANGE)
-                  if kinds else None,
-                  group_chart=charts.bars([(name, r.group_share, r.villages) for _k, name, r in ordered],
-                                          goal=figures.GOAL_GROUP_VILLAGES, maximum=100.0),
-                  **_common(db, user, filters, request))
+    response = render("outcomes.html", request=request, rows=ordered, total=total, by=by, rounds=kinds, error=None,
+                      as_of=served.as_of, breakdowns=OUTCOME_BREAKDOWNS, params=_filter_params(request),
+                      practising_chart=charts.bars([(name, r.practising_share, r.followed_up)
+                                                    for _k, name, r in ordered],
+                                                   goal=figures.GOAL_PRACTISING, maximum=100.0),
+                      income_chart=charts.bars([(name, r.income[kinds[0]].change, r.income[kinds[0]].households)
+                                                for _k, name, r in ordered], goal=figures.GOAL_INCOME_CHANGE)
+                      if kinds else None,
+                      group_chart=charts.bars([(name, r.group_share, r.villages) for _k, name, r in ordered],
+                                              goal=figures.GOAL_GROUP_VILLAGES, maximum=100.0),
+                      **_common(db, user, filters, request))
+    response.background = served.refresh
+    return response
 
 
 @get("/progress/records", sync_to_thread=True)

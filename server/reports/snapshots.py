@@ -1,0 +1,176 @@
+"""The figures of a wide area (a province, the country) served from a snapshot.
+
+A district's figures are computed on every request (a few thousand households). The country's rest
+on ~280,000 households a year and take seconds on PostgreSQL, too long for a page. The department
+reports them monthly, so a figure a few minutes old serves that need as well as a live one: a report
+that rests on more than `Settings.snapshot_trainings` trainings is computed once, kept in
+`report_snapshot` with the time it was computed (the page says "figures as of …"), and served from
+there. A snapshot is exact while the sync counter has not moved; once it has and the snapshot is
+older than `Settings.snapshot_minutes`, the page still answers at once with it, and one process
+computes a newer one after the response (claimed in the table, so several server processes do not
+all compute the same figures). Only a report never computed before is computed while the user waits.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.background_tasks import BackgroundTask
+from sqlalchemy import func, or_, select, text, update
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from server.db import session_scope, writer_beside
+from server.models import ReportSnapshot
+from server.models.base import utcnow
+from server.reports import figures
+from server.reports.scope import Filters
+
+log = logging.getLogger(__name__)
+# A computation that has not finished in this time is taken to have died with its process.
+CLAIM_EXPIRES = dt.timedelta(minutes=5)
+
+Tables = dict[str, dict[str, Any]]
+
+
+@dataclass
+class Served:
+    """A report's tables; `as_of` is when they were computed when they come from a snapshot."""
+
+    tables: Tables
+    as_of: dt.datetime | None = None
+    refresh: BackgroundTask | None = None  # to run after the response: compute a newer snapshot
+
+
+@dataclass(frozen=True)
+class Policy:
+    trainings: int  # a report resting on more trainings than this is served from a snapshot
+    max_age: dt.timedelta
+
+
+def policy_of(settings: Any) -> Policy:
+    return Policy(trainings=settings.snapshot_trainings, max_age=dt.timedelta(minutes=settings.snapshot_minutes))
+
+
+# --- the two kinds of report ----------------------------------------------------------------------
+
+def progress_tables(db: Session, policy: Policy, *, area: ColumnElement[bool], filters: Filters,
+                    breakdowns: Sequence[str], today: dt.date, follow_up_months: list[int],
+                    five_k_codes: list[str]) -> Served:
+    """`figures.progress_tables`, from a snapshot for a wide area."""
+    options = {"filters": filters, "breakdowns": list(breakdowns), "today": today,
+               "follow_up_months": follow_up_months, "five_k_codes": five_k_codes}
+    return _served(db, policy, "progress", area, options,
+                   lambda session: figures.progress_tables(session, area=area, **options), _progress_from)
+
+
+def outcome_tables(db: Session, policy: Policy, *, area: ColumnElement[bool], filters: Filters,
+                   breakdowns: Sequence[str], follow_up_months: list[int]) -> Served:
+    """`figures.outcome_tables`, from a snapshot for a wide area."""
+    options = {"filters": filters, "breakdowns": list(breakdowns), "follow_up_months": follow_up_months}
+    return _served(db, policy, "outcomes", area, options,
+                   lambda session: figures.outcome_tables(session, area=area, **options), _outcome_from)
+
+
+def _progress_from(data: dict[str, Any]) -> figures.Progress:
+    days = {int(d): figures.Day(**day) for d, day in data.pop("days").items()}
+    surveys = {kind: figures.Round(**r) for kind, r in data.pop("surveys").items()}
+    return figures.Progress(**data, days=days, surveys=surveys)
+
+
+def _outcome_from(data: dict[str, Any]) -> figures.Outcome:
+    income = {kind: figures.Income(**i) for kind, i in data.pop("income").items()}
+    return figures.Outcome(**data, income=income)
+
+
+# --- serving --------------------------------------------------------------------------------------
+
+def _served(db: Session, policy: Policy, kind: str, area: ColumnElement[bool], options: dict[str, Any],
+            compute: Callable[[Session], Tables], row_from: Callable[[dict[str, Any]], Any]) -> Served:
+    if _trainings(db, area, options["filters"]) <= policy.trainings:
+        return Served(compute(db))
+    key = _key(db, kind, area, options)
+    snapshot = db.get(ReportSnapshot, key)
+    counter = _counter(db)
+    if snapshot is None:
+        tables = compute(db)
+        _store(db, key, tables, counter)
+        db.commit()  # on PostgreSQL the snapshot is written in the request's own transaction
+        return Served(tables)
+    served = Served(_tables_from(snapshot.payload, row_from), as_of=snapshot.computed_at)
+    fresh = snapshot.counter == counter or utcnow() - _aware(snapshot.computed_at) < policy.max_age
+    if not fresh:
+        served.refresh = BackgroundTask(_refresh, db.get_bind(), key, compute)
+    return served
+
+
+def _trainings(db: Session, area: ColumnElement[bool], filters: Filters) -> int:
+    scoped = figures.trainings_in_scope(area, filters)
+    return db.exec(select(func.count()).select_from(scoped)).one()[0]
+
+
+def _key(db: Session, kind: str, area: ColumnElement[bool], options: dict[str, Any]) -> str:
+    """The report's identity: its kind, the user's area (as SQL, so two admins share one) and options."""
+    where = str(area.compile(dialect=db.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+    described = json.dumps({"kind": kind, "area": where, **options}, sort_keys=True, default=_plain)
+    return hashlib.sha256(described.encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return dataclasses.asdict(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(type(value))
+
+
+def _counter(db: Session) -> int:
+    return db.execute(text("SELECT value FROM sync_counter WHERE id = 1")).scalar_one()
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _tables_from(payload: dict[str, Any], row_from: Callable[[dict[str, Any]], Any]) -> Tables:
+    return {by: {k: row_from(dict(row)) for k, row in rows.items()} for by, rows in payload.items()}
+
+
+def _payload(tables: Tables) -> dict[str, Any]:
+    return {by: {k: dataclasses.asdict(row) for k, row in rows.items()} for by, rows in tables.items()}
+
+
+def _store(db: Session, key: str, tables: Tables, counter: int) -> None:
+    with writer_beside(db) as writer:
+        snapshot = writer.get(ReportSnapshot, key) or ReportSnapshot(key=key, computed_at=utcnow(), counter=counter)
+        snapshot.payload, snapshot.computed_at, snapshot.counter = _payload(tables), utcnow(), counter
+        snapshot.refreshing_since = None
+        writer.add(snapshot)
+
+
+def _refresh(engine: Any, key: str, compute: Callable[[Session], Tables]) -> None:
+    """After the response: compute a newer snapshot, unless another process is already at it."""
+    now = utcnow()
+    with session_scope(engine) as db:
+        claimed = db.execute(update(ReportSnapshot).where(
+            ReportSnapshot.key == key,
+            or_(ReportSnapshot.refreshing_since.is_(None), ReportSnapshot.refreshing_since < now - CLAIM_EXPIRES))
+            .values(refreshing_since=now)).rowcount
+    if not claimed:
+        return
+    try:
+        with session_scope(engine, writes=False) as db:
+            counter = _counter(db)
+            tables = compute(db)
+        with session_scope(engine) as db:
+            _store(db, key, tables, counter)
+    except Exception:
+        log.exception("the figures of report %s could not be computed again", key)
+        with session_scope(engine) as db:
+            db.execute(update(ReportSnapshot).where(ReportSnapshot.key == key).values(refreshing_since=None))

@@ -1,0 +1,132 @@
+"""A wide area's figures come from a snapshot: computed once, served with the time they were computed,
+computed again after the response once the data changed and the snapshot is old — by one process."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from server.models import ReportSnapshot, Survey
+from server.models.base import utcnow
+from server.records import save_synced
+from tests.foundation.helpers import sign_in
+from tests.reports.conftest import TODAY
+
+
+@pytest.fixture(autouse=True)
+def frozen_today(monkeypatch):
+    from server.pages import progress as pages
+
+    monkeypatch.setattr(pages, "today", lambda: TODAY)
+
+
+@pytest.fixture
+def settings(settings):
+    """Every report is 'wide' here: the program in conftest.py has three trainings."""
+    return dataclasses.replace(settings, snapshot_trainings=0, snapshot_minutes=10)
+
+
+def practising(page) -> str:
+    tile = page.text[page.text.index('data-indicator="practising"'):]
+    return re.search(r"([0-9.]+)%", tile).group(1)
+
+
+def as_of(page) -> str | None:
+    found = re.search(r'data-figures-as-of="([^"]+)"', page.text)
+    return found.group(1) if found else None
+
+
+def snapshots(engine) -> list[ReportSnapshot]:
+    with Session(engine) as db:
+        return list(db.exec(select(ReportSnapshot)).scalars())
+
+
+def survey_d_not_practising(engine, program) -> None:
+    """A follow-up for D (trained, awaiting follow-up): the province's practising share goes 5/6 → 5/7."""
+    with Session(engine) as db:
+        save_synced(db, Survey(), entity="survey", user=None, values={
+            "household_id": program.households["D"], "kind": "after_training",
+            "surveyed_on": dt.date(2026, 11, 20), "annual_income": 80_000, "practising_trade": False})
+        db.commit()
+
+
+def age_snapshots(engine, minutes: int) -> None:
+    with Session(engine) as db:
+        db.execute(update(ReportSnapshot).values(computed_at=utcnow() - dt.timedelta(minutes=minutes)))
+        db.commit()
+
+
+def test_a_wide_report_is_computed_once_then_served_with_its_time(client, engine, program):
+    sign_in(client, "root")
+    first = client.get("/outcomes?year=2570&area=34&by=district")
+    assert first.status_code == 200
+    assert practising(first) == "83.3" and as_of(first) is None  # computed while the user waited
+    assert len(snapshots(engine)) == 1
+
+    survey_d_not_practising(engine, program)
+    young = client.get("/outcomes?year=2570&area=34&by=district")
+    assert practising(young) == "83.3" and as_of(young) is not None  # the data moved; the snapshot is young
+    assert "ตัวเลข ณ" in young.text
+
+    age_snapshots(engine, 11)
+    stale = client.get("/outcomes?year=2570&area=34&by=district")
+    assert practising(stale) == "83.3"  # answered at once with what there is...
+    again = client.get("/outcomes?year=2570&area=34&by=district")
+    assert practising(again) == "71.4"  # ...and computed again after that response
+    assert as_of(again) > as_of(stale)
+    assert snapshots(engine)[0].refreshing_since is None
+
+
+def test_a_snapshot_nothing_changed_since_is_served_however_old(client, engine, program):
+    sign_in(client, "root")
+    client.get("/progress?year=2570&area=34")
+    age_snapshots(engine, 600)
+    with Session(engine) as db:
+        before = db.exec(select(ReportSnapshot.computed_at)).one()[0]
+    page = client.get("/progress?year=2570&area=34")
+    assert page.status_code == 200 and as_of(page) is not None
+    with Session(engine) as db:
+        assert db.exec(select(ReportSnapshot.computed_at)).one()[0] == before  # not computed again
+
+
+def test_one_process_computes_a_stale_snapshot_again(client, engine, program):
+    sign_in(client, "root")
+    client.get("/outcomes?year=2570&area=34&by=district")
+    survey_d_not_practising(engine, program)
+    age_snapshots(engine, 11)
+    with Session(engine) as db:  # another server process is computing it now
+        db.execute(update(ReportSnapshot).values(refreshing_since=utcnow()))
+        db.commit()
+    client.get("/outcomes?year=2570&area=34&by=district")
+    assert practising(client.get("/outcomes?year=2570&area=34&by=district")) == "83.3"  # left to that process
+
+    with Session(engine) as db:  # that process died long ago: its claim has expired
+        db.execute(update(ReportSnapshot).values(refreshing_since=utcnow() - dt.timedelta(minutes=30)))
+        db.commit()
+    client.get("/outcomes?year=2570&area=34&by=district")
+    assert practising(client.get("/outcomes?year=2570&area=34&by=district")) == "71.4"
+
+
+def test_each_area_has_its_own_snapshot(client, engine, program):
+    sign_in(client, "root")
+    country = client.get("/outcomes?year=2570&area=34&by=district")
+    assert 'data-unit="3415"' in country.text
+    client.cookies.clear()
+    sign_in(client, "boss")
+    district = client.get("/outcomes?year=2570&by=subdistrict")
+    assert district.status_code == 200
+    assert "3415" not in re.sub(r"<select.*?</select>", "", district.text, flags=re.S)
+    assert len(snapshots(engine)) == 2
+
+
+def test_a_district_report_is_computed_on_every_request(client, engine, program, settings):
+    client.app.state.settings = dataclasses.replace(settings, snapshot_trainings=2000)
+    sign_in(client, "boss")
+    page = client.get("/outcomes?year=2570&by=subdistrict")
+    assert page.status_code == 200 and as_of(page) is None
+    with Session(engine) as db:
+        assert db.exec(select(func.count()).select_from(ReportSnapshot)).one()[0] == 0
