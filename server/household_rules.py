@@ -79,3 +79,17 @@ def check_attendance_record(records: Records, values: dict[str, Any], record_id:
     if isinstance(day, str):
         day = dt.date.fromisoformat(day)
     return rules.check_day_held("session_id", day if isinstance(day, dt.date) else None)
+
+
+def check_session_record(records: Records, values: dict[str, Any], record_id: str) -> list[rules.FieldError]:
+    """A training day that already has attendance is not moved to after today: its marks would then
+    record a day that has not been held (the rule `check_attendance_record` keeps for new marks)."""
+    day = values.get("date")
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day)
+    if not isinstance(day, dt.date) or not rules.check_day_held("date", day):
+        return []
+    if any(not row.get("deleted") for row in records.rows("attendance", session_id=record_id)):
+        return [rules.marked_day_moved_ahead("date")]
+    return []
+

@@ -535,6 +535,12 @@ def check_day_held(field: str, value: dt.date | None, *, today: dt.date | None =
                     "ask the office to move the day's date, then send again")]
 
 
+def marked_day_moved_ahead(field: str) -> FieldError:
+    return invalid(field, "วันอบรมนี้มีการลงเวลาแล้ว ย้ายไปหลังวันนี้ไม่ได้ เลือกวันนี้หรือวันก่อนหน้า",
+                   "Attendance is already recorded for this day: it cannot move after today; "
+                   "choose today or an earlier day")
+
+
 def check_training_day(field: str, value: dt.date | None, fiscal_year: int | None) -> list[FieldError]:
     """A training day before its fiscal year begins, or past the end of the year after, is refused."""
     if value is None or fiscal_year is None:

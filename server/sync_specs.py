@@ -12,6 +12,7 @@ from server.household_rules import (
     check_attendance_record,
     check_enrollment_record,
     check_household_record,
+    check_session_record,
     check_survey_record,
 )
 from server.house_numbers import house_sort_key
@@ -203,7 +204,7 @@ ENTITIES = [
         name="session", table=TrainingSession.__table__, scope="training_id", pushable=False,
         kinds={"training_id": REF, "day": INT, "kind": TEXT, "date": DATE, "destination": TEXT, "note": TEXT},
         refs={"training_id": "training"}, natural_key=("training_id", "day"), scope_select=_session_scope,
-        enrich=_enrich_sessions,
+        enrich=_enrich_sessions, check=check_session_record,
     ),
     EntitySpec(
         name="team", table=TrainerTeam.__table__, scope="village_id", pushable=False,

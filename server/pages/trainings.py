@@ -253,6 +253,9 @@ def session_update(db: Session, user: User, training_id: str, session_id: str, d
                     audit_detail={"moved_from": before.isoformat() if moved else None})
     except Stale:
         return _training_page(db, user, training, notice=stale_notice(), status_code=409)
+    except Refused as refused:  # a day with attendance moved after today
+        form.add(refused.errors)
+        return _training_page(db, user, training, session_forms={session.id: form}, status_code=422)
     db.commit()
     return Redirect(path=f"/trainings/{training.id}#day-{session.day}")
 

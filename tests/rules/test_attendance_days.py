@@ -82,3 +82,22 @@ def test_the_office_write_path_refuses_attendance_on_a_day_to_come(world, engine
                     values={"session_id": days[3].id, "household_id": household.id, "present": True})
         db.commit()
     assert _marks(engine) == [(4, True)]
+
+
+def test_a_day_with_marks_is_not_moved_after_today_but_one_without_is(world, engine, days):
+    tomorrow = thai_today() + dt.timedelta(days=1)
+    with Session(engine) as db:
+        save_synced(db, Attendance(), entity="attendance", user=None,
+                    values={"session_id": days[2].id, "household_id": world.households["h1"], "present": True})
+        db.commit()
+    with Session(engine) as db:
+        with pytest.raises(Refused) as refused:
+            save_synced(db, db.get(TrainingSession, days[2].id), entity="session", values={"date": tomorrow},
+                        user=None)
+        assert [(e.field, e.code) for e in refused.value.errors] == [("date", "invalid")]
+        assert refused.value.errors[0].message("en").startswith("Attendance is already recorded for this day")
+    with Session(engine) as db:
+        save_synced(db, db.get(TrainingSession, days[1].id), entity="session", values={"date": tomorrow}, user=None)
+        db.commit()
+        assert db.get(TrainingSession, days[2].id).date == thai_today() - dt.timedelta(days=1)
+        assert db.get(TrainingSession, days[1].id).date == tomorrow
