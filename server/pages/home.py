@@ -11,6 +11,9 @@ from server.models import Conflict, User
 from server.progress import current_fiscal_year, village_progress
 from server.web import render
 
+# Each list of the home page shows this many; the rest are a tap away on /villages.
+HOME_LIST_LIMIT = 20
+
 
 @get("/", sync_to_thread=True)
 def home(db: Session, user: User) -> Template:
@@ -35,7 +38,8 @@ def home(db: Session, user: User) -> Template:
             query = query.where(Conflict.village_id.in_(village_ids or {""}))
         open_conflicts = db.exec(query).one()
     return render("home.html", user=user, progress=in_program, todo=todo,
-                  open_conflicts=open_conflicts, fiscal_year=current_fiscal_year())
+                  open_conflicts=open_conflicts, fiscal_year=current_fiscal_year(),
+                  limit=HOME_LIST_LIMIT)
 
 
 handlers = [home]

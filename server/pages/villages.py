@@ -1,26 +1,50 @@
 """The village list of the user's area, each with its progress in the program."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from litestar import Request, get
 from litestar.response import Template
-from sqlmodel import Session
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
 
-from server.auth.scope import area_village_ids
-from server.models import User
+from server.models import Subdistrict, User, Village
+from server.office import parse_int
 from server.progress import current_fiscal_year, village_progress
+from server.reports.scope import area_condition
 from server.web import render, wants_fragment
+
+VILLAGES_PER_PAGE = 50
+
+
+def _village_filter(db: Session, user: User, query: str) -> list:
+    """The villages of the user's area matching `query` (a village's name or code, or its subdistrict's name)."""
+    conditions = [Village.deleted == False, area_condition(db, user)]  # noqa: E712
+    if query:
+        subdistricts = select(Subdistrict.code).where(or_(Subdistrict.name_th.contains(query, autoescape=True),
+                                                          Subdistrict.name_en.icontains(query, autoescape=True)))
+        conditions.append(or_(Village.name.contains(query, autoescape=True),
+                              Village.code.startswith(query, autoescape=True),
+                              Village.subdistrict_code.in_(subdistricts)))
+    return conditions
 
 
 @get("/villages", sync_to_thread=True)
 def village_list(request: Request, db: Session, user: User) -> Template:
-    progress = village_progress(db, area_village_ids(db, user))
+    """One page of the area's villages by geocode: filtered, counted and paged by the database; the
+    progress is read for that page's villages only."""
     query = (request.query_params.get("q") or "").strip()
-    if query:
-        progress = [p for p in progress
-                    if query in p.village.name or query in p.village.code or query in p.subdistrict.name_th
-                    or query.lower() in p.subdistrict.name_en.lower()]
+    conditions = _village_filter(db, user, query)
+    total = db.exec(select(func.count()).select_from(Village).where(*conditions)).one()
+    pages = max(1, -(-total // VILLAGES_PER_PAGE))
+    page = min(max(parse_int(request.query_params.get("page")) or 1, 1), pages)
+    ids = set(db.exec(select(Village.id).where(*conditions).order_by(Village.code)
+                      .offset((page - 1) * VILLAGES_PER_PAGE).limit(VILLAGES_PER_PAGE)).all())
+    progress = village_progress(db, ids)
+    keep = urlencode({"q": query}) if query else ""
     template = "_village_rows.html" if wants_fragment(request) else "villages.html"
-    return render(template, user=user, progress=progress, q=query, fiscal_year=current_fiscal_year())
+    return render(template, user=user, progress=progress, q=query, fiscal_year=current_fiscal_year(),
+                  total=total, page=page, pages=pages, page_link=f"/villages?{keep + '&' if keep else ''}page=")
 
 
 handlers = [village_list]

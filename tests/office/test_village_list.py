@@ -1,0 +1,58 @@
+"""The village list is searched, counted and paged by the database; the home page's lists stay short
+and send the rest to it."""
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session
+
+from server.models import Village
+from server.pages.home import HOME_LIST_LIMIT
+from server.pages.villages import VILLAGES_PER_PAGE
+from tests.foundation.helpers import sign_in
+from tests.support.factories import make_geography, make_user
+
+
+def _many_villages(engine, count: int) -> None:
+    """`count` more participating villages in subdistrict 341402 (เหล่าบก), none with a team."""
+    with Session(engine) as db:
+        make_geography(db)
+        for n in range(10, 10 + count):
+            db.add(Village(code=f"341402{n:02d}", subdistrict_code="341402", number=n, name=f"บ้านทดลองที่ {n}",
+                           participating=True))
+        make_user(db, username="boss", role="supervisor", district_code="3414")
+        db.commit()
+
+
+def _names(html: str) -> list[str]:
+    return re.findall(r"<strong><a [^>]*>([^<]+)</a></strong>", html)
+
+
+def test_the_list_pages_by_geocode_and_searches_in_the_database(client, engine):
+    _many_villages(engine, VILLAGES_PER_PAGE)  # 4 + 50 villages: two pages
+    sign_in(client, "boss")
+    first = client.get("/villages")
+    assert first.status_code == 200
+    assert len(_names(first.text)) == VILLAGES_PER_PAGE and "54 หมู่บ้าน" in first.text
+    assert 'rel="next" href="/villages?page=2"' in first.text
+    second = client.get("/villages?page=2")
+    assert _names(second.text) == ["บ้านทดลองที่ 56", "บ้านทดลองที่ 57", "บ้านทดลองที่ 58", "บ้านทดลองที่ 59"]
+    assert len(_names(client.get("/villages?page=99").text)) == 4  # past the end: the last page
+
+    by_subdistrict = client.get("/villages", params={"q": "Muang"}, headers={"HX-Request": "true"})
+    assert sorted(_names(by_subdistrict.text)) == ["บ้านนาทดลอง", "บ้านโคกสมมุติ"]
+    by_code = client.get("/villages", params={"q": "3414021"})
+    assert len(_names(by_code.text)) == 10  # 34140210 … 34140219
+    by_name = client.get("/villages", params={"q": "ที่ 3"})
+    assert _names(by_name.text) == [f"บ้านทดลองที่ {n}" for n in range(30, 40)]
+    assert "ไม่พบหมู่บ้านในพื้นที่ของท่าน" in client.get("/villages", params={"q": "%_"}).text  # not wildcards
+
+
+def test_the_home_page_lists_a_few_and_sends_the_rest_to_the_village_list(client, engine):
+    _many_villages(engine, 30)
+    sign_in(client, "boss")
+    page = client.get("/").text
+    no_team = page[page.index("ทีมวิทยากรยังไม่ครบ"):].split("</ul>")[0]
+    assert no_team.count('href="/teams/') == HOME_LIST_LIMIT
+    assert f"และอีก {34 - HOME_LIST_LIMIT} แห่ง" in no_team and 'href="/villages"' in no_team
+    assert "หมู่บ้านทั้งหมด (34)" in page
