@@ -34,7 +34,12 @@ from server.models import (
     Village,
 )
 from server.models.review import ReviewTask
-from server.review.task_rules import check_review_task, close_tasks_of_deleted, phone_may_change_task
+from server.review.task_rules import (
+    check_review_task,
+    close_tasks_of_deleted,
+    phone_may_change_task,
+    tasks_following,
+)
 from sync.spec import EntitySpec, ErrorCatalog, Registry
 
 
@@ -230,4 +235,5 @@ ENTITIES.append(EntitySpec(
 ))
 
 REGISTRY = Registry(entities={spec.name: spec for spec in ENTITIES}, errors=ERRORS,
-                    reference_tables={"occupation": _occupations}, on_deleted=close_tasks_of_deleted)
+                    reference_tables={"occupation": _occupations}, on_deleted=close_tasks_of_deleted,
+                    followers=tasks_following)

@@ -143,21 +143,30 @@ def move_dependents(session: Session, registry: "Registry", *, entity: str, reco
 
     `next_seqs(n)` reserves n consecutive seqs under the counter lock the caller holds and returns
     the first (the push engine hands out its own; office pages use `allocate_seqs`). Returns how
-    many dependents moved. Dependents of dependents (none today) would need the same walk.
+    many records moved. Dependents of dependents (none today) would need the same walk. The
+    registry's `followers` of the record and of its dependents move too, their own village column
+    set to `village_id`.
     """
     found: list[tuple[str, Any, str]] = []
     for name, table, column in dependents_of(registry, entity):
         ids = session.execute(select(table.c.id).where(table.c[column] == record_id)
                               .order_by(table.c.seq)).scalars().all()
         found += [(name, table, rid) for rid in ids]
-    if not found:
+    following = []
+    if registry.followers is not None:
+        following = registry.followers(session, [(entity, record_id), *((name, rid) for name, _t, rid in found)])
+    if not found and not following:
         return 0
-    first = next_seqs(len(found))
+    first = next_seqs(len(found) + len(following))
     for offset, (name, table, rid) in enumerate(found):
         seq = first + offset
         session.execute(table.update().where(table.c.id == rid).values(seq=seq))
         upsert_feed(session, entity=name, record_id=rid, seq=seq, village_id=village_id)
-    return len(found)
+    for offset, (name, table, rid) in enumerate(following, start=len(found)):
+        seq = first + offset
+        session.execute(table.update().where(table.c.id == rid).values(seq=seq, village_id=village_id))
+        upsert_feed(session, entity=name, record_id=rid, seq=seq, village_id=village_id)
+    return len(found) + len(following)
 
 
 # Records that leave a village

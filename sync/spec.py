@@ -115,6 +115,10 @@ class Registry:
     # on_deleted(session, [(entity, record id)], next_seqs, user id). `next_seqs(n)` reserves n seqs
     # for records it changes in turn (a review task closed because its record is gone).
     on_deleted: Callable[[Session, list[tuple[str, str]], Callable[[int], int], int | None], None] | None = None
+    # Records with a village column of their own that go wherever other records go (a supervisor's
+    # task on a household, or on its survey): followers(session, [(entity, record id)]) ->
+    # [(entity, table, record id)]. A household that moves takes them along (`sync.changes`).
+    followers: Callable[[Session, list[tuple[str, str]]], list[tuple[str, Any, str]]] | None = None
 
     def pushable(self, name: str) -> EntitySpec | None:
         spec = self.entities.get(name)

@@ -68,3 +68,15 @@ def close_tasks_of_deleted(session: Session, deleted: list[tuple[str, str]], nex
                                                              "record_id": task.record_id})
     session.flush()
     return len(tasks)
+
+
+def tasks_following(session: Session, keys: list[tuple[str, str]]) -> list[tuple[str, Any, str]]:
+    """The tasks on these records, to move with them when their household moves village: the new
+    area's phones pull them, the old area's drop them with the record."""
+    keys = [key for key in keys if key[0] in REVIEW_ENTITIES]
+    if not keys:
+        return []
+    ids = session.exec(select(ReviewTask.id).where(tuple_(ReviewTask.record_entity, ReviewTask.record_id).in_(keys),
+                                                   ReviewTask.deleted == False)).all()  # noqa: E712
+    return [("review_task", ReviewTask.__table__, task_id) for task_id in ids]
+

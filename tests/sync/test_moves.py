@@ -1,9 +1,11 @@
-"""A household that moves to another village takes its enrollments, attendance and surveys along."""
+"""A household that moves to another village takes its enrollments, attendance and surveys along, and
+the supervisors' tasks on them."""
 from litestar.testing import TestClient
 from sqlalchemy import select
 from sqlmodel import Session
 
-from server.models import ChangeFeed, Enrollment, Household
+from server.models import ChangeFeed, Enrollment, Household, ReviewTask, User
+from server.review.tasks import open_task
 from tests.foundation.helpers import post_form, sign_in as office_sign_in
 from tests.support.factories import DEFAULT_PASSWORD
 from tests.sync.helpers import make_area, new_id, op, pull_all, push_ok, sign_in
@@ -25,6 +27,12 @@ def _household_with_dependents(client, engine):
         op("survey", ids["survey"], {"household_id": household.id, "kind": "baseline", "annual_income": 50_000}),
     ])
     assert [r["status"] for r in results] == ["applied"] * 3
+    with Session(engine) as s:  # a supervisor sent the household and its survey back to be fixed
+        root = s.exec(select(User).where(User.username == "root")).scalars().one()
+        for entity in ("household", "survey"):
+            record_id = household.id if entity == "household" else ids["survey"]
+            ids[f"task_{entity}"] = open_task(s, root, entity=entity, record_id=record_id, note="ตรวจอีกครั้ง").id
+        s.commit()
     return area, household, phone, ids
 
 
@@ -38,6 +46,8 @@ def _check_moved(client, engine, area, household, ids, somchai, malee, malee_cur
     target = area.villages[2].id
     feed = _feed(engine, [household.id, *ids.values()])
     assert {village for village, _ in feed.values()} == {target}
+    with Session(engine) as s:
+        assert {s.get(ReviewTask, ids[k]).village_id for k in ("task_household", "task_survey")} == {target}
 
     # The new area's phone, from where it was, now gets the household and all three dependents.
     changes, _ = pull_all(client, malee, malee_cursor)
