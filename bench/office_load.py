@@ -1,6 +1,6 @@
 """A district office under load: requests/s and p50/p95/p99 per kind of request, 16 and 64 users.
 
-A district of 150 villages × 25 households on a real server process (uvicorn, one process); each
+A district of 150 villages × 25 households on a real server (uvicorn, one process, then two); each
 client is a signed-in user mixing office pages, valid and invalid form posts, phone pushes and
 pulls (tests/support/load.py). Goal: p95 ≤ 100 ms for pages, no errors.
 
@@ -29,6 +29,8 @@ from tests.support.load import KINDS, percentile, run_load, seed_district  # noq
 from tests.support.servers import start_server, stop_server  # noqa: E402
 
 SECONDS = float(os.environ.get("SAMMACHIP_BENCH_SECONDS", "15"))
+# Server processes to measure with (uvicorn workers, as `sammachip serve --workers N` runs them).
+WORKERS = [int(n) for n in os.environ.get("SAMMACHIP_BENCH_WORKERS", "1,2").split(",")]
 
 
 def report(label: str, url: str) -> None:
@@ -39,7 +41,13 @@ def report(label: str, url: str) -> None:
         district = seed_district(db, villages=150, households_per_village=25, officers=8)
     engine.dispose()
     print(f"\n{label}: seeded 150 villages × 25 households in {time.perf_counter() - started:.1f} s")
-    process, base_url = start_server(url)
+    for workers in WORKERS:
+        _load(url, district, workers)
+
+
+def _load(url: str, district, workers: int) -> None:  # noqa: ANN001
+    process, base_url = start_server(url, workers=workers)
+    print(f"  {workers} server process{'es' if workers > 1 else ''}:")
     try:
         for clients in (16, 64):
             result = run_load(base_url, district, clients=clients, seconds=SECONDS, timeout=60)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 
 from sqlmodel import Session, select
@@ -94,13 +95,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server.app import create_app
 
     settings = _settings()
-    app = create_app(settings)
+    app = create_app(settings)  # also refuses unsafe settings before any worker starts
     if settings.demo:
         print("Sammachip demo: http://%s:%d — accounts admin / supervisor / officer, password "
               "sammachip-demo" % (args.host, args.port), flush=True)
     # Requests still running at SIGTERM get a few seconds; every database wait is bounded anyway.
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True,
-                timeout_graceful_shutdown=10)
+    options = {"host": args.host, "port": args.port, "log_level": "info", "proxy_headers": True,
+               "timeout_graceful_shutdown": 10}
+    if args.workers > 1:
+        # Several processes share nothing but the database (sessions, sync order and snapshots live
+        # there), so each builds its own app from the same environment.
+        uvicorn.run("server.app:create_app", factory=True, workers=args.workers, **options)
+    else:
+        uvicorn.run(app, **options)
     return 0
 
 
@@ -110,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the web server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")),
+                       help="server processes (default: $WEB_CONCURRENCY or 1); each request is CPU-bound "
+                            "Python, so one per core serves the most")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
     sub.add_parser("seed-demo", help="load demo data into an empty database").set_defaults(func=cmd_seed_demo)

@@ -1,8 +1,10 @@
 """A district office at once: 16 signed-in users on a real server, pages, forms and phones mixed.
 
 Runs on SQLite and, in the PostgreSQL phase, on PostgreSQL: every request answers, none with 5xx,
-/healthz answers throughout, and everything the server said it stored is there afterwards.
+/healthz answers throughout, and everything the server said it stored is there afterwards — with
+one server process and with two on the same database (`sammachip serve --workers 2`).
 """
+import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -11,10 +13,11 @@ from tests.support.load import KINDS, run_load, seed_district
 from tests.support.servers import server_log, start_server, stop_server
 
 
-def test_sixteen_concurrent_users_all_get_answers_and_nothing_written_is_lost(db_url, engine):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sixteen_concurrent_users_all_get_answers_and_nothing_written_is_lost(db_url, engine, workers):
     with Session(engine) as db:
         district = seed_district(db, villages=8, households_per_village=25)
-    process, base_url = start_server(db_url)
+    process, base_url = start_server(db_url, workers=workers)
     try:
         result = run_load(base_url, district, clients=16, seconds=8)
     finally:

@@ -22,7 +22,7 @@ def free_port() -> int:
 
 
 def start_server(db_url: str, port: int | None = None, env: dict[str, str] | None = None,
-                 *, timeout: float = 30.0) -> tuple[subprocess.Popen, str]:
+                 *, timeout: float = 30.0, workers: int = 1) -> tuple[subprocess.Popen, str]:
     """Start the app under uvicorn on a loopback port against `db_url`; return (process, base_url).
 
     The database must already be migrated (the `db_url` fixture is). The app reads its settings
@@ -38,7 +38,7 @@ def start_server(db_url: str, port: int | None = None, env: dict[str, str] | Non
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-         "--timeout-graceful-shutdown", "5"],
+         "--timeout-graceful-shutdown", "5", *(["--workers", str(workers)] if workers > 1 else [])],
         cwd=ROOT, env=child_env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
     )
     process.log_path = log.name  # type: ignore[attr-defined]
