@@ -32,8 +32,10 @@ from server.office import (
     village_in_area,
     village_options,
 )
+from server.paging import page_of
 from server.progress import current_fiscal_year
 from server.records import Refused, Stale, problems, save_synced
+from server.reports.scope import area_condition
 from server.rules import (
     TEAM_SIZE,
     check_one_team_a_year,
@@ -45,6 +47,7 @@ from server.rules import (
 from server.web import Form, FormState, as_list, render, wants_fragment
 
 SAGES_PER_PAGE = 50
+TEAMS_PER_PAGE = 50
 # Who found a sage (step 3): stored as these Thai names (or free text), shown in the user's language.
 FOUND_BY = ("ศอช.ต.", "อช.", "ผู้นำ อช.", "กำนัน", "ผู้ใหญ่บ้าน", "ผู้นำชุมชน")
 
@@ -279,7 +282,7 @@ def _members(db: Session, team: TrainerTeam | None) -> list[tuple[TeamMember, Sa
 
 @get("/teams", sync_to_thread=True)
 def team_list(request: Request, db: Session, user: User) -> Template:
-    """Every village of the area with its team of the fiscal year, lead and size: one query."""
+    """One page of the area's villages with their team of the fiscal year, lead and size: one query."""
     fiscal_year = _fiscal_year(request)
     member_count = (select(func.count()).select_from(TeamMember)
                     .where(TeamMember.team_id == TrainerTeam.id).scalar_subquery())
@@ -288,17 +291,18 @@ def team_list(request: Request, db: Session, user: User) -> Template:
              .outerjoin(TrainerTeam, (TrainerTeam.village_id == Village.id)
                         & (TrainerTeam.fiscal_year == fiscal_year) & (TrainerTeam.deleted == False))  # noqa: E712
              .outerjoin(Sage, Sage.id == TrainerTeam.lead_sage_id)
-             .where(Village.deleted == False).order_by(Village.code))  # noqa: E712
-    ids = area_village_ids(db, user)
-    if ids is not None:
-        query = query.where(Village.id.in_(ids or {""}))
+             .where(Village.deleted == False, area_condition(db, user)))  # noqa: E712
+    page = page_of(db, select(Village.id).where(Village.deleted == False, area_condition(db, user)),  # noqa: E712
+                   request.query_params.get("page"), TEAMS_PER_PAGE)
     rows = []
-    for village, subdistrict, lead, members in db.exec(query).all():
+    for village, subdistrict, lead, members in db.exec(query.order_by(Village.code)
+                                                       .offset(page.offset).limit(page.size)).all():
         no_lead, trainers_missing = team_missing(has_lead=lead is not None, members=members)
         rows.append({"village": village, "subdistrict": subdistrict, "lead": lead,
                      "size": members + (1 if lead else 0), "no_lead": no_lead,
                      "trainers_missing": trainers_missing})
-    return render("teams.html", user=user, rows=rows, fiscal_year=fiscal_year, team_size=TEAM_SIZE)
+    return render("teams.html", user=user, rows=rows, fiscal_year=fiscal_year, team_size=TEAM_SIZE,
+                  **page.context("/teams", {"fy": request.query_params.get("fy")}))
 
 
 def _team_page(db: Session, user: User, village: Village, fiscal_year: int, *, form: FormState | None = None,

@@ -33,8 +33,10 @@ from server.office import (
     typed_differences,
     village_options,
 )
+from server.paging import page_of
 from server.progress import current_fiscal_year
 from server.records import Refused, Stale, problems, save_synced
+from server.reports.scope import area_condition
 from server.rules import (
     TRAINING_DAYS,
     after_fiscal_year,
@@ -46,6 +48,8 @@ from server.rules import (
     rank_candidates,
 )
 from server.web import Form, FormState, as_list, render
+
+TRAININGS_PER_PAGE = 50
 
 
 def session_kind_labels() -> dict[str, str]:
@@ -80,16 +84,16 @@ def _enrollments(db: Session, training_id: str) -> list[Enrollment]:
 
 @get("/trainings", sync_to_thread=True)
 def training_list(request: Request, db: Session, user: User) -> Template:
-    ids = area_village_ids(db, user)
+    """One page of the area's trainings, the latest fiscal year first, then by village geocode."""
     fy_raw = request.query_params.get("fy") or ""
     query = (select(Training, Village).join(Village, Village.id == Training.village_id)
-             .where(Training.deleted == False).order_by(Training.fiscal_year.desc(), Village.code))  # noqa: E712
-    if ids is not None:
-        query = query.where(Training.village_id.in_(ids or {""}))
+             .where(Training.deleted == False, area_condition(db, user)))  # noqa: E712
     fiscal_year = parse_int(fy_raw)
     if fiscal_year is not None:
         query = query.where(Training.fiscal_year == fiscal_year)
-    rows = list(db.exec(query).all())
+    page = page_of(db, query, request.query_params.get("page"), TRAININGS_PER_PAGE)
+    rows = list(db.exec(query.order_by(Training.fiscal_year.desc(), Village.code, Training.id)
+                        .offset(page.offset).limit(page.size)).all())
     training_ids = [t.id for t, _v in rows] or [""]
     enrolled = dict(db.exec(select(Enrollment.training_id, func.count())
                             .where(Enrollment.training_id.in_(training_ids), Enrollment.status == "selected",
@@ -101,7 +105,7 @@ def training_list(request: Request, db: Session, user: User) -> Template:
                            .order_by(TrainingSession.day)):
         sessions.setdefault(session.training_id, []).append(session)
     return render("trainings.html", user=user, rows=rows, enrolled=enrolled, sessions=sessions, fy=fy_raw,
-                  occupation_names=occupation_names(db))
+                  occupation_names=occupation_names(db), **page.context("/trainings", {"fy": fy_raw}))
 
 
 def _new_context(db: Session, user: User) -> dict[str, Any]:

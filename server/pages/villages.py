@@ -1,15 +1,13 @@
 """The village list of the user's area, each with its progress in the program."""
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from litestar import Request, get
 from litestar.response import Template
-from sqlalchemy import func, or_
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from server.models import Subdistrict, User, Village
-from server.office import parse_int
+from server.paging import page_of
 from server.progress import current_fiscal_year, village_progress
 from server.reports.scope import area_condition
 from server.web import render, wants_fragment
@@ -34,17 +32,13 @@ def village_list(request: Request, db: Session, user: User) -> Template:
     """One page of the area's villages by geocode: filtered, counted and paged by the database; the
     progress is read for that page's villages only."""
     query = (request.query_params.get("q") or "").strip()
-    conditions = _village_filter(db, user, query)
-    total = db.exec(select(func.count()).select_from(Village).where(*conditions)).one()
-    pages = max(1, -(-total // VILLAGES_PER_PAGE))
-    page = min(max(parse_int(request.query_params.get("page")) or 1, 1), pages)
-    ids = set(db.exec(select(Village.id).where(*conditions).order_by(Village.code)
-                      .offset((page - 1) * VILLAGES_PER_PAGE).limit(VILLAGES_PER_PAGE)).all())
+    matching = select(Village.id).where(*_village_filter(db, user, query))
+    page = page_of(db, matching, request.query_params.get("page"), VILLAGES_PER_PAGE)
+    ids = set(db.exec(matching.order_by(Village.code).offset(page.offset).limit(page.size)).all())
     progress = village_progress(db, ids)
-    keep = urlencode({"q": query}) if query else ""
     template = "_village_rows.html" if wants_fragment(request) else "villages.html"
     return render(template, user=user, progress=progress, q=query, fiscal_year=current_fiscal_year(),
-                  total=total, page=page, pages=pages, page_link=f"/villages?{keep + '&' if keep else ''}page=")
+                  **page.context("/villages", {"q": query}))
 
 
 handlers = [village_list]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from server.models import Village
 from server.pages.home import HOME_LIST_LIMIT
@@ -56,3 +56,24 @@ def test_the_home_page_lists_a_few_and_sends_the_rest_to_the_village_list(client
     assert no_team.count('href="/teams/') == HOME_LIST_LIMIT
     assert f"และอีก {34 - HOME_LIST_LIMIT} แห่ง" in no_team and 'href="/villages"' in no_team
     assert "หมู่บ้านทั้งหมด (34)" in page
+
+
+def test_trainings_and_teams_are_paged_too(client, engine):
+    from server.models import Training
+    from server.pages.sages import TEAMS_PER_PAGE
+    from server.pages.trainings import TRAININGS_PER_PAGE
+
+    _many_villages(engine, TEAMS_PER_PAGE)
+    with Session(engine) as db:
+        for village in db.exec(select(Village).order_by(Village.code)).all():
+            db.add(Training(village_id=village.id, occupation="orchard", fiscal_year=2570))
+        db.commit()
+    sign_in(client, "boss")
+    trainings = client.get("/trainings?fy=2570")
+    assert trainings.status_code == 200 and "54 การฝึกอบรม" in trainings.text
+    assert trainings.text.count('href="/trainings/') - trainings.text.count("/select") - 1 == TRAININGS_PER_PAGE
+    assert 'href="/trainings?fy=2570&amp;page=2"' in trainings.text
+    assert client.get("/trainings?fy=2570&page=2").text.count("/select\"") == 4
+    teams = client.get("/teams?fy=2570&page=2")
+    assert teams.status_code == 200 and teams.text.count('href="/teams/') == 4
+    assert 'rel="prev" href="/teams?fy=2570&amp;page=1"' in teams.text

@@ -1,0 +1,36 @@
+"""Which page of a list to show: counted by the database, the page asked for kept within range."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from server.office import parse_int
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    pages: int
+    total: int
+    size: int
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+    def context(self, path: str, keep: dict[str, Any]) -> dict[str, Any]:
+        """What `_pager.html` needs, its links keeping the list's filters."""
+        query = urlencode({k: v for k, v in keep.items() if v not in (None, "")})
+        return {"total": self.total, "page": self.number, "pages": self.pages,
+                "page_link": f"{path}?{query + '&' if query else ''}page="}
+
+
+def page_of(db: Session, rows: Any, requested: str | None, size: int) -> Page:
+    """The page `requested` (1 when missing or wrong, the last one past the end) of `rows`, a select."""
+    total = db.execute(select(func.count()).select_from(rows.order_by(None).subquery())).scalar_one()
+    pages = max(1, -(-total // size))
+    return Page(number=min(max(parse_int(requested) or 1, 1), pages), pages=pages, total=total, size=size)
