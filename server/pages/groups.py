@@ -9,7 +9,6 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from server.audit import audit
-from server.auth.scope import area_village_ids
 from server.dates import to_input
 from server.i18n import gettext_
 from server.models import (
@@ -38,10 +37,13 @@ from server.office import (
     village_in_area,
     village_options,
 )
+from server.paging import page_of
 from server.records import Stale, save_synced
+from server.reports.scope import area_condition
 from server.rules import check_group, check_not_future, check_text
 from server.web import Form, FormState, as_list, render
 
+GROUPS_PER_PAGE = 50
 COMMITTEE_ROLES = ("chair", "vice_chair", "secretary", "treasurer")  # one holder each
 GROUP_FIELDS = ("village_id", "name", "category", "occupation", "registered_on", "phone", "rules", "activities",
                 "fund_balance", "note")
@@ -72,13 +74,13 @@ def _options(db: Session) -> dict[str, Any]:
 
 
 @get("/groups", sync_to_thread=True)
-def group_list(db: Session, user: User) -> Template:
-    ids = area_village_ids(db, user)
+def group_list(request: Request, db: Session, user: User) -> Template:
+    """One page of the area's occupation groups, by village geocode."""
     query = (select(OccupationGroup, Village).join(Village, Village.id == OccupationGroup.village_id)
-             .where(OccupationGroup.deleted == False).order_by(Village.code, OccupationGroup.name))  # noqa: E712
-    if ids is not None:
-        query = query.where(OccupationGroup.village_id.in_(ids or {""}))
-    rows = list(db.exec(query).all())
+             .where(OccupationGroup.deleted == False, area_condition(db, user)))  # noqa: E712
+    page = page_of(db, query, request.query_params.get("page"), GROUPS_PER_PAGE)
+    rows = list(db.exec(query.order_by(Village.code, OccupationGroup.name, OccupationGroup.id)
+                        .offset(page.offset).limit(page.size)).all())
     group_ids = [g.id for g, _v in rows] or [""]
     members = dict(db.exec(select(GroupMember.group_id, func.count()).where(GroupMember.group_id.in_(group_ids))
                            .group_by(GroupMember.group_id)).all())
@@ -88,7 +90,7 @@ def group_list(db: Session, user: User) -> Template:
         latest[assessment.group_id] = assessment
     return render("groups.html", user=user, rows=rows, members=members, latest=latest,
                   elements=len(five_k_elements(db)), village_options=village_options(area_villages(db, user)),
-                  **_options(db))
+                  **_options(db), **page.context("/groups", {}))
 
 
 @get("/groups/new", sync_to_thread=True)
