@@ -77,3 +77,19 @@ def test_trainings_and_teams_are_paged_too(client, engine):
     teams = client.get("/teams?fy=2570&page=2")
     assert teams.status_code == 200 and teams.text.count('href="/teams/') == 4
     assert 'rel="prev" href="/teams?fy=2570&amp;page=1"' in teams.text
+
+
+def test_occupation_groups_are_paged(client, engine):
+    from server.models import OccupationGroup
+    from server.pages.groups import GROUPS_PER_PAGE
+
+    _many_villages(engine, GROUPS_PER_PAGE)
+    with Session(engine) as db:
+        for village in db.exec(select(Village).order_by(Village.code)).all():
+            db.add(OccupationGroup(village_id=village.id, name=f"กลุ่ม {village.code}", category="community_enterprise"))
+        db.commit()
+    sign_in(client, "boss")
+    first = client.get("/groups")
+    assert first.status_code == 200 and first.text.count('href="/groups/') == GROUPS_PER_PAGE
+    second = client.get("/groups?page=2").text
+    assert re.findall(r"กลุ่ม (\d{8})", second) == ["34140256", "34140257", "34140258", "34140259"]
