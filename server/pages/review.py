@@ -4,16 +4,17 @@ Supervisors see their district, administrators everything; officers see the task
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.response import Redirect, Response, Template
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from server.auth.web import NotFoundInArea, require_role
 from server.i18n import gettext_
-from server.models import User
+from server.models import District, Subdistrict, User, Village
 from server.models.review import REVIEW_ENTITIES, TASK_STATUSES
 from server.office import parse_int, text_value
 from server.records import Refused, Stale
@@ -285,34 +286,68 @@ def _rule_titles() -> dict[str, tuple[str, str]]:
     }
 
 
-@get("/review/quality", sync_to_thread=True)
-def quality_summary(db: Session, user: User) -> Template:
+@dataclass
+class QualityArea:
+    """The villages a quality check reads: a supervisor's district, or the district an admin chose."""
+
+    villages: set[str] | None
+    district: str = ""
+    error: str | None = None
+
+    @property
+    def query(self) -> str:
+        return f"?district={self.district}" if self.district else ""
+
+
+def _quality_area(db: Session, user: User, request: Request) -> QualityArea:
+    """The checks read every household of their area in Python (names compared, incomes ranked), so an
+    admin runs them one district at a time rather than over the whole country."""
     from server.auth.scope import area_village_ids
+
+    if user.role != "admin":
+        return QualityArea(area_village_ids(db, user))
+    code = (request.query_params.get("district") or "").strip()
+    if not code:
+        return QualityArea(None)
+    if not (len(code) == 4 and code.isdigit() and db.get(District, code) is not None):
+        return QualityArea(None, error=gettext_("There is no district with this code: type its 4 digits, e.g. 3414."))
+    villages = set(db.exec(select(Village.id).join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
+                           .where(Subdistrict.district_code == code)).all())
+    return QualityArea(villages, code)
+
+
+@get("/review/quality", sync_to_thread=True)
+def quality_summary(request: Request, db: Session, user: User) -> Template:
     from server.review import quality
 
     require_role(user, *REVIEWERS)
-    area, today = area_village_ids(db, user), _today()
-    counts = {name: len(rule(db, area, today)) for name, rule in quality.RULES.items()}
-    return render("review_quality.html", user=user, counts=counts, titles=_rule_titles(), rule=None)
+    area, today = _quality_area(db, user, request), _today()
+    counts = ({name: len(rule(db, area.villages, today)) for name, rule in quality.RULES.items()}
+              if area.villages is not None else None)
+    return render("review_quality.html", user=user, counts=counts, titles=_rule_titles(), rule=None, area=area,
+                  status_code=400 if area.error else 200)
 
 
 @get("/review/quality/{rule:str}", sync_to_thread=True)
-def quality_rule(db: Session, user: User, rule: str) -> Template:
-    from server.auth.scope import area_village_ids
+def quality_rule(request: Request, db: Session, user: User, rule: str) -> Template | Redirect:
     from server.review import quality
     from server.review.records import describe
 
     require_role(user, *REVIEWERS)
     if rule not in quality.RULES:
         raise NotFoundInArea()
-    findings = quality.RULES[rule](db, area_village_ids(db, user), _today())
+    area = _quality_area(db, user, request)
+    if area.villages is None:  # an admin who has not chosen a district yet
+        return Redirect(path="/review/quality")
+    findings = quality.RULES[rule](db, area.villages, _today())
     described = describe(db, [(f.entity, f.record_id) for f in findings if f.entity])
     groups: dict[str, list[Any]] = {}
     for finding in findings:
         if finding.group:
             groups.setdefault(finding.group, []).append(finding)
     return render("review_quality.html", user=user, rule=rule, titles=_rule_titles(), findings=findings,
-                  described=described, groups=groups, entity_label=entity_label, kind_label=survey_kind_label)
+                  described=described, groups=groups, entity_label=entity_label, kind_label=survey_kind_label,
+                  area=area)
 
 
 def _today():

@@ -5,7 +5,7 @@ import re
 
 from sqlmodel import Session, select
 
-from server.models import Conflict, Household
+from server.models import Conflict, Household, Village
 from tests.review.conftest import as_of, post
 from tests.support.factories import make_household, valid_citizen_id
 from tests.sync.helpers import op, pull_all, push_ok, sign_in
@@ -99,3 +99,22 @@ def test_quality_and_merge_pages_stay_in_the_area(client, area, office, engine):
     assert office("somchai").get("/review/quality").status_code == 403
     with Session(engine) as db:
         assert not db.get(Household, drop.id).deleted
+
+
+def test_an_admin_checks_quality_one_district_at_a_time(client, area, office, engine):
+    with Session(engine, expire_on_commit=False) as db:
+        make_household(db, village_id=area.villages[0].id, house_no="8")
+        make_household(db, village_id=area.villages[0].id, house_no="8")
+        district = db.get(Village, area.villages[0].id).subdistrict_code[:4]
+    root = office("root")
+    unchosen = root.get("/review/quality")
+    assert unchosen.status_code == 200 and "data-count" not in unchosen.text  # nothing read yet
+    assert "choose a district to check" in unchosen.text  # (this admin reads English)
+    chosen = root.get(f"/review/quality?district={district}")
+    assert re.search(r'data-rule="duplicate_house_numbers">.*?data-count="2"', chosen.text, re.S)
+    assert f'href="/review/quality/duplicate_house_numbers?district={district}"' in chosen.text
+    found = root.get(f"/review/quality/duplicate_house_numbers?district={district}")
+    assert 'data-total="2"' in found.text
+    assert root.get("/review/quality/duplicate_house_numbers", follow_redirects=False).status_code in (302, 303)
+    wrong = root.get("/review/quality?district=99x9")
+    assert wrong.status_code == 400 and "There is no district with this code" in wrong.text
