@@ -7,18 +7,23 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from server.auth.scope import area_village_ids
-from server.models import Conflict, User
+from server.models import Conflict, User, Village
 from server.progress import current_fiscal_year, village_progress
 from server.web import render
 
 # Each list of the home page shows this many; the rest are a tap away on /villages.
 HOME_LIST_LIMIT = 20
+# An area larger than this (an admin's country) gets its figures on /progress instead of lists here.
+HOME_VILLAGES_LIMIT = 2000
 
 
 @get("/", sync_to_thread=True)
 def home(db: Session, user: User) -> Template:
     village_ids = area_village_ids(db, user)
-    progress = village_progress(db, village_ids)
+    villages = (len(village_ids) if village_ids is not None else
+                db.exec(select(func.count()).select_from(Village).where(Village.deleted == False)).one())  # noqa: E712
+    # A country's villages are followed on the progress pages, not listed one by one here.
+    progress = village_progress(db, village_ids) if villages <= HOME_VILLAGES_LIMIT else []
     # A village is in this year's program when it is a target or has a training planned anyway.
     in_program = [p for p in progress if p.village.participating or p.training is not None]
     trained = [p for p in in_program if p.training is not None]
@@ -39,7 +44,7 @@ def home(db: Session, user: User) -> Template:
         open_conflicts = db.exec(query).one()
     return render("home.html", user=user, progress=in_program, todo=todo,
                   open_conflicts=open_conflicts, fiscal_year=current_fiscal_year(),
-                  limit=HOME_LIST_LIMIT)
+                  limit=HOME_LIST_LIMIT, villages=villages, listed=villages <= HOME_VILLAGES_LIMIT)
 
 
 handlers = [home]

@@ -93,3 +93,18 @@ def test_occupation_groups_are_paged(client, engine):
     assert first.status_code == 200 and first.text.count('href="/groups/') == GROUPS_PER_PAGE
     second = client.get("/groups?page=2").text
     assert re.findall(r"กลุ่ม (\d{8})", second) == ["34140256", "34140257", "34140258", "34140259"]
+
+
+def test_an_area_too_large_to_list_is_sent_to_the_progress_pages(client, engine, monkeypatch):
+    from server.pages import home
+
+    with Session(engine) as db:
+        make_geography(db)
+        make_user(db, username="root", role="admin")
+    monkeypatch.setattr(home, "HOME_VILLAGES_LIMIT", 3)  # the country, in miniature
+    sign_in(client, "root")
+    page = client.get("/").text
+    assert "พื้นที่ของท่านมี 4 หมู่บ้าน" in page and 'href="/progress"' in page
+    assert 'href="/teams/' not in page and "หมู่บ้านทั้งหมด (4)" in page
+    monkeypatch.setattr(home, "HOME_VILLAGES_LIMIT", 4)
+    assert 'href="/teams/' in client.get("/").text
