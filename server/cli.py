@@ -44,6 +44,20 @@ def cmd_seed_demo(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_refresh_figures(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from server.db import make_engine
+    from server.reports.snapshots import warm_country
+    from server.rules import fiscal_year_be
+
+    today = dt.date.today()
+    current = fiscal_year_be(today)
+    stored = warm_country(make_engine(_settings().database_url), range(current - args.years + 1, current + 1), today)
+    print(f"{stored} reports of the country computed")
+    return 0
+
+
 def cmd_seed_scale(args: argparse.Namespace) -> int:
     import time
 
@@ -123,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
     sub.add_parser("seed-demo", help="load demo data into an empty database").set_defaults(func=cmd_seed_demo)
+    refresh = sub.add_parser("refresh-figures",
+                             help="compute the country's progress and outcomes now (for a scheduled job)")
+    refresh.add_argument("--years", type=int, default=2, help="fiscal years, counting back from the current one")
+    refresh.set_defaults(func=cmd_refresh_figures)
     scale = sub.add_parser("seed-scale", help="generate a national-size program into an empty database")
     scale.add_argument("--villages", type=int, required=True)
     scale.add_argument("--households-per-village", type=int, default=20)

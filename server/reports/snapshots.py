@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar.background_tasks import BackgroundTask
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import func, or_, select, text, true, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -76,6 +76,35 @@ def outcome_tables(db: Session, policy: Policy, *, area: ColumnElement[bool], fi
     options = {"filters": filters, "breakdowns": list(breakdowns), "follow_up_months": follow_up_months}
     return _served(db, policy, "outcomes", area, options,
                    lambda session: figures.outcome_tables(session, area=area, **options), _outcome_from)
+
+
+def warm_country(engine: Any, fiscal_years: Sequence[int], today: dt.date) -> int:
+    """Compute the country's progress and outcomes for these fiscal years, as an admin's pages first
+    show them (by province, every trade), so that nobody waits for them: `sammachip refresh-figures`,
+    for a scheduled job. Returns how many reports were stored."""
+    from server.office import five_k_elements, follow_up_months
+    from server.reports.scope import CHILD_LENGTH
+
+    with session_scope(engine, writes=False) as db:
+        months, codes = follow_up_months(db), [e.code for e in five_k_elements(db)]
+    by = figures.LEVEL_BY_LENGTH[CHILD_LENGTH[0]]
+    stored = 0
+    for year in fiscal_years:
+        filters = Filters(fiscal_year=year, area="")
+        reports = [
+            ("progress", {"filters": filters, "breakdowns": [by, "total"], "today": today,
+                          "follow_up_months": months, "five_k_codes": codes}, figures.progress_tables),
+            ("outcomes", {"filters": filters, "breakdowns": [by, "total"], "follow_up_months": months},
+             figures.outcome_tables),
+        ]
+        for kind, options, tables_of in reports:
+            with session_scope(engine, writes=False) as db:
+                key, counter = _key(db, kind, true(), options), _counter(db)
+                tables = tables_of(db, area=true(), **options)
+            with session_scope(engine) as db:
+                _store(db, key, tables, counter)
+            stored += 1
+    return stored
 
 
 def _progress_from(data: dict[str, Any]) -> figures.Progress:

@@ -130,3 +130,14 @@ def test_a_district_report_is_computed_on_every_request(client, engine, program,
     assert page.status_code == 200 and as_of(page) is None
     with Session(engine) as db:
         assert db.exec(select(func.count()).select_from(ReportSnapshot)).one()[0] == 0
+
+
+def test_the_country_is_computed_before_anyone_asks(client, engine, program):
+    from server.reports.snapshots import warm_country
+
+    assert warm_country(engine, [2570], TODAY) == 2
+    sign_in(client, "root")
+    outcomes, progress = client.get("/outcomes?year=2570"), client.get("/progress?year=2570")
+    assert as_of(outcomes) is not None and practising(outcomes) == "83.3"
+    assert as_of(progress) is not None
+    assert len(snapshots(engine)) == 2  # the pages found what the command stored
