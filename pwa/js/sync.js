@@ -98,6 +98,12 @@ async function adoptId(records, outbox, entity, oldId, newId) {
   }
 }
 
+// What the server did with an op. An op sent again (its first answer was lost on the way) is
+// answered `duplicate` with its first result: that result is what counts.
+function outcomeOf(result) {
+  return result.status === "duplicate" ? (result.first_status || "applied") : result.status;
+}
+
 // The server answered a batch: applied, duplicate and conflict leave the outbox; rejected stay.
 function applyResults(ops, results) {
   const byOp = new Map(results.map((r) => [r.op_id, r]));
@@ -108,7 +114,8 @@ function applyResults(ops, results) {
       const result = byOp.get(op.op_id);
       if (!result) continue;
       const stored = await get(outbox, op.op_id);
-      if (result.status === "rejected") {
+      const outcome = outcomeOf(result);
+      if (outcome === "rejected") {
         if (stored) outbox.put({ ...stored, status: "rejected", errors: result.errors || [] });
         continue;
       }
@@ -121,9 +128,7 @@ function applyResults(ops, results) {
       for (const c of result.conflicts || []) fields[c.field] = c.kept;
       if (op.action === "delete") { records.delete(key); continue; }
       records.put({ ...record, fields, seq: Math.max(record.seq || 0, result.seq || 0) });
-      // A resent op answered `duplicate` carries its first result: a conflict then is still news.
-      const conflicted = result.status === "conflict" || result.first_status === "conflict";
-      if (conflicted && result.conflicts && result.conflicts.length &&
+      if (outcome === "conflict" && result.conflicts && result.conflicts.length &&
           !conflicts.some((c) => c.op_id === op.op_id)) {
         conflicts.unshift({ op_id: op.op_id, entity: op.entity, id, conflicts: result.conflicts,
                             at: new Date().toISOString() });

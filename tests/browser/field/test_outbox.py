@@ -192,21 +192,7 @@ def test_a_conflict_whose_answer_was_lost_still_reaches_the_phone(field_world, s
     prepare(phone.page, [village.id])
     wait_for_worker(phone.page)
 
-    # While the signal is weak, the phone's pushes do not get through; when one does, the server
-    # applies it but its answer never arrives back.
-    mode, lost = ["blocked"], []
-
-    def weak_signal(route):
-        if mode[0] == "blocked":
-            route.abort()
-        elif mode[0] == "answer_lost":
-            lost.append(route.fetch().json())
-            mode[0] = "clear"
-            route.abort()
-        else:
-            route.continue_()
-
-    phone.context.route("**/api/sync/push", weak_signal)
+    signal = WeakSignal(phone)
     server.stop()
     phone.page.goto(f"/field/sessions/{session_id}")
     phone.page.locator(f'[data-household-id="{household_id}"] [data-mark="present"]').click()
@@ -223,13 +209,8 @@ def test_a_conflict_whose_answer_was_lost_still_reaches_the_phone(field_world, s
         token=other["token"])
     assert answer["results"][0]["status"] == "applied"
 
-    mode[0] = "answer_lost"
-    phone.page.click('[data-action="sync-now"]')
-    for _ in range(200):
-        if lost:
-            break
-        phone.page.wait_for_timeout(100)
-    assert lost and lost[0]["results"][0]["status"] == "conflict"
+    lost = signal.lose_the_next_answer()
+    assert lost["results"][0]["status"] == "conflict"
     wait_pending(phone.page, 1)  # not known to have arrived: kept
 
     phone.page.click('[data-action="sync-now"]')  # sent again: `duplicate`, with the first answer
@@ -239,7 +220,66 @@ def test_a_conflict_whose_answer_was_lost_still_reaches_the_phone(field_world, s
     conflict = phone.page.locator("[data-conflict]")
     expect(conflict).to_have_count(1)
     expect(conflict).to_contain_text("หัวหน้าจะเป็นผู้ตัดสิน")
-    assert conflict.get_attribute("data-conflict") == lost[0]["results"][0]["conflicts"][0]["conflict_id"]
+    assert conflict.get_attribute("data-conflict") == lost["results"][0]["conflicts"][0]["conflict_id"]
+
+
+def test_a_rejected_op_whose_answer_was_lost_stays_on_the_phone_with_its_reason(field_world, server,
+                                                                                  phone_factory):
+    village = field_world.villages["34140202"]
+    engine = make_engine(field_world.db_url)
+    taken_id = valid_citizen_id(4343)
+    with Session(engine) as db:  # a household of the district already holds this citizen ID
+        make_household(db, village_id=field_world.villages["34140101"].id, citizen_id=taken_id)
+    engine.dispose()
+    phone = phone_factory("south-lost-rejection")
+    sign_in(phone.page, "south")
+    prepare(phone.page, [village.id])
+    wait_for_worker(phone.page)
+
+    signal = WeakSignal(phone)
+    server.stop()
+    _register(phone.page, village.id, "77/2", "นางส่งซ้ำ ทดลอง", taken_id)
+    wait_pending(phone.page, 1)
+    server.start()
+    lost = signal.lose_the_next_answer()
+    assert lost["results"][0]["status"] == "rejected"
+
+    phone.page.click('[data-action="sync-now"]')  # sent again: `duplicate`, with the first answer
+    wait_pending(phone.page, 0, timeout=60_000)
+    expect(phone.page.locator("[data-sync-status]")).to_have_attribute("data-rejected", "1")
+    [op] = outbox(phone.page)
+    assert op["status"] == "rejected" and op["errors"][0]["field"] == "citizen_id"
+    phone.page.goto("/field/outbox")
+    expect(phone.page.locator(f'[data-rejected-op="{op["op_id"]}"]')).to_be_visible()
+
+
+class WeakSignal:
+    """The phone's pushes do not get through until told; then one reaches the server, which applies
+    it, but its answer never arrives back; after that the signal is clear."""
+
+    def __init__(self, phone) -> None:  # noqa: ANN001
+        self.phone, self.mode, self.lost = phone, "blocked", []
+        phone.context.route("**/api/sync/push", self._route)
+
+    def _route(self, route) -> None:  # noqa: ANN001
+        if self.mode == "blocked":
+            route.abort()
+        elif self.mode == "answer_lost":
+            self.lost.append(route.fetch().json())
+            self.mode = "clear"
+            route.abort()
+        else:
+            route.continue_()
+
+    def lose_the_next_answer(self) -> dict:
+        """Let one push through, its answer lost (sync now is tapped); that answer, as the server gave it."""
+        self.mode = "answer_lost"
+        self.phone.page.click('[data-action="sync-now"]')
+        for _ in range(200):
+            if self.lost:
+                return self.lost[0]
+            self.phone.page.wait_for_timeout(100)
+        raise AssertionError("no push reached the server")
 
 
 def _api(base_url: str, path: str, body: dict, token: str | None = None) -> dict:
