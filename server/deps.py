@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import anyio
 from litestar import Request
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlmodel import Session
 
 from server.db import set_write_intent
@@ -20,6 +20,9 @@ def db_session_middleware(app: ASGIApp) -> ASGIApp:
     its locks. Ending the session here, around the whole request, cannot be skipped. Ending it talks
     to the database, so it runs in the thread pool, shielded from the request's cancellation (a
     client that hangs up must not leave a transaction open).
+
+    The session ends as soon as the response's last byte is sent: work a response runs after it (a
+    background task) uses sessions of its own and must not keep the request's transaction open.
     """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
@@ -30,11 +33,24 @@ def db_session_middleware(app: ASGIApp) -> ASGIApp:
         set_write_intent(scope["method"] not in SAFE_METHODS)
         session = Session(scope["litestar_app"].state.engine, expire_on_commit=False)
         scope[_SCOPE_KEY] = session  # type: ignore[literal-required]
+        ended = False
+
+        async def end() -> None:
+            nonlocal ended
+            if not ended:
+                ended = True
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(_end, session)
+
+        async def send_then_end(message: Message) -> None:
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                await end()
+
         try:
-            await app(scope, receive, send)
+            await app(scope, receive, send_then_end)
         finally:
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(_end, session)
+            await end()
 
     return middleware
 

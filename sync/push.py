@@ -695,7 +695,8 @@ class Batch:
         """Records that moved village in this batch take their dependents along (`sync.changes`)."""
         for name, recs in self.records.items():
             spec = self.registry.entities[name]
-            if spec.scope != "village_id" or not dependents_of(self.registry, name):
+            # A record with neither dependents nor followers (a sage's review tasks) has nothing to take.
+            if spec.scope != "village_id" or not (dependents_of(self.registry, name) or self.registry.followers):
                 continue
             for rec in recs.values():
                 if rec.is_new or not rec.dirty or rec.values["village_id"] == rec.loaded_village_id:

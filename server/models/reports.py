@@ -20,5 +20,5 @@ class ReportSnapshot(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=64)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
     computed_at: datetime
-    counter: int  # the sync counter when computing began: still equal means nothing has changed since
+    counter: int  # the figures' version when computing began (`snapshots._version`): still equal, nothing changed
     refreshing_since: datetime | None = None  # a process is computing a newer one

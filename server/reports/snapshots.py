@@ -8,7 +8,9 @@ that rests on more than `Settings.snapshot_trainings` trainings is computed once
 there. A snapshot is exact while the sync counter has not moved; once it has and the snapshot is
 older than `Settings.snapshot_minutes`, the page still answers at once with it, and one process
 computes a newer one after the response (claimed in the table, so several server processes do not
-all compute the same figures). Only a report never computed before is computed while the user waits.
+all compute the same figures). Progress depends on the day (which training days were held), so a
+snapshot of another day is stale too, served once more while today's is computed. Only a report
+never computed before is computed while the user waits.
 """
 from __future__ import annotations
 
@@ -23,11 +25,13 @@ from typing import Any
 
 from litestar.background_tasks import BackgroundTask
 from sqlalchemy import func, or_, select, text, true, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from server.db import session_scope, writer_beside
-from server.models import ReportSnapshot
+from server.models import FiveKAssessment, ReportSnapshot
 from server.models.base import utcnow
 from server.reports import figures
 from server.reports.scope import Filters
@@ -64,18 +68,18 @@ def progress_tables(db: Session, policy: Policy, *, area: ColumnElement[bool], f
                     breakdowns: Sequence[str], today: dt.date, follow_up_months: list[int],
                     five_k_codes: list[str]) -> Served:
     """`figures.progress_tables`, from a snapshot for a wide area."""
-    options = {"filters": filters, "breakdowns": list(breakdowns), "today": today,
-               "follow_up_months": follow_up_months, "five_k_codes": five_k_codes}
-    return _served(db, policy, "progress", area, options,
-                   lambda session: figures.progress_tables(session, area=area, **options), _progress_from)
+    options = {"filters": filters, "breakdowns": list(breakdowns), "follow_up_months": follow_up_months,
+               "five_k_codes": five_k_codes}
+    return _served(db, policy, "progress", area, options, _progress_from, today,
+                   lambda session: figures.progress_tables(session, area=area, today=today, **options))
 
 
 def outcome_tables(db: Session, policy: Policy, *, area: ColumnElement[bool], filters: Filters,
                    breakdowns: Sequence[str], follow_up_months: list[int]) -> Served:
     """`figures.outcome_tables`, from a snapshot for a wide area."""
     options = {"filters": filters, "breakdowns": list(breakdowns), "follow_up_months": follow_up_months}
-    return _served(db, policy, "outcomes", area, options,
-                   lambda session: figures.outcome_tables(session, area=area, **options), _outcome_from)
+    return _served(db, policy, "outcomes", area, options, _outcome_from, None,
+                   lambda session: figures.outcome_tables(session, area=area, **options))
 
 
 def warm_country(engine: Any, fiscal_years: Sequence[int], today: dt.date) -> int:
@@ -91,18 +95,18 @@ def warm_country(engine: Any, fiscal_years: Sequence[int], today: dt.date) -> in
     stored = 0
     for year in fiscal_years:
         filters = Filters(fiscal_year=year, area="")
-        reports = [
-            ("progress", {"filters": filters, "breakdowns": [by, "total"], "today": today,
-                          "follow_up_months": months, "five_k_codes": codes}, figures.progress_tables),
-            ("outcomes", {"filters": filters, "breakdowns": [by, "total"], "follow_up_months": months},
-             figures.outcome_tables),
-        ]
-        for kind, options, tables_of in reports:
+        progress = {"filters": filters, "breakdowns": [by, "total"], "follow_up_months": months,
+                    "five_k_codes": codes}
+        outcomes = {"filters": filters, "breakdowns": [by, "total"], "follow_up_months": months}
+        reports = [("progress", progress, today, lambda db, o=progress: figures.progress_tables(
+                        db, area=true(), today=today, **o)),
+                   ("outcomes", outcomes, None, lambda db, o=outcomes: figures.outcome_tables(db, area=true(), **o))]
+        for kind, options, day, compute in reports:
             with session_scope(engine, writes=False) as db:
-                key, counter = _key(db, kind, true(), options), _counter(db)
-                tables = tables_of(db, area=true(), **options)
+                key, version = _key(db, kind, true(), options), _version(db)
+                tables = compute(db)
             with session_scope(engine) as db:
-                _store(db, key, tables, counter)
+                _store(db, key, tables, version, day)
             stored += 1
     return stored
 
@@ -121,21 +125,24 @@ def _outcome_from(data: dict[str, Any]) -> figures.Outcome:
 # --- serving --------------------------------------------------------------------------------------
 
 def _served(db: Session, policy: Policy, kind: str, area: ColumnElement[bool], options: dict[str, Any],
-            compute: Callable[[Session], Tables], row_from: Callable[[dict[str, Any]], Any]) -> Served:
+            row_from: Callable[[dict[str, Any]], Any], day: dt.date | None,
+            compute: Callable[[Session], Tables]) -> Served:
+    """`day`: the day the figures are for, when they depend on it (progress); None otherwise."""
     if _trainings(db, area, options["filters"]) <= policy.trainings:
         return Served(compute(db))
     key = _key(db, kind, area, options)
     snapshot = db.get(ReportSnapshot, key)
-    counter = _counter(db)
+    version = _version(db)
     if snapshot is None:
         tables = compute(db)
-        _store(db, key, tables, counter)
+        _store(db, key, tables, version, day)
         db.commit()  # on PostgreSQL the snapshot is written in the request's own transaction
         return Served(tables)
-    served = Served(_tables_from(snapshot.payload, row_from), as_of=snapshot.computed_at)
-    fresh = snapshot.counter == counter or utcnow() - _aware(snapshot.computed_at) < policy.max_age
+    served = Served(_tables_from(snapshot.payload["tables"], row_from), as_of=snapshot.computed_at)
+    same_day = snapshot.payload.get("day") == (day.isoformat() if day else None)
+    fresh = same_day and (snapshot.counter == version or utcnow() - _aware(snapshot.computed_at) < policy.max_age)
     if not fresh:
-        served.refresh = BackgroundTask(_refresh, db.get_bind(), key, compute)
+        served.refresh = BackgroundTask(_refresh, db.get_bind(), key, compute, day)
     return served
 
 
@@ -159,8 +166,12 @@ def _plain(value: Any) -> Any:
     raise TypeError(type(value))
 
 
-def _counter(db: Session) -> int:
-    return db.execute(text("SELECT value FROM sync_counter WHERE id = 1")).scalar_one()
+def _version(db: Session) -> int:
+    """A number that grows whenever anything behind the figures changes: the sync counter (every synced
+    write) plus the latest 5 ก assessment's id (assessments are not synced records). Both only grow."""
+    counter = db.execute(text("SELECT value FROM sync_counter WHERE id = 1")).scalar_one()
+    assessed = db.execute(select(func.max(FiveKAssessment.id))).scalar_one()
+    return counter + (assessed or 0)
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -171,19 +182,22 @@ def _tables_from(payload: dict[str, Any], row_from: Callable[[dict[str, Any]], A
     return {by: {k: row_from(dict(row)) for k, row in rows.items()} for by, rows in payload.items()}
 
 
-def _payload(tables: Tables) -> dict[str, Any]:
-    return {by: {k: dataclasses.asdict(row) for k, row in rows.items()} for by, rows in tables.items()}
+def _payload(tables: Tables, day: dt.date | None) -> dict[str, Any]:
+    return {"day": day.isoformat() if day else None,
+            "tables": {by: {k: dataclasses.asdict(row) for k, row in rows.items()} for by, rows in tables.items()}}
 
 
-def _store(db: Session, key: str, tables: Tables, counter: int) -> None:
+def _store(db: Session, key: str, tables: Tables, version: int, day: dt.date | None) -> None:
+    """Write the snapshot, whoever wrote one meanwhile (two first views at once: the later one wins)."""
+    values = {"payload": _payload(tables, day), "computed_at": utcnow(), "counter": version,
+              "refreshing_since": None}
     with writer_beside(db) as writer:
-        snapshot = writer.get(ReportSnapshot, key) or ReportSnapshot(key=key, computed_at=utcnow(), counter=counter)
-        snapshot.payload, snapshot.computed_at, snapshot.counter = _payload(tables), utcnow(), counter
-        snapshot.refreshing_since = None
-        writer.add(snapshot)
+        insert = postgresql_insert if writer.get_bind().dialect.name == "postgresql" else sqlite_insert
+        writer.execute(insert(ReportSnapshot).values(key=key, **values)
+                       .on_conflict_do_update(index_elements=["key"], set_=values))
 
 
-def _refresh(engine: Any, key: str, compute: Callable[[Session], Tables]) -> None:
+def _refresh(engine: Any, key: str, compute: Callable[[Session], Tables], day: dt.date | None) -> None:
     """After the response: compute a newer snapshot, unless another process is already at it."""
     now = utcnow()
     with session_scope(engine) as db:
@@ -195,10 +209,10 @@ def _refresh(engine: Any, key: str, compute: Callable[[Session], Tables]) -> Non
         return
     try:
         with session_scope(engine, writes=False) as db:
-            counter = _counter(db)
+            version = _version(db)
             tables = compute(db)
         with session_scope(engine) as db:
-            _store(db, key, tables, counter)
+            _store(db, key, tables, version, day)
     except Exception:
         log.exception("the figures of report %s could not be computed again", key)
         with session_scope(engine) as db:

@@ -5,6 +5,7 @@ from sqlmodel import Session, select
 
 from server.models import Attendance, Training, TrainingSession
 from server.progress import current_fiscal_year
+from server.rules import thai_today
 from sync.changes import stamp_change
 from tests.foundation.helpers import post_form
 
@@ -55,18 +56,23 @@ def test_moving_a_day_keeps_the_attendance_already_recorded(north, world, engine
             stamp_change(db, record, entity="attendance", fields=("session_id", "household_id", "present"),
                          village_id=training.village_id, user_id=None)
         db.commit()
+    today = thai_today()
+
+    def typed(day: dt.date) -> str:  # as an officer types it: day/month/BE year
+        return f"{day.day:02d}/{day.month:02d}/{day.year + 543}"
+
     ahead = post_form(north, f"/trainings/{training.id}/sessions/{day2.id}",
-                      {"date": "15/01/2570", "kind": "knowledge", "destination": "", "note": "เลื่อนเพราะฝนตก",
-                       "seq": day2.seq}, follow_redirects=False)
+                      {"date": typed(today + dt.timedelta(days=1)), "kind": "knowledge", "destination": "",
+                       "note": "เลื่อนเพราะฝนตก", "seq": day2.seq}, follow_redirects=False)
     assert ahead.status_code == 422  # its marks would record a day not yet held
     assert "วันอบรมนี้มีการลงเวลาแล้ว ย้ายไปหลังวันนี้ไม่ได้" in ahead.text
     moved = post_form(north, f"/trainings/{training.id}/sessions/{day2.id}",
-                      {"date": "20/11/2569", "kind": "knowledge", "destination": "", "note": "ลงวันที่จัดจริง",
+                      {"date": typed(today), "kind": "knowledge", "destination": "", "note": "ลงวันที่จัดจริง",
                        "seq": day2.seq}, follow_redirects=False)
     assert moved.status_code in (302, 303), moved.text
     with Session(engine) as db:
         session = db.get(TrainingSession, day2.id)
-        assert session.date == dt.date(2026, 11, 20) and session.seq > day2.seq
+        assert session.date == today and session.seq > day2.seq
         kept = db.exec(select(Attendance).where(Attendance.session_id == day2.id)).all()
         assert len(kept) == 2 and all(a.present for a in kept)
     assert "เข้าร่วม 2 ครัวเรือน" in north.get(f"/trainings/{training.id}").text

@@ -141,3 +141,93 @@ def test_the_country_is_computed_before_anyone_asks(client, engine, program):
     assert as_of(outcomes) is not None and practising(outcomes) == "83.3"
     assert as_of(progress) is not None
     assert len(snapshots(engine)) == 2  # the pages found what the command stored
+
+
+def test_progress_of_another_day_is_served_once_more_while_todays_is_computed(client, engine, program,
+                                                                                monkeypatch):
+    from server.pages import progress as pages
+
+    sign_in(client, "root")
+    client.get("/progress?year=2570&area=34")
+    monkeypatch.setattr(pages, "today", lambda: TODAY + dt.timedelta(days=1))
+    with Session(engine) as db:
+        before = db.exec(select(ReportSnapshot)).one()[0]
+    assert before.payload["day"] == TODAY.isoformat()
+    page = client.get("/progress?year=2570&area=34")  # nothing changed but the day
+    assert as_of(page) is not None
+    with Session(engine) as db:
+        after = db.exec(select(ReportSnapshot)).one()[0]
+    assert after.payload["day"] == (TODAY + dt.timedelta(days=1)).isoformat()
+    assert after.computed_at > before.computed_at and len(snapshots(engine)) == 1
+
+
+def test_a_new_5k_assessment_makes_progress_stale(client, engine, program):
+    from server.models import FiveKAssessment, OccupationGroup
+
+    sign_in(client, "root")
+    client.get("/progress?year=2570&area=34")
+    age_snapshots(engine, 11)
+    with Session(engine) as db:
+        before = db.exec(select(ReportSnapshot.computed_at)).one()[0]
+        group = db.exec(select(OccupationGroup)).first()[0]
+        db.add(FiveKAssessment(group_id=group.id, assessed_on=dt.date(2027, 8, 1), scores={}))  # as the page does
+        db.commit()
+    client.get("/progress?year=2570&area=34")  # the sync counter did not move; the figures' version did
+    with Session(engine) as db:
+        assert db.exec(select(ReportSnapshot.computed_at)).one()[0] > before
+
+
+@pytest.mark.usefixtures("pg_only")  # SQLite writers queue for its one lock: no two inserts can cross
+def test_two_first_views_at_once_both_store_without_error(engine, program):
+    """Both found no snapshot and computed; the second stores while the first's insert is not yet
+    committed (it waits for it, then must update rather than fail on the key)."""
+    import threading
+
+    from server.reports import snapshots as module
+    from server.reports.figures import Outcome
+
+    tables, failures = {"total": {"": Outcome(key="")}}, []
+
+    def second_view() -> None:
+        try:
+            with Session(engine) as late:
+                module._store(late, "same-report", tables, 2, None)
+                late.commit()
+        except Exception as error:  # noqa: BLE001 (reported by the assertion below)
+            failures.append(error)
+
+    with Session(engine) as early:
+        module._store(early, "same-report", tables, 1, None)
+        other = threading.Thread(target=second_view)
+        other.start()
+        other.join(timeout=1)  # it waits on the first one's uncommitted row
+        early.commit()
+    other.join(timeout=30)
+    assert failures == []
+    [stored] = snapshots(engine)
+    assert stored.counter == 2 and stored.payload["tables"]["total"][""]["key"] == ""
+
+
+@pytest.mark.usefixtures("pg_only")
+def test_the_request_transaction_has_ended_before_the_refresh_runs(client, engine, program, monkeypatch):
+    from sqlalchemy import text
+
+    from server.reports import snapshots as module
+
+    sign_in(client, "root")
+    client.get("/outcomes?year=2570&area=34&by=district")
+    survey_d_not_practising(engine, program)
+    age_snapshots(engine, 11)
+    open_elsewhere, original = [], module._refresh
+
+    def refresh(*args):  # noqa: ANN002
+        with engine.connect() as conn:
+            open_elsewhere.append(conn.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()")).scalar_one())
+        original(*args)
+
+    monkeypatch.setattr(module, "_refresh", refresh)
+    client.get("/outcomes?year=2570&area=34&by=district")
+    assert open_elsewhere == [0]  # the page's own session was over once its response was sent
+    assert practising(client.get("/outcomes?year=2570&area=34&by=district")) == "71.4"

@@ -139,3 +139,26 @@ def test_office_selection_feeds_enrollments_under_the_household_village(client, 
         row = s.get(ChangeFeed, ("enrollment", enrollment.id))
         household = s.get(Household, enrollment.household_id)
     assert row.village_id == household.village_id
+
+
+def test_a_sage_moved_by_a_push_takes_the_supervisors_tasks_on_it(client, engine):
+    with Session(engine, expire_on_commit=False) as s:
+        area = make_area(s)
+    somchai = sign_in(client, "somchai")
+    sage_id = new_id()
+    (created,) = push_ok(client, somchai, [op("sage", sage_id, {"village_id": area.villages[0].id,
+                                                               "name": "นายปราชญ์ ย้ายบ้าน"})])
+    assert created["status"] == "applied"
+    with Session(engine) as s:
+        root = s.exec(select(User).where(User.username == "root")).scalars().one()
+        task_id = open_task(s, root, entity="sage", record_id=sage_id, note="ตรวจชื่ออีกครั้ง").id
+        s.commit()
+    malee = sign_in(client, "malee")
+    _, malee_cursor = pull_all(client, malee)
+    (moved,) = push_ok(client, sign_in(client, "root"), [op("sage", sage_id, {"village_id": area.villages[2].id},
+                                                            base_seq=created["seq"])])
+    assert moved["status"] == "applied"
+    with Session(engine) as s:
+        assert s.get(ReviewTask, task_id).village_id == area.villages[2].id
+    later, _ = pull_all(client, malee, malee_cursor)
+    assert task_id in {c["id"] for c in later if not c["deleted"]}
