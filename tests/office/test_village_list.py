@@ -54,7 +54,7 @@ def test_the_home_page_lists_a_few_and_sends_the_rest_to_the_village_list(client
     page = client.get("/").text
     no_team = page[page.index("ทีมวิทยากรยังไม่ครบ"):].split("</ul>")[0]
     assert no_team.count('href="/teams/') == HOME_LIST_LIMIT
-    assert f"และอีก {34 - HOME_LIST_LIMIT} แห่ง" in no_team and 'href="/villages"' in no_team
+    assert f"และอีก {34 - HOME_LIST_LIMIT} แห่ง: ดูทีมวิทยากรทั้งหมด" in no_team and 'href="/teams"' in no_team
     assert "หมู่บ้านทั้งหมด (34)" in page
 
 
