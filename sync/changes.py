@@ -39,6 +39,11 @@ if TYPE_CHECKING:
 # tens of milliseconds.
 
 
+def current_seq(session: Session) -> int:
+    """The last seq handed out, as this transaction sees it (no lock taken)."""
+    return session.execute(text("SELECT value FROM sync_counter WHERE id = 1")).scalar_one()
+
+
 def lock_counter(session: Session) -> int:
     """Take the counter row's lock for this transaction and return the last seq handed out."""
     return session.execute(

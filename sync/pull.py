@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, literal_column, select, text, union_all
 from sqlalchemy.orm import Session
 
+from sync.changes import current_seq
 from sync.spec import Registry, to_api
 
 DEFAULT_LIMIT = 500
@@ -188,10 +189,6 @@ def _table(registry: Registry, name: str) -> Table:
     return next(iter(registry.entities.values())).table.metadata.tables[name]
 
 
-def _last_seq(session: Session) -> int:
-    return session.execute(text("SELECT value FROM sync_counter WHERE id = 1")).scalar_one()
-
-
 def _reference_items(session: Session, registry: Registry, known: dict[str, str]
                      ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The reference-table items this puller still lacks, in order, and every table's fingerprint.
@@ -234,7 +231,7 @@ def pull_page(session: Session, registry: Registry, *, area: set[str] | None, cu
     if same_area:
         after, told, held = cursor.seq, max(cursor.told, cursor.seq), cursor.held
     elif cursor.is_new:
-        after, told, held = 0, _last_seq(session), []
+        after, told, held = 0, current_seq(session), []
     else:
         # A changed area is sent again whole. The phone has heard every departure up to its cursor;
         # what it holds of its earlier areas and no longer covers leaves during this pass.

@@ -6,18 +6,18 @@ from sqlmodel import Session, select
 from server.models import Subdistrict, User, UserArea, Village
 
 
+def district_village_ids(session: Session, district_code: str) -> set[str]:
+    """Village ids of one district."""
+    return set(session.exec(select(Village.id).join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
+                            .where(Subdistrict.district_code == district_code)))
+
+
 def area_village_ids(session: Session, user: User) -> set[str] | None:
     """Village ids in the user's area; None means the whole database (admins)."""
     if user.role == "admin":
         return None
     if user.role == "supervisor":
-        if not user.district_code:
-            return set()
-        rows = session.exec(
-            select(Village.id).join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
-            .where(Subdistrict.district_code == user.district_code)
-        )
-        return set(rows)
+        return district_village_ids(session, user.district_code) if user.district_code else set()
     areas = session.exec(select(UserArea).where(UserArea.user_id == user.id)).all()
     subdistricts = [a.subdistrict_code for a in areas if a.subdistrict_code]
     villages = {a.village_id for a in areas if a.village_id}

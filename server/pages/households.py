@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from datetime import timedelta, timezone
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Response, Template
-from sqlalchemy import ColumnElement, delete, func, or_
+from sqlalchemy import ColumnElement, delete, or_
 from sqlmodel import Session, select
 
 from server.audit import audit
@@ -40,6 +39,7 @@ from server.office import (
     typed_differences,
     village_options,
 )
+from server.paging import page_of
 from server.progress import current_fiscal_year
 from server.records import Refused, Stale, problems, save_synced
 from server.rules import income_per_person, normalize_citizen_id
@@ -85,23 +85,21 @@ def household_list(request: Request, db: Session, user: User) -> Template:
     naturally) and paged by the database."""
     params = {k: request.query_params.get(k) or "" for k in ("village", "q", "imported")}
     conditions = _household_filter(db, user, params)
-    total = db.exec(select(func.count()).select_from(Household).where(*conditions)).one()
-    pages = max(1, -(-total // HOUSEHOLDS_PER_PAGE))
-    page = min(max(parse_int(request.query_params.get("page")) or 1, 1), pages)
+    page = page_of(db, select(Household.id).where(*conditions), request.query_params.get("page"),
+                   HOUSEHOLDS_PER_PAGE)
     households = list(db.exec(
         select(Household).join(Village, Village.id == Household.village_id).where(*conditions)
-        .order_by(Village.code, Household.house_sort, Household.id)
-        .offset((page - 1) * HOUSEHOLDS_PER_PAGE).limit(HOUSEHOLDS_PER_PAGE)).all())
+        .order_by(Village.code, Household.house_sort, Household.id).offset(page.offset).limit(page.size)).all())
     fiscal_year = current_fiscal_year()
     fragment = wants_fragment(request)
     if not fragment:
         # Once per view of the list: the keystrokes of a search (htmx fragments) are not views of their own.
-        audit(db, action="view", entity="household", user_id=user.id, detail={"list": True, **params, "page": page})
+        audit(db, action="view", entity="household", user_id=user.id,
+              detail={"list": True, **params, "page": page.number})
         db.commit()
-    keep = urlencode({k: v for k, v in params.items() if k in ("village", "q") and v})
     return render("_household_rows.html" if fragment else "households.html", user=user, households=households,
-                  params=params, fiscal_year=fiscal_year, total=total, page=page, pages=pages,
-                  page_link=f"/households?{keep + '&' if keep else ''}page=",
+                  params=params, fiscal_year=fiscal_year,
+                  **page.context("/households", {"village": params["village"], "q": params["q"]}),
                   poverty_line=poverty_line(db, fiscal_year), per_person=income_per_person, **_context(db, user))
 
 

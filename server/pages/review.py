@@ -10,11 +10,11 @@ from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.response import Redirect, Response, Template
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from server.auth.web import NotFoundInArea, require_role
 from server.i18n import gettext_
-from server.models import District, Subdistrict, User, Village
+from server.models import District, User
 from server.models.review import REVIEW_ENTITIES, TASK_STATUSES
 from server.office import parse_int, text_value
 from server.records import Refused, Stale
@@ -293,6 +293,7 @@ class QualityArea:
     villages: set[str] | None
     district: str = ""
     error: str | None = None
+    typed: str = ""  # what the admin typed, shown again beside the error
 
     @property
     def query(self) -> str:
@@ -302,7 +303,7 @@ class QualityArea:
 def _quality_area(db: Session, user: User, request: Request) -> QualityArea:
     """The checks read every household of their area in Python (names compared, incomes ranked), so an
     admin runs them one district at a time rather than over the whole country."""
-    from server.auth.scope import area_village_ids
+    from server.auth.scope import area_village_ids, district_village_ids
 
     if user.role != "admin":
         return QualityArea(area_village_ids(db, user))
@@ -310,10 +311,9 @@ def _quality_area(db: Session, user: User, request: Request) -> QualityArea:
     if not code:
         return QualityArea(None)
     if not (len(code) == 4 and code.isdigit() and db.get(District, code) is not None):
-        return QualityArea(None, error=gettext_("There is no district with this code: type its 4 digits, e.g. 3414."))
-    villages = set(db.exec(select(Village.id).join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
-                           .where(Subdistrict.district_code == code)).all())
-    return QualityArea(villages, code)
+        return QualityArea(None, error=gettext_("There is no district with this code: type its 4 digits, e.g. 3414."),
+                           typed=code)
+    return QualityArea(district_village_ids(db, code), code)
 
 
 @get("/review/quality", sync_to_thread=True)
@@ -411,7 +411,6 @@ def area_audit(request: Request, db: Session, user: User) -> Template | Response
     import csv
     import io
 
-    from sqlalchemy import func
     from sqlmodel import select
 
     from server.audit import audit
@@ -419,6 +418,7 @@ def area_audit(request: Request, db: Session, user: User) -> Template | Response
     from server.dates import format_datetime
     from server.i18n import current_locale
     from server.models import AuditEntry
+    from server.paging import page_of
     from server.review import audit_view
 
     require_role(user, *REVIEWERS)
@@ -444,15 +444,12 @@ def area_audit(request: Request, db: Session, user: User) -> Template | Response
         db.commit()
         return Response(content=buffer.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
-    total = db.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
-    pages = max(1, -(-total // audit_view.PAGE_SIZE))
-    page = min(_page_number(request), pages)
+    page = page_of(db, query, request.query_params.get("page"), audit_view.PAGE_SIZE)
     rows = [(entry, who, device, in_words(entry.action, entry.entity, entry.detail)) for entry, who, device in
-            db.exec(query.offset((page - 1) * audit_view.PAGE_SIZE).limit(audit_view.PAGE_SIZE))]
-    keep = urlencode(filters.query())
-    return render("review_audit.html", user=user, rows=rows, total=total, filters=filters, problems=problems,
-                  actions=[(code, words.get(code, code)) for code in codes], page=page, pages=pages, query=keep,
-                  page_link=f"/review/audit?{keep + '&' if keep else ''}page=")
+            db.exec(query.offset(page.offset).limit(page.size))]
+    return render("review_audit.html", user=user, rows=rows, filters=filters, problems=problems,
+                  actions=[(code, words.get(code, code)) for code in codes], query=urlencode(filters.query()),
+                  **page.context("/review/audit", filters.query()))
 
 
 handlers += [area_audit]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
@@ -23,7 +22,6 @@ from server.office import (
     is_stale,
     occupation_names,
     occupations,
-    parse_int,
     record_in_area,
     row_by_id,
     stale_notice,
@@ -116,20 +114,16 @@ def sage_list(request: Request, db: Session, user: User) -> Template:
     """One page of the registry, by name: filtered, counted and paged by the database."""
     params = {k: request.query_params.get(k) or "" for k in ("q", "village", "subdistrict", "skill")}
     conditions = _sage_filter(db, user, params)
-    total = db.exec(select(func.count()).select_from(Sage).where(*conditions)).one()
-    pages = max(1, -(-total // SAGES_PER_PAGE))
-    page = min(max(parse_int(request.query_params.get("page")) or 1, 1), pages)
+    page = page_of(db, select(Sage.id).where(*conditions), request.query_params.get("page"), SAGES_PER_PAGE)
     sages = list(db.exec(select(Sage).where(*conditions).order_by(Sage.name, Sage.id)
-                         .offset((page - 1) * SAGES_PER_PAGE).limit(SAGES_PER_PAGE)).all())
+                         .offset(page.offset).limit(page.size)).all())
     fragment = wants_fragment(request)
     if not fragment:
         # Once per view of the list: the keystrokes of a search (htmx fragments) are not views of their own.
-        audit(db, action="view", entity="sage", user_id=user.id, detail={"list": True, **params, "page": page})
+        audit(db, action="view", entity="sage", user_id=user.id, detail={"list": True, **params, "page": page.number})
         db.commit()
-    keep = urlencode({k: v for k, v in params.items() if v})
     return render("_sage_rows.html" if fragment else "sages.html", user=user, sages=sages, params=params,
-                  total=total, page=page, pages=pages, page_link=f"/sages?{keep + '&' if keep else ''}page=",
-                  **_sage_context(db, user))
+                  **page.context("/sages", params), **_sage_context(db, user))
 
 
 def _read_sage_form(db: Session, user: User, data: dict[str, Any]) -> tuple[FormState, dict[str, Any]]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar.background_tasks import BackgroundTask
-from sqlalchemy import func, or_, select, text, true, update
+from sqlalchemy import func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnElement
@@ -35,6 +35,7 @@ from server.models import FiveKAssessment, ReportSnapshot
 from server.models.base import utcnow
 from server.reports import figures
 from server.reports.scope import Filters
+from sync.changes import current_seq
 
 log = logging.getLogger(__name__)
 # A computation that has not finished in this time is taken to have died with its process.
@@ -169,7 +170,7 @@ def _plain(value: Any) -> Any:
 def _version(db: Session) -> int:
     """A number that grows whenever anything behind the figures changes: the sync counter (every synced
     write) plus the latest 5 ก assessment's id (assessments are not synced records). Both only grow."""
-    counter = db.execute(text("SELECT value FROM sync_counter WHERE id = 1")).scalar_one()
+    counter = current_seq(db)
     assessed = db.execute(select(func.max(FiveKAssessment.id))).scalar_one()
     return counter + (assessed or 0)
 

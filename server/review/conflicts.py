@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import func, or_, text
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from server.audit import audit
@@ -24,7 +24,7 @@ from server.models import AuditEntry, Attendance, Conflict, Device, User
 from server.office import parse_int
 from server.review.records import Described, describe, is_record_id
 from server.sync_specs import REGISTRY
-from sync.changes import lock_counter
+from sync.changes import current_seq, lock_counter
 from sync.push import Actor, Op, _clock_skew, apply_push
 from sync.spec import to_api
 
@@ -51,7 +51,7 @@ class ResolutionRefused(Exception):
 
 def counter_now(db: Session) -> int:
     """The last seq handed out: what a page's resolutions take as the state the supervisor saw."""
-    return db.execute(text("SELECT value FROM sync_counter WHERE id = 1")).scalar_one()
+    return current_seq(db)
 
 
 # --- the queue ----------------------------------------------------------------------------------

@@ -118,3 +118,4 @@ def test_an_admin_checks_quality_one_district_at_a_time(client, area, office, en
     assert root.get("/review/quality/duplicate_house_numbers", follow_redirects=False).status_code in (302, 303)
     wrong = root.get("/review/quality?district=99x9")
     assert wrong.status_code == 400 and "There is no district with this code" in wrong.text
+    assert 'value="99x9"' in wrong.text  # what was typed stays to be corrected
