@@ -26,10 +26,10 @@ import httpx  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from server.db import make_engine  # noqa: E402
-from server.migrate import upgrade  # noqa: E402
+from server.core.db import make_engine  # noqa: E402
+from server.core.migrate import upgrade  # noqa: E402
 from server.pages.field import SHELLS, precache_urls  # noqa: E402
-from server.reference_data import ensure_defaults  # noqa: E402
+from server.config.reference_data import ensure_defaults  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.support.factories import (  # noqa: E402
     DEFAULT_PASSWORD,

@@ -23,8 +23,8 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from server.db import make_engine  # noqa: E402
-from server.migrate import upgrade  # noqa: E402
+from server.core.db import make_engine  # noqa: E402
+from server.core.migrate import upgrade  # noqa: E402
 from tests.support.load import KINDS, percentile, run_load, seed_district  # noqa: E402
 from tests.support.servers import start_server, stop_server  # noqa: E402
 

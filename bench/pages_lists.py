@@ -27,9 +27,9 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from server.app import create_app  # noqa: E402
-from server.db import make_engine  # noqa: E402
-from server.house_numbers import house_number_key  # noqa: E402
-from server.migrate import upgrade  # noqa: E402
+from server.core.db import make_engine  # noqa: E402
+from server.core.house_numbers import house_number_key  # noqa: E402
+from server.core.migrate import upgrade  # noqa: E402
 from server.models import (  # noqa: E402
     District,
     Household,
@@ -41,8 +41,8 @@ from server.models import (  # noqa: E402
     Village,
     new_id,
 )
-from server.progress import current_fiscal_year  # noqa: E402
-from server.settings import Settings  # noqa: E402
+from server.reports.village_progress import current_fiscal_year  # noqa: E402
+from server.core.settings import Settings  # noqa: E402
 from tests.foundation.helpers import sign_in  # noqa: E402
 from tests.support.factories import make_user  # noqa: E402
 

@@ -24,11 +24,11 @@ from litestar.testing import TestClient  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from server.app import create_app  # noqa: E402
-from server.db import make_engine  # noqa: E402
-from server.migrate import upgrade  # noqa: E402
+from server.core.db import make_engine  # noqa: E402
+from server.core.migrate import upgrade  # noqa: E402
 from server.models import AppSetting  # noqa: E402
-from server.settings import Settings  # noqa: E402
-from server.sync_specs import REGISTRY  # noqa: E402
+from server.core.settings import Settings  # noqa: E402
+from server.synced.specs import REGISTRY  # noqa: E402
 from tests.support.factories import make_geography, make_training, make_user, valid_citizen_id  # noqa: E402
 
 ROUNDS = 5

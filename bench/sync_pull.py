@@ -29,9 +29,9 @@ from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from server.app import create_app  # noqa: E402
-from server.db import make_engine  # noqa: E402
-from server.migrate import upgrade  # noqa: E402
-from server.settings import Settings  # noqa: E402
+from server.core.db import make_engine  # noqa: E402
+from server.core.migrate import upgrade  # noqa: E402
+from server.core.settings import Settings  # noqa: E402
 from sync.pull import Cursor, fingerprint  # noqa: E402
 from tests.support.factories import make_geography, make_household, make_user  # noqa: E402
 from tests.sync.helpers import make_training  # noqa: E402

@@ -26,10 +26,10 @@ from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from server.app import create_app  # noqa: E402
-from server.db import make_engine  # noqa: E402
-from server.migrate import upgrade  # noqa: E402
+from server.core.db import make_engine  # noqa: E402
+from server.core.migrate import upgrade  # noqa: E402
 from server.models import Household, Training, TrainingSession  # noqa: E402
-from server.settings import Settings  # noqa: E402
+from server.core.settings import Settings  # noqa: E402
 from sync.changes import stamp_change  # noqa: E402
 from tests.support.factories import make_geography, make_user  # noqa: E402
 

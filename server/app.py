@@ -16,9 +16,9 @@ from sqlalchemy.engine import Engine
 
 from server.api import api_route_handlers
 from server.api.docs import PlainSchemaPage
-from server.db import make_engine
+from server.core.db import make_engine
 from server.deps import db_session_middleware, provide_db
-from server.settings import ROOT, Settings
+from server.core.settings import ROOT, Settings
 from server.static_urls import static_cache_middleware, static_url
 
 PWA_DIR = ROOT / "pwa"

@@ -10,15 +10,15 @@ from sqlmodel import Session, select
 
 
 def _settings():
-    from server.settings import Settings
+    from server.core.settings import Settings
 
     return Settings.from_env()
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
-    from server.db import make_engine
-    from server.migrate import upgrade
-    from server.reference_data import ensure_defaults
+    from server.core.db import make_engine
+    from server.core.migrate import upgrade
+    from server.config.reference_data import ensure_defaults
 
     settings = _settings()
     upgrade(settings.database_url)
@@ -30,7 +30,7 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 
 def cmd_seed_demo(_args: argparse.Namespace) -> int:
-    from server.db import make_engine
+    from server.core.db import make_engine
     from server.demo import DEMO_PASSWORD, has_data, seed_demo
 
     settings = _settings()
@@ -47,9 +47,9 @@ def cmd_seed_demo(_args: argparse.Namespace) -> int:
 def cmd_refresh_figures(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from server.db import make_engine
+    from server.core.db import make_engine
     from server.reports.snapshots import warm_country
-    from server.rules import fiscal_year_be
+    from server.program.rules import fiscal_year_be
 
     today = dt.date.today()
     current = fiscal_year_be(today)
@@ -61,7 +61,7 @@ def cmd_refresh_figures(args: argparse.Namespace) -> int:
 def cmd_seed_scale(args: argparse.Namespace) -> int:
     import time
 
-    from server.db import make_engine
+    from server.core.db import make_engine
     from server.reports.scale import ScaleError, seed_scale
 
     engine = make_engine(_settings().database_url)
@@ -80,7 +80,7 @@ def cmd_seed_scale(args: argparse.Namespace) -> int:
 
 def cmd_create_user(args: argparse.Namespace) -> int:
     from server.auth.passwords import hash_password
-    from server.db import make_engine
+    from server.core.db import make_engine
     from server.models import User
     from server.models.users import ROLES
 

@@ -32,11 +32,11 @@ from server.models import (
     UserArea,
     Village,
 )
-from server.progress import current_fiscal_year
-from server.records import save_synced
-from server.reference_data import ensure_defaults
-from server.rules import citizen_id_check_digit, default_session_kind, rank_candidates
-from server.sync_specs import REGISTRY
+from server.reports.village_progress import current_fiscal_year
+from server.synced.write import save_synced
+from server.config.reference_data import ensure_defaults
+from server.program.rules import citizen_id_check_digit, default_session_kind, rank_candidates
+from server.synced.specs import REGISTRY
 
 DEMO_PASSWORD = "sammachip-demo"
 DISTRICT = ("3414", "ม่วงสามสิบ", "Muang Sam Sip")

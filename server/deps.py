@@ -6,7 +6,7 @@ from litestar import Request
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlmodel import Session
 
-from server.db import set_write_intent
+from server.core.db import set_write_intent
 
 _SCOPE_KEY = "sammachip.db"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -29,7 +29,7 @@ def db_session_middleware(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        # Worker threads inherit this context: a GET's transactions only read (see server/db.py).
+        # Worker threads inherit this context: a GET's transactions only read (see server/core/db.py).
         set_write_intent(scope["method"] not in SAFE_METHODS)
         session = Session(scope["litestar_app"].state.engine, expire_on_commit=False)
         scope[_SCOPE_KEY] = session  # type: ignore[literal-required]

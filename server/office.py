@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from server.auth.scope import area_village_ids
+from server.auth.areas import area_village_ids
 from server.auth.web import NotFoundInArea
-from server.dates import DateInputError, parse_date
-from server.i18n import current_locale, gettext_
+from server.core.dates import DateInputError, parse_date
+from server.core.i18n import current_locale, gettext_
 from server.models import (
     AppSetting,
     FiveKElement,
@@ -23,7 +23,7 @@ from server.models import (
     User,
     Village,
 )
-from server.rules import THAI_DIGITS
+from server.program.rules import THAI_DIGITS
 from server.web import FormState
 
 DEFAULT_HOUSEHOLDS_PER_VILLAGE = 20

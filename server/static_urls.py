@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 from litestar.datastructures import Headers, MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.settings import ROOT
+from server.core.settings import ROOT
 
 STATIC_DIR = ROOT / "pwa"
 STATIC_PREFIX = "/static/"

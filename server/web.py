@@ -18,11 +18,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from server.auth.web import LoginRequired, NotFoundInArea, PermissionDenied, session_user
-from server.dates import format_date, format_datetime, to_input
-from server.db import RETRY_AFTER_SECONDS, is_busy_error, write_intent
-from server.i18n import LOCALES, current_locale, gettext_, ngettext_, pick_locale
+from server.core.dates import format_date, format_datetime, to_input
+from server.core.db import RETRY_AFTER_SECONDS, is_busy_error, write_intent
+from server.core.i18n import LOCALES, current_locale, gettext_, ngettext_, pick_locale
 from server.models import User
-from server.rules import FieldError, mask_citizen_id
+from server.program.rules import FieldError, mask_citizen_id
 
 LANG_COOKIE = "lang"
 logger = logging.getLogger("sammachip")
@@ -81,7 +81,7 @@ def current_user(db: Session, request: Request) -> User:
 
     Runs in the thread pool like every database call. Its read transaction ends before the handler
     begins its own, so a request that writes takes the write lock (SQLite) or the sync counter's
-    lock only where it writes a synced record (`server/records.py`), never here.
+    lock only where it writes a synced record (`server/synced/write.py`), never here.
     """
     with write_intent(False):
         user = session_user(db, request)

@@ -32,9 +32,9 @@ if TYPE_CHECKING:
 #     committed change behind it that the puller has not seen.
 # A push takes the lock *before* it reads the records it merges against (`lock_counter`), so the
 # reads see every earlier commit and two processes cannot both merge against the same old state
-# (a lost update). Office writes do the same through `server.records.save_synced`: the lock first,
+# (a lost update). Office writes do the same through `server.synced.write.save_synced`: the lock first,
 # then the record read again and its seq compared with the one the form was loaded with.
-# On SQLite every write transaction begins IMMEDIATE (server/db.py), which serializes writers the
+# On SQLite every write transaction begins IMMEDIATE (server/core/db.py), which serializes writers the
 # same way. The price is that sync writers run one at a time; a 1,000-op push holds the lock for
 # tens of milliseconds.
 

@@ -1,6 +1,6 @@
 """What the engine knows about an entity: its table, fields, natural key, scope and validation.
 
-The engine never imports the server: `server/sync_specs.py` builds a `Registry` of these specs from
+The engine never imports the server: `server/synced/specs.py` builds a `Registry` of these specs from
 the models and the rules and hands it in. Everything here is plain data and small callables.
 """
 from __future__ import annotations

@@ -15,10 +15,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from server.app import create_app
-from server.db import make_engine
-from server.migrate import upgrade
-from server.reference_data import ensure_defaults
-from server.settings import Settings
+from server.core.db import make_engine
+from server.core.migrate import upgrade
+from server.config.reference_data import ensure_defaults
+from server.core.settings import Settings
 from tests.support.databases import (
     PostgresDatabases,
     copy_sqlite,

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from server.db import make_engine
-from server.house_numbers import house_sort_key
-from server.migrate import upgrade
+from server.core.db import make_engine
+from server.core.house_numbers import house_sort_key
+from server.core.migrate import upgrade
 
 HOUSE_NUMBERS = ["16/10", "106/3", "2", "ม.3", "๑๒/๔"]
 

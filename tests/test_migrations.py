@@ -12,9 +12,9 @@ from sqlmodel import SQLModel
 
 import server.models  # noqa: F401  (registers every table)
 from server.app import create_app
-from server.db import make_engine
-from server.migrate import alembic_config, downgrade, upgrade
-from server.settings import Settings
+from server.core.db import make_engine
+from server.core.migrate import alembic_config, downgrade, upgrade
+from server.core.settings import Settings
 from tests.support.servers import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[1]

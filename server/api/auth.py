@@ -22,11 +22,11 @@ from server.api.schemas import (
     TooManyAttemptsBody,
     UserInfo,
 )
-from server.audit import audit
-from server.auth.scope import managed_user_ids
+from server.audit.log import audit
+from server.auth.areas import managed_user_ids
 from server.auth.passwords import hash_token, new_token
 from server.auth.signin import authenticate, aware_utc
-from server.db import write_intent, writer_beside
+from server.core.db import write_intent, writer_beside
 from server.models import Device, User
 
 # last_seen_at is written at most this often per device, so reads do not turn into writes.

@@ -21,9 +21,9 @@ from server.api.schemas import (
     TooLargeBody,
     UnsupportedSchemaBody,
 )
-from server.auth.scope import area_village_ids
-from server.db import writer_beside
-from server.sync_specs import REGISTRY
+from server.auth.areas import area_village_ids
+from server.core.db import writer_beside
+from server.synced.specs import REGISTRY
 from sync.pull import (
     DEFAULT_LIMIT,
     MAX_LIMIT,

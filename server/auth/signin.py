@@ -11,9 +11,9 @@ from datetime import datetime, timedelta, timezone
 from sqlmodel import Session, select
 
 from server.auth.passwords import verify_password
-from server.db import write_intent
+from server.core.db import write_intent
 from server.models import LoginThrottle, User
-from server.settings import Settings
+from server.core.settings import Settings
 
 
 @dataclass(frozen=True)

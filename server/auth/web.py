@@ -8,7 +8,7 @@ from sqlmodel import Session, delete
 
 from server.auth.passwords import hash_token, new_token
 from server.models import User, WebSession
-from server.settings import Settings
+from server.core.settings import Settings
 
 SESSION_COOKIE = "sammachip_session"
 

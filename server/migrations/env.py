@@ -5,8 +5,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import server.models  # noqa: F401  (registers every table)
-from server.db import make_engine
-from server.settings import Settings
+from server.core.db import make_engine
+from server.core.settings import Settings
 
 config = context.config
 target_metadata = SQLModel.metadata

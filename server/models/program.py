@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import JSON, Index, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
 
-from server.house_numbers import house_sort_key
+from server.core.house_numbers import house_sort_key
 from server.models.base import Synced
 
 SESSION_KINDS = ("knowledge", "study_visit", "home_practice")
@@ -107,7 +107,7 @@ class Household(Synced, table=True):
     note: str | None = None
     # house_sort_key(house_no), so the database sorts house numbers naturally. Kept on every write:
     # ORM writes by the events below, Core inserts by the column default, the sync engine by the
-    # household spec's `derived` (server/sync_specs.py). The server default only lets the column be
+    # household spec's `derived` (server/synced/specs.py). The server default only lets the column be
     # added to a filled table without rebuilding it (see migration 0003).
     house_sort: str = Field(default="", sa_column_kwargs={"default": _house_sort_default, "server_default": ""})
 

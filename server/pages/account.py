@@ -5,11 +5,11 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
-from server.audit import audit
+from server.audit.log import audit
 from server.auth.signin import authenticate
 from server.auth.web import end_session, session_user, set_session_cookie, start_session
-from server.dates import THAI_TIME
-from server.i18n import LOCALES, gettext_
+from server.core.dates import THAI_TIME
+from server.core.i18n import LOCALES, gettext_
 from server.web import LANG_COOKIE, Form, FormState, render, single_values
 
 

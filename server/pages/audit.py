@@ -6,7 +6,7 @@ from litestar.response import Template
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from server.audit_words import action_words, in_words
+from server.audit.words import action_words, in_words
 from server.auth.web import require_role
 from server.models import AuditEntry, User
 from server.web import render

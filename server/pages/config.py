@@ -9,12 +9,12 @@ from litestar import get, post
 from litestar.response import Redirect, Template
 from sqlmodel import Session, select
 
-from server.audit import audit
+from server.audit.log import audit
 from server.auth.web import NotFoundInArea, require_role
-from server.i18n import gettext_
+from server.core.i18n import gettext_
 from server.models import AppSetting, FiveKElement, Occupation, PovertyLine, User
 from server.office import follow_up_months, households_per_village, int_value, row_by_id, text_value
-from server.rules import check_poverty_line, check_text
+from server.program.rules import check_poverty_line, check_text
 from server.web import Form, FormState, render
 
 CODE = re.compile(r"[a-z0-9_]{2,32}")

@@ -12,8 +12,8 @@ from msgspec import Meta, Struct
 from sqlmodel import Session, select
 
 from server.api.auth import issue_device_token
-from server.audit import audit
-from server.auth.scope import managed_user_ids
+from server.audit.log import audit
+from server.auth.areas import managed_user_ids
 from server.auth.web import NotFoundInArea, session_user
 from server.models import Device, User
 from server.web import render

@@ -17,10 +17,10 @@ from typing import Any
 from litestar import MediaType, Request, Response, get
 from sqlmodel import Session
 
-from server.i18n import LOCALES, current_locale, pick_locale
+from server.core.i18n import LOCALES, current_locale, pick_locale
 from server.models.program import SURVEY_KINDS
 from server.office import follow_up_months
-from server.settings import ROOT
+from server.core.settings import ROOT
 from server.static_urls import static_url
 
 PWA_DIR = ROOT / "pwa"

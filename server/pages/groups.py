@@ -8,9 +8,9 @@ from litestar.response import Redirect, Template
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from server.audit import audit
-from server.dates import to_input
-from server.i18n import gettext_
+from server.audit.log import audit
+from server.core.dates import to_input
+from server.core.i18n import gettext_
 from server.models import (
     Enrollment,
     FiveKAssessment,
@@ -38,9 +38,9 @@ from server.office import (
     village_options,
 )
 from server.paging import page_of
-from server.records import Stale, save_synced
-from server.reports.scope import area_condition
-from server.rules import check_group, check_not_future, check_text
+from server.synced.write import Stale, save_synced
+from server.reports.report_area import area_condition
+from server.program.rules import check_group, check_not_future, check_text
 from server.web import Form, FormState, as_list, render
 
 GROUPS_PER_PAGE = 50

@@ -6,9 +6,9 @@ from litestar.response import Template
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from server.auth.scope import area_village_ids
+from server.auth.areas import area_village_ids
 from server.models import Conflict, User, Village
-from server.progress import current_fiscal_year, village_progress
+from server.reports.village_progress import current_fiscal_year, village_progress
 from server.web import render
 
 # Each list of the home page shows this many; the rest are a tap away on /villages.

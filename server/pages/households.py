@@ -12,9 +12,9 @@ from litestar.response import Redirect, Response, Template
 from sqlalchemy import ColumnElement, delete, or_
 from sqlmodel import Session, select
 
-from server.audit import audit
-from server.auth.scope import area_village_ids
-from server.household_import import (
+from server.audit.log import audit
+from server.auth.areas import area_village_ids
+from server.program.household_import import (
     COLUMNS,
     ImportFormatError,
     check_rows,
@@ -23,7 +23,7 @@ from server.household_import import (
     template_csv,
     template_xlsx,
 )
-from server.i18n import current_locale, gettext_
+from server.core.i18n import current_locale, gettext_
 from server.models import Household, ImportPreview, User, Village, utcnow
 from server.office import (
     area_villages,
@@ -40,9 +40,9 @@ from server.office import (
     village_options,
 )
 from server.paging import page_of
-from server.progress import current_fiscal_year
-from server.records import Refused, Stale, problems, save_synced
-from server.rules import income_per_person, normalize_citizen_id
+from server.reports.village_progress import current_fiscal_year
+from server.synced.write import Refused, Stale, problems, save_synced
+from server.program.rules import income_per_person, normalize_citizen_id
 from server.web import Form, FormState, render, wants_fragment
 
 HOUSEHOLDS_PER_PAGE = 50

@@ -5,10 +5,10 @@ from litestar import get, post
 from litestar.response import Redirect, Template
 from sqlmodel import Session, select
 
-from server.audit import audit
-from server.auth.scope import area_subdistrict_codes, area_village_ids
+from server.audit.log import audit
+from server.auth.areas import area_subdistrict_codes, area_village_ids
 from server.auth.web import NotFoundInArea
-from server.i18n import current_locale, gettext_
+from server.core.i18n import current_locale, gettext_
 from server.models import (
     District,
     OccupationGroup,
@@ -27,7 +27,7 @@ from server.office import (
     row_by_id,
     text_value,
 )
-from server.rules import check_text
+from server.program.rules import check_text
 from server.web import Form, FormState, as_list, render
 
 # The district support team (step 7): {district} is the district's Thai name.

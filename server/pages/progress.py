@@ -9,9 +9,9 @@ from litestar.response import Redirect, Template
 from sqlalchemy import distinct, select
 from sqlmodel import Session
 
-from server.audit import audit
+from server.audit.log import audit
 from server.auth.web import NotFoundInArea
-from server.i18n import current_locale, gettext_
+from server.core.i18n import current_locale, gettext_
 from server.models import (
     Attendance,
     District,
@@ -33,9 +33,10 @@ from server.models import (
 )
 from server.models.program import SURVEY_KINDS
 from server.office import five_k_elements, follow_up_months, households_per_village, occupation_names, parse_int
-from server.reports import charts, figures, records, snapshots
+from server.reports import charts, figures, snapshots
+from server.reports import behind_figures as records
 from server.reports.formatting import Numbers
-from server.reports.scope import (
+from server.reports.report_area import (
     CHILD_LENGTH,
     FilterError,
     Filters,
@@ -44,7 +45,7 @@ from server.reports.scope import (
     home_area,
     parse_filters,
 )
-from server.rules import TRAINING_DAYS
+from server.program.rules import TRAINING_DAYS
 from server.web import render
 
 OUTCOME_BREAKDOWNS = ("district", "subdistrict", "village", "occupation")
@@ -107,7 +108,7 @@ def _common(db: Session, user: User, filters: Filters | None, request: Request) 
 
 
 def figures_year_default() -> int:
-    from server.rules import fiscal_year_be
+    from server.program.rules import fiscal_year_be
 
     return fiscal_year_be(today())
 

@@ -8,15 +8,15 @@ from litestar.response import Stream, Template
 from sqlalchemy import select
 from sqlmodel import Session
 
-from server.audit import audit
+from server.audit.log import audit
 from server.auth.web import NotFoundInArea
-from server.i18n import gettext_
+from server.core.i18n import gettext_
 from server.models import District, Enrollment, Household, TrainingSession, User, Village
 from server.office import five_k_elements, follow_up_months, households_per_village, training_in_area
 from server.pages.progress import _common, _filter_error, _filter_params, today, village_story
 from server.reports import exports, figures
-from server.reports.scope import FilterError, area_condition, parse_filters
-from server.rules import TRAINING_DAYS
+from server.reports.report_area import FilterError, area_condition, parse_filters
+from server.program.rules import TRAINING_DAYS
 from server.web import render
 
 

@@ -13,15 +13,15 @@ from litestar.response import Redirect, Response, Template
 from sqlmodel import Session
 
 from server.auth.web import NotFoundInArea, require_role
-from server.i18n import gettext_
+from server.core.i18n import gettext_
 from server.models import District, User
 from server.models.review import REVIEW_ENTITIES, TASK_STATUSES
 from server.office import parse_int, text_value
-from server.records import Refused, Stale
+from server.synced.write import Refused, Stale
 from server.review import conflicts as queue
 from server.review import tasks as review_tasks
-from server.review.records import entity_label, reviewable_record, survey_kind_label
-from server.sync_specs import REGISTRY
+from server.review.reviewed_records import entity_label, reviewable_record, survey_kind_label
+from server.synced.specs import REGISTRY
 from server.web import Form, as_list, render
 
 REVIEWERS = ("supervisor", "admin")
@@ -202,7 +202,7 @@ def task_create(db: Session, user: User, entity: str, record_id: str, data: Form
 
 
 def _locale() -> str:
-    from server.i18n import current_locale
+    from server.core.i18n import current_locale
 
     return current_locale.get()
 
@@ -303,7 +303,7 @@ class QualityArea:
 def _quality_area(db: Session, user: User, request: Request) -> QualityArea:
     """The checks read every household of their area in Python (names compared, incomes ranked), so an
     admin runs them one district at a time rather than over the whole country."""
-    from server.auth.scope import area_village_ids, district_village_ids
+    from server.auth.areas import area_village_ids, district_village_ids
 
     if user.role != "admin":
         return QualityArea(area_village_ids(db, user))
@@ -331,7 +331,7 @@ def quality_summary(request: Request, db: Session, user: User) -> Template:
 @get("/review/quality/{rule:str}", sync_to_thread=True)
 def quality_rule(request: Request, db: Session, user: User, rule: str) -> Template | Redirect:
     from server.review import quality
-    from server.review.records import describe
+    from server.review.reviewed_records import describe
 
     require_role(user, *REVIEWERS)
     if rule not in quality.RULES:
@@ -353,7 +353,7 @@ def quality_rule(request: Request, db: Session, user: User, rule: str) -> Templa
 def _today():
     import datetime as dt
 
-    from server.dates import THAI_TIME
+    from server.core.dates import THAI_TIME
 
     return dt.datetime.now(THAI_TIME).date()
 
@@ -413,13 +413,13 @@ def area_audit(request: Request, db: Session, user: User) -> Template | Response
 
     from sqlmodel import select
 
-    from server.audit import audit
-    from server.audit_words import action_words, in_words
-    from server.dates import format_datetime
-    from server.i18n import current_locale
+    from server.audit.log import audit
+    from server.audit.words import action_words, in_words
+    from server.core.dates import format_datetime
+    from server.core.i18n import current_locale
     from server.models import AuditEntry
     from server.paging import page_of
-    from server.review import audit_view
+    from server.audit.log import viewer as audit_view
 
     require_role(user, *REVIEWERS)
     words = action_words()

@@ -8,11 +8,11 @@ from litestar.response import Redirect, Template
 from sqlalchemy import ColumnElement, exists, func, or_
 from sqlmodel import Session, select
 
-from server.audit import audit
-from server.auth.scope import area_village_ids
+from server.audit.log import audit
+from server.auth.areas import area_village_ids
 from server.auth.web import NotFoundInArea
-from server.dates import DateInputError, parse_date, to_input
-from server.i18n import gettext_
+from server.core.dates import DateInputError, parse_date, to_input
+from server.core.i18n import gettext_
 from server.models import Sage, Subdistrict, TeamMember, TrainerTeam, Training, User, Village
 from server.office import (
     area_subdistricts,
@@ -31,10 +31,10 @@ from server.office import (
     village_options,
 )
 from server.paging import page_of
-from server.progress import current_fiscal_year
-from server.records import Refused, Stale, problems, save_synced
-from server.reports.scope import area_condition
-from server.rules import (
+from server.reports.village_progress import current_fiscal_year
+from server.synced.write import Refused, Stale, problems, save_synced
+from server.reports.report_area import area_condition
+from server.program.rules import (
     TEAM_SIZE,
     check_one_team_a_year,
     check_team_lead,

@@ -9,11 +9,11 @@ from litestar.response import Redirect, Template
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from server.audit import audit
-from server.auth.scope import area_village_ids
+from server.audit.log import audit
+from server.auth.areas import area_village_ids
 from server.auth.web import NotFoundInArea
-from server.dates import to_input
-from server.i18n import current_locale, gettext_
+from server.core.dates import to_input
+from server.core.i18n import current_locale, gettext_
 from server.models import Attendance, Enrollment, Household, Training, TrainingSession, User, Village
 from server.models.program import SESSION_KINDS
 from server.office import (
@@ -34,10 +34,10 @@ from server.office import (
     village_options,
 )
 from server.paging import page_of
-from server.progress import current_fiscal_year
-from server.records import Refused, Stale, problems, save_synced
-from server.reports.scope import area_condition
-from server.rules import (
+from server.reports.village_progress import current_fiscal_year
+from server.synced.write import Refused, Stale, problems, save_synced
+from server.reports.report_area import area_condition
+from server.program.rules import (
     TRAINING_DAYS,
     after_fiscal_year,
     check_selection,

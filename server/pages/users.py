@@ -8,11 +8,11 @@ from litestar import get, post
 from litestar.response import Redirect, Template
 from sqlmodel import Session, delete, select
 
-from server.audit import audit
+from server.audit.log import audit
 from server.auth.passwords import hash_password
 from server.auth.web import NotFoundInArea, require_role
 from server.auth.signin import aware_utc
-from server.i18n import current_locale, gettext_
+from server.core.i18n import current_locale, gettext_
 from server.models import District, LoginThrottle, Subdistrict, User, UserArea
 from server.models.users import ROLES
 from server.web import Form, FormState, render, single_values

@@ -23,8 +23,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from server.dates import to_input
-from server.i18n import translations
+from server.core.dates import to_input
+from server.core.i18n import translations
 from server.models import (
     Attendance,
     District,
@@ -39,8 +39,8 @@ from server.models import (
     Village,
 )
 from server.reports import figures
-from server.reports.scope import Filters, geocode_within
-from server.rules import TRAINING_DAYS, mask_citizen_id
+from server.reports.report_area import Filters, geocode_within
+from server.program.rules import TRAINING_DAYS, mask_citizen_id
 
 BATCH = 1000
 CHUNK = 64 * 1024

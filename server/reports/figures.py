@@ -22,7 +22,7 @@ Definitions (the department's indicators, made precise):
 * **Villages with an occupation group** (goal ≥ 10%): target villages with at least one group
   (not deleted).
 
-Every function takes the user's area as a SQL condition (`server.reports.scope.area_condition`)
+Every function takes the user's area as a SQL condition (`server.reports.report_area.area_condition`)
 and returns one row per unit of the breakdown (`by`): a child geocode, or a trade.
 
 How they are computed, so that a district's page stays fast on five national years: the trainings
@@ -60,8 +60,8 @@ from server.models import (
     Village,
 )
 from server.models.program import SURVEY_KINDS
-from server.reports.scope import Filters, geocode_within
-from server.rules import TEAM_SIZE, TRAINING_DAYS
+from server.reports.report_area import Filters, geocode_within
+from server.program.rules import TEAM_SIZE, TRAINING_DAYS
 
 GOAL_PRACTISING = 85.0
 GOAL_INCOME_CHANGE = 3.0

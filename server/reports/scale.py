@@ -37,8 +37,8 @@ from server.models import (
     TrainingSession,
     Village,
 )
-from server.reference_data import FIVE_K, TRADES, ensure_defaults
-from server.rules import citizen_id_check_digit, default_session_kind, fiscal_year_be
+from server.config.reference_data import FIVE_K, TRADES, ensure_defaults
+from server.program.rules import citizen_id_check_digit, default_session_kind, fiscal_year_be
 
 BATCH = 5_000
 VILLAGES_PER_SUBDISTRICT = 10

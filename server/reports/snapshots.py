@@ -30,11 +30,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from server.db import session_scope, writer_beside
+from server.core.db import session_scope, writer_beside
 from server.models import FiveKAssessment, ReportSnapshot
 from server.models.base import utcnow
 from server.reports import figures
-from server.reports.scope import Filters
+from server.reports.report_area import Filters
 from sync.changes import current_seq
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def warm_country(engine: Any, fiscal_years: Sequence[int], today: dt.date) -> in
     show them (by province, every trade), so that nobody waits for them: `sammachip refresh-figures`,
     for a scheduled job. Returns how many reports were stored."""
     from server.office import five_k_elements, follow_up_months
-    from server.reports.scope import CHILD_LENGTH
+    from server.reports.report_area import CHILD_LENGTH
 
     with session_scope(engine, writes=False) as db:
         months, codes = follow_up_months(db), [e.code for e in five_k_elements(db)]

@@ -15,15 +15,15 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from server.audit import audit
-from server.auth.scope import area_village_ids
+from server.audit.log import audit
+from server.auth.areas import area_village_ids
 from server.auth.web import NotFoundInArea
-from server.dates import DateInputError, parse_date
-from server.i18n import current_locale, gettext_
+from server.core.dates import DateInputError, parse_date
+from server.core.i18n import current_locale, gettext_
 from server.models import AuditEntry, Attendance, Conflict, Device, User
 from server.office import parse_int
-from server.review.records import Described, describe, is_record_id
-from server.sync_specs import REGISTRY
+from server.review.reviewed_records import Described, describe, is_record_id
+from server.synced.specs import REGISTRY
 from sync.changes import current_seq, lock_counter
 from sync.push import Actor, Op, _clock_skew, apply_push
 from sync.spec import to_api
@@ -346,7 +346,7 @@ def resolve_many(db: Session, user: User, conflict_ids: list[str], *, choice: st
 
 
 def already_message(by: str, at: datetime | None) -> str:
-    from server.dates import format_datetime
+    from server.core.dates import format_datetime
 
     return gettext_("Already resolved by {name} on {when}.").format(name=by or "?",
                                                                    when=format_datetime(at, current_locale.get()))

@@ -15,13 +15,13 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from server.audit import audit
-from server.auth.scope import area_village_ids
+from server.audit.log import audit
+from server.auth.areas import area_village_ids
 from server.models import Attendance, Enrollment, GroupMember, Household, OccupationGroup, Survey, User
-from server.records import save_synced
+from server.synced.write import save_synced
 from server.review.conflicts import ResolutionRefused
-from server.review.records import reviewable_record
-from server.sync_specs import REGISTRY
+from server.review.reviewed_records import reviewable_record
+from server.synced.specs import REGISTRY
 from sync.changes import lock_counter
 from sync.push import Actor, Op, apply_push
 from sync.spec import to_api

@@ -29,7 +29,7 @@ from server.models import (
 )
 from server.office import follow_up_months, households_per_village
 from server.review.names import normalize_name
-from server.rules import income_per_person, passes_over_poorer, poorest_left_out
+from server.program.rules import income_per_person, passes_over_poorer, poorest_left_out
 
 INCOME_JUMP = 5  # a later survey's income more than this many times an earlier one's
 MOST_MEMBERS = 20

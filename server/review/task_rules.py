@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import tuple_
 from sqlmodel import Session, select
 
-from server import rules
+from server.program import rules
 from server.models import User
 from server.models.review import REVIEW_ENTITIES, TASK_STATUSES, ReviewTask
 
@@ -56,7 +56,7 @@ def close_tasks_of_deleted(session: Session, deleted: list[tuple[str, str]], nex
         tuple_(ReviewTask.record_entity, ReviewTask.record_id).in_(keys),
         ReviewTask.status != "closed", ReviewTask.deleted == False)).all()  # noqa: E712
     # Imported here: the write path reads the registry of specs that this module helps to build.
-    from server.records import save_synced
+    from server.synced.write import save_synced
 
     now = datetime.now(timezone.utc)
     pusher = session.get(User, user_id) if user_id is not None else None

@@ -1,6 +1,6 @@
 """"Needs fix" tasks from the office side: open one on a record, list them, close or reopen them.
 
-Every write goes through `server.records.save_synced` (lock, stale check, rules, stamp, audit), so
+Every write goes through `server.synced.write.save_synced` (lock, stale check, rules, stamp, audit), so
 phones pull each change; what a phone may do to a task is in `server.review.task_rules`.
 """
 from __future__ import annotations
@@ -12,12 +12,18 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from server.auth.scope import area_village_ids
+from server.auth.areas import area_village_ids
 from server.auth.web import NotFoundInArea
 from server.models import Device, User
 from server.models.review import TASK_STATUSES, ReviewTask
-from server.records import save_synced
-from server.review.records import Described, describe, is_record_id, reviewable_record, village_of_record
+from server.synced.write import save_synced
+from server.review.reviewed_records import (
+    Described,
+    describe,
+    is_record_id,
+    reviewable_record,
+    village_of_record,
+)
 
 PAGE_SIZE = 50
 
@@ -25,7 +31,7 @@ PAGE_SIZE = 50
 def open_task(db: Session, user: User, *, entity: str, record_id: str, note: str) -> ReviewTask:
     """A new open task on a record of the user's area (404 outside it); the caller commits.
 
-    Raises `server.records.Refused` when the note is missing or too long.
+    Raises `server.synced.write.Refused` when the note is missing or too long.
     """
     reviewable_record(db, user, entity, record_id)
     place = village_of_record(db, entity, record_id)
@@ -47,7 +53,7 @@ def task_in_area(db: Session, user: User, task_id: str) -> ReviewTask:
 
 
 def close_task(db: Session, user: User, task: ReviewTask, *, expected_seq: int | None) -> None:
-    """Close a task (checked and done); `server.records.Stale` when it changed since the page was drawn."""
+    """Close a task (checked and done); `server.synced.write.Stale` when it changed since the page was drawn."""
     save_synced(db, task, entity="review_task", values={"status": "closed"}, user=user, expected_seq=expected_seq,
                 audit_action="close_task")
     task.closed_by_user_id = user.id

@@ -71,7 +71,7 @@ def test_fuzzed_field_values_are_answered_op_by_op_without_server_errors(client,
     """Every entity's fields get values of every kind; each op is answered, none is a 5xx."""
     from hypothesis import strategies as st
 
-    from server.sync_specs import REGISTRY
+    from server.synced.specs import REGISTRY
     from tests.sync.helpers import new_id
 
     with Session(engine, expire_on_commit=False) as s:

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from sqlmodel import Session, select
 
-from server.db import make_engine
+from server.core.db import make_engine
 from server.demo import DEMO_PASSWORD, seed_demo
 from server.models import OccupationGroup, Training
 from tests.support.browser import launch_chromium

@@ -3,7 +3,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from sqlmodel import Session
 
-from server.db import make_engine
+from server.core.db import make_engine
 from tests.support.browser import launch_chromium
 from tests.support.factories import make_geography, make_household, make_user
 

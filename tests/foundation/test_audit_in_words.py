@@ -4,9 +4,9 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
-from server.audit import audit
+from server.audit.log import audit
 from server.models import Household, User
-from server.records import save_synced
+from server.synced.write import save_synced
 from tests.foundation.helpers import sign_in
 from tests.support.factories import make_geography, make_household, make_user, valid_citizen_id
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 
-from server.dates import DateInputError, format_date, parse_date, to_input
-from server.i18n import translations
+from server.core.dates import DateInputError, format_date, parse_date, to_input
+from server.core.i18n import translations
 from tests.foundation.helpers import sign_in
 from tests.support.factories import make_geography, make_user
 

@@ -2,7 +2,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.house_numbers import house_number_key, house_sort_key
+from server.core.house_numbers import house_number_key, house_sort_key
 
 # What offices type: Arabic and Thai digits, slashes, dashes, dots, spaces, Thai and Latin letters —
 # and, now and then, any character at all.

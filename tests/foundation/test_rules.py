@@ -4,7 +4,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.rules import (
+from server.program.rules import (
     check_citizen_id,
     check_household,
     citizen_id_check_digit,

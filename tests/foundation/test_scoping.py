@@ -2,7 +2,7 @@
 import pytest
 from sqlmodel import Session, select
 
-from server.auth.scope import area_village_ids
+from server.auth.areas import area_village_ids
 from server.models import User, Village
 from tests.foundation.helpers import post_form, sign_in
 from tests.support.factories import make_geography, make_user

@@ -3,7 +3,7 @@ import pytest
 from sqlmodel import Session
 
 from server.app import create_app
-from server.settings import Settings, UnsafeSettings
+from server.core.settings import Settings, UnsafeSettings
 from tests.foundation.helpers import csrf_token, post_form, sign_in
 from tests.support.factories import make_geography, make_user
 

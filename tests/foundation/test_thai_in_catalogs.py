@@ -4,7 +4,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from server.dates import format_date
+from server.core.dates import format_date
 from tests.foundation.helpers import sign_in
 from tests.support.factories import make_user
 
@@ -12,10 +12,10 @@ ROOT = Path(__file__).resolve().parents[2]
 THAI_LETTERS = re.compile(r"[\u0e01-\u0e4f]")  # Thai letters and marks (Thai digits ๐–๙ are not words)
 # Modules whose Thai literals are data, not messages.
 DATA = {
-    "server/rules.py": "each FieldError carries its message in Thai and English by design",
-    "server/reference_data.py": "the default configuration rows, with their Thai and English names",
+    "server/program/rules.py": "each FieldError carries its message in Thai and English by design",
+    "server/config/reference_data.py": "the default configuration rows, with their Thai and English names",
     "server/demo.py": "the fictitious demo district",
-    "server/household_import.py": "the Thai column headings an uploaded file may use",
+    "server/program/household_import.py": "the Thai column headings an uploaded file may use",
     "server/pages/partners.py": "the support organisations' names and meeting audiences, stored in Thai",
     "server/pages/sages.py": "who found a sage, stored in Thai",
     "server/review/names.py": "the Thai titles a name may start with, to compare names without them",

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from server.rules import check_int
+from server.program.rules import check_int
 from tests.foundation.helpers import sign_in
 from tests.support.factories import make_user
 
@@ -15,7 +15,7 @@ YOU = re.compile(r"คุณ(?!ภาพ|สมบัติ|ค่า)")
 
 
 def test_no_message_addresses_the_user_as_khun():
-    sources = [*sorted((ROOT / "server" / "locale").rglob("*.po")), ROOT / "server" / "rules.py",
+    sources = [*sorted((ROOT / "server" / "locale").rglob("*.po")), ROOT / "server" / "program" / "rules.py",
                ROOT / "pwa" / "js" / "rules.js", *sorted((ROOT / "templates").glob("*.html"))]
     found = [f"{path.relative_to(ROOT)}:{number}" for path in sources
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)

@@ -2,7 +2,7 @@
 from sqlmodel import Session, select
 
 from server.models import AppSetting, Enrollment, Household
-from server.rules import check_selection, rank_candidates
+from server.program.rules import check_selection, rank_candidates
 from tests.foundation.helpers import post_form
 from tests.office.test_trainings import plan, the_training
 

@@ -38,7 +38,7 @@ from server.models import (
     TrainingSession,
     Village,
 )
-from server.rules import default_session_kind
+from server.program.rules import default_session_kind
 from tests.office.conftest import add_user, password_hash  # noqa: F401 (a session fixture)
 from tests.support.factories import make_geography, make_household, valid_citizen_id
 

@@ -29,7 +29,7 @@ from server.models import (
     Village,
 )
 from server.models.program import SURVEY_KINDS
-from server.reports import records
+from server.reports import behind_figures as records
 from server.reports.figures import (
     BREAKDOWNS,
     ROUND_MONTHS,
@@ -40,8 +40,8 @@ from server.reports.figures import (
     unit_key,
 )
 from server.reports.scale import seed_scale
-from server.reports.scope import Filters
-from server.rules import TEAM_SIZE
+from server.reports.report_area import Filters
+from server.program.rules import TEAM_SIZE
 
 TODAY = dt.date(2027, 9, 1)
 YEARS = (2569, 2570)

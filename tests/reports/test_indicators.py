@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from server.models import User
 from server.reports.figures import months_before, outcomes, progress
-from server.reports.scope import Filters, FilterError, area_condition, home_area, parse_filters
+from server.reports.report_area import Filters, FilterError, area_condition, home_area, parse_filters
 from tests.reports.conftest import FISCAL_YEAR, TODAY
 
 ROUNDS = [3, 6, 12]

@@ -13,11 +13,12 @@ from sqlalchemy import true
 from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
-from server.db import make_engine
-from server.migrate import upgrade
-from server.reports import exports, figures, records
+from server.core.db import make_engine
+from server.core.migrate import upgrade
+from server.reports import exports, figures
+from server.reports import behind_figures as records
 from server.reports.scale import seed_scale
-from server.reports.scope import Filters
+from server.reports.report_area import Filters
 
 TODAY = dt.date(2027, 9, 1)
 DISTRICT = Filters(fiscal_year=2570, area="1001")

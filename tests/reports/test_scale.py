@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from server.models import Household, User
 from server.reports.figures import outcomes, progress
 from server.reports.scale import ScaleError, geography, seed_scale
-from server.reports.scope import Filters
+from server.reports.report_area import Filters
 from sqlalchemy import func, true
 
 TODAY = dt.date(2027, 9, 1)

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from server.models import Village
-from server.reports.scope import geocode_within
+from server.reports.report_area import geocode_within
 
 
 def test_an_area_filter_keeps_exactly_the_villages_whose_geocode_starts_with_it(engine, program):

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from server.models import ReportSnapshot, Survey
 from server.models.base import utcnow
-from server.records import save_synced
+from server.synced.write import save_synced
 from tests.foundation.helpers import sign_in
 from tests.reports.conftest import TODAY
 

@@ -5,7 +5,7 @@ import csv
 import datetime as dt
 import io
 
-from server.dates import THAI_TIME
+from server.core.dates import THAI_TIME
 from tests.sync.helpers import op, push_ok, sign_in
 
 

@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import Session, select
 
 from server.models import Attendance, Household, TrainingSession
-from server.records import Refused, save_synced
-from server.rules import thai_today
+from server.synced.write import Refused, save_synced
+from server.program.rules import thai_today
 from tests.sync.helpers import make_training, op, push_ok
 from tests.sync.helpers import sign_in as phone_sign_in
 

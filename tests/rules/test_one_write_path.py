@@ -1,4 +1,4 @@
-"""One write path for synced records: `server.records.save_synced` locks, re-reads, checks, stamps and audits;
+"""One write path for synced records: `server.synced.write.save_synced` locks, re-reads, checks, stamps and audits;
 nothing else under server/ stamps a change, and nothing is stamped as an entity phones do not know."""
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from sqlmodel import Session, select
 
 from server.demo import seed_demo
 from server.models import AuditEntry, Household, OccupationGroup, Sage
-from server.records import Refused, Stale, save_synced
-from server.sync_specs import REGISTRY
+from server.synced.write import Refused, Stale, save_synced
+from server.synced.specs import REGISTRY
 from tests.foundation.helpers import post_form
 from tests.sync.helpers import make_training, op, pull_all, push_ok
 from tests.sync.helpers import sign_in as phone_sign_in
 
 SERVER = Path(__file__).resolve().parents[2] / "server"
-THE_WRITE_PATH = SERVER / "records.py"
+THE_WRITE_PATH = SERVER / "synced" / "write.py"
 
 
 def _uses_stamp_change(path: Path) -> bool:
@@ -38,7 +38,7 @@ def test_only_the_write_path_stamps_changes():
     assert THE_WRITE_PATH in modules and _uses_stamp_change(THE_WRITE_PATH)
     offenders = [str(path.relative_to(SERVER.parent)) for path in modules
                  if path != THE_WRITE_PATH and _uses_stamp_change(path)]
-    assert offenders == [], "save synced records through server.records.save_synced"
+    assert offenders == [], "save synced records through server.synced.write.save_synced"
 
 
 def test_every_change_in_the_feed_is_of_an_entity_phones_know(engine):

@@ -1,9 +1,9 @@
-"""The shared cases of the phone's checks (tests/cases/field_rules.json), answered by server/rules.py.
+"""The shared cases of the phone's checks (tests/cases/field_rules.json), answered by server/program/rules.py.
 
 The phone reads its form before checking (pwa/js/rules.js): text is trimmed and blank means "not
 given", a number field holding plain digits becomes a number, a citizen ID is normalized (as a push
 is, by the household spec's `prepare`). `server_errors` reads the case's values the same way and asks
-the server's own rules — the entity's `validate` and `check`, as `server.records.problems` runs them for
+the server's own rules — the entity's `validate` and `check`, as `server.synced.write.problems` runs them for
 a form — for their verdict, with no other record stored than the training day a case names.
 
 Dates relative to today (`{"days_from_today": n}`) are written out with today in Thailand, as the server
@@ -17,8 +17,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from server.rules import FieldError, thai_today
-from server.sync_specs import REGISTRY
+from server.program.rules import FieldError, thai_today
+from server.synced.specs import REGISTRY
 
 CASES_FILE = Path(__file__).resolve().parents[1] / "cases" / "field_rules.json"
 FORMS = ("household", "survey", "attendance")

@@ -33,8 +33,8 @@ from server.models import (
     UserArea,
     Village,
 )
-from server.reference_data import ensure_defaults
-from server.rules import default_session_kind, fiscal_year_be
+from server.config.reference_data import ensure_defaults
+from server.program.rules import default_session_kind, fiscal_year_be
 from sync.changes import stamp_change
 from tests.support.factories import DEFAULT_PASSWORD, HOUSEHOLD_FIELDS, VILLAGE_FIELDS, valid_citizen_id
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from server.models import Training, TrainingSession
-from server.rules import fiscal_year_be, thai_today
+from server.program.rules import fiscal_year_be, thai_today
 from sync.changes import stamp_change
 from tests.support.factories import DEFAULT_PASSWORD, make_geography, make_household, make_user
 

@@ -15,9 +15,9 @@ from typing import Any
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 from sqlmodel import Session, select
 
-from server.db import make_engine
+from server.core.db import make_engine
 from server.models import Attendance, AuditEntry, Conflict, Household, SyncOp
-from server.sync_specs import REGISTRY
+from server.synced.specs import REGISTRY
 from sync.push import Actor, Op, apply_push
 from tests.support.databases import copy_sqlite
 from tests.support.factories import make_geography, make_household

@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 
-from server.house_numbers import house_sort_key
+from server.core.house_numbers import house_sort_key
 
 revision: str = '0003'
 down_revision: Union[str, None] = '0002'

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 from sqlmodel import Session
 
-from server.db import make_engine
+from server.core.db import make_engine
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.databases import copy_sqlite
 from tests.support.factories import (

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, func, select
 
-from server.db import make_engine
+from server.core.db import make_engine
 from server.models import AuditEntry, Survey, SyncOp
 from server.models.review import ReviewTask
 from server.review.tasks import open_task

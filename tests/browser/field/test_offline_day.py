@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
-from server.db import make_engine
+from server.core.db import make_engine
 from server.models import Attendance, Household, Survey
 from tests.browser.field.conftest import prepare, sign_in, status, wait_for_worker, wait_pending
 from tests.support.factories import valid_citizen_id

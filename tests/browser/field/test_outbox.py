@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
-from server.db import make_engine
+from server.core.db import make_engine
 from server.models import Attendance, Conflict, Device, Household, User, UserArea
 from tests.browser.field.conftest import outbox, prepare, sign_in, wait_for_worker, wait_pending
 from tests.support.factories import DEFAULT_PASSWORD, make_household, valid_citizen_id

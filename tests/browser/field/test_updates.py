@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
-from server.db import make_engine
+from server.core.db import make_engine
 from server.models import Attendance, Device, User
 from tests.browser.field.conftest import prepare, sign_in, wait_for_worker, wait_pending
 

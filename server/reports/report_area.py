@@ -1,7 +1,7 @@
 """What a report covers: the user's area as a SQL condition, and the filters a page was given.
 
 Every figure and export is limited twice: by the user's area (the same rule as
-`server.auth.scope.area_village_ids`, written as a condition so that no list of ids is loaded)
+`server.auth.areas.area_village_ids`, written as a condition so that no list of ids is loaded)
 and by the filters chosen on the page (an area geocode, a fiscal year, a trade).
 """
 from __future__ import annotations
@@ -15,9 +15,9 @@ from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from server.i18n import gettext_
+from server.core.i18n import gettext_
 from server.models import District, Occupation, Province, Subdistrict, User, UserArea, Village
-from server.rules import THAI_DIGITS, fiscal_year_be
+from server.program.rules import THAI_DIGITS, fiscal_year_be
 
 # Geocode lengths: province 2, district 4, subdistrict 6, village 8 digits.
 LEVELS = {0: "country", 2: "province", 4: "district", 6: "subdistrict", 8: "village"}

@@ -23,7 +23,7 @@ from server.reports.figures import (
     was_present,
     with_answers,
 )
-from server.reports.scope import Filters
+from server.reports.report_area import Filters
 
 HOUSEHOLD_KINDS = ("selected", "withdrawn", "trained", "practising", "awaiting")
 VILLAGE_KINDS = ("villages", "with_group", "without_group")

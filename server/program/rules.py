@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from server.dates import format_date
+from server.core.dates import format_date
 
 TEAM_SIZE = 5  # one lead livelihood sage + 4 community trainers
 TRAINING_DAYS = 5

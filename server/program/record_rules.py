@@ -1,16 +1,16 @@
 """The rules on households and what hangs on them (enrollments, attendance, surveys) that read other records or today.
 
 The office pages, the import and a phone's push all reach them the same way: through the entity's
-`check` in `server.sync_specs` (the push engine calls it for every op; `server.records.save_synced`
+`check` in `server.synced.specs` (the push engine calls it for every op; `server.synced.write.save_synced`
 for every page, import and seeding write; the forms and the import preview to show problems early).
-The wording of every answer lives in `server.rules`.
+The wording of every answer lives in `server.program.rules`.
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from server import rules
+from server.program import rules
 from server.office import households_per_village
 from sync.spec import Records
 

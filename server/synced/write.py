@@ -3,7 +3,7 @@ stamp the change, audit.
 
 Office pages, the household import and demo seeding save every synced record through
 `save_synced`, so none of them can skip a step; a phone's push takes the same steps in bulk in
-`sync.push` and runs the same rules (the entity specs of `server.sync_specs`).
+`sync.push` and runs the same rules (the entity specs of `server.synced.specs`).
 """
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlmodel import Session
 
-from server.audit import audit, changed_values
+from server.audit.log import audit, changed_values
 from server.models import User
-from server.rules import FieldError, deleted
-from server.sync_specs import REGISTRY
+from server.program.rules import FieldError, deleted
+from server.synced.specs import REGISTRY
 from sync.changes import lock_counter, stamp_change
 from sync.spec import EntitySpec, StoredRecords
 

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.dates import format_date
-from server.i18n import current_locale, gettext_
+from server.core.dates import format_date
+from server.core.i18n import current_locale, gettext_
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

@@ -7,15 +7,15 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlmodel import Session
 
-from server import rules
-from server.household_rules import (
+from server.program import rules
+from server.program.record_rules import (
     check_attendance_record,
     check_enrollment_record,
     check_household_record,
     check_session_record,
     check_survey_record,
 )
-from server.house_numbers import house_sort_key
+from server.core.house_numbers import house_sort_key
 from server.models import (
     Attendance,
     District,
@@ -193,7 +193,7 @@ ENTITIES = [
         scope_select=_via_household(Survey),
     ),
     # Reference data: pulled by phones, changed only in the office. A natural key here is a uniqueness
-    # the office's writes keep (server.records), never a merge rule.
+    # the office's writes keep (server.synced.write), never a merge rule.
     EntitySpec(
         name="village", table=Village.__table__, scope="id", pushable=False,
         kinds={"code": TEXT, "subdistrict_code": TEXT, "number": INT, "name": TEXT, "participating": BOOL},

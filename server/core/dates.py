@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from server.i18n import translations
+from server.core.i18n import translations
 
 BE_OFFSET = 543
 # Typed years outside this (Gregorian) span are typing slips (0001, 3569), not program dates.

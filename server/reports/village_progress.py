@@ -18,7 +18,7 @@ from server.models import (
     TrainingSession,
     Village,
 )
-from server.rules import TEAM_SIZE, TRAINING_DAYS, fiscal_year_be
+from server.program.rules import TEAM_SIZE, TRAINING_DAYS, fiscal_year_be
 
 
 @dataclass

@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from server.auth.scope import area_village_ids
+from server.auth.areas import area_village_ids
 from server.auth.web import NotFoundInArea
-from server.i18n import gettext_
+from server.core.i18n import gettext_
 from server.models import Attendance, Enrollment, Household, Sage, Survey, Training, TrainingSession, User, Village
 from server.models.review import REVIEW_ENTITIES
-from server.sync_specs import REGISTRY
+from server.synced.specs import REGISTRY
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 MODELS = {"household": Household, "survey": Survey, "attendance": Attendance, "sage": Sage,

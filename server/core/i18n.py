@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po
 
 LOCALES = ("th", "en")
 DEFAULT_LOCALE = "th"
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
 
 current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
 

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
-from server.auth.scope import area_village_ids
-from server.dates import THAI_TIME, DateInputError, parse_date
-from server.i18n import gettext_
+from server.auth.areas import area_village_ids
+from server.core.dates import THAI_TIME, DateInputError, parse_date
+from server.core.i18n import gettext_
 from server.models import AuditEntry, ChangeFeed, Device, Subdistrict, User, UserArea, Village
 
 PAGE_SIZE = 100

@@ -5,9 +5,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from server.db import writer_beside
+from server.core.db import writer_beside
 from server.models import AuditEntry
-from server.rules import mask_citizen_id
+from server.program.rules import mask_citizen_id
 
 
 def audit(db: Session, *, action: str, user_id: int | None = None, entity: str | None = None,

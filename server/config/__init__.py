@@ -1,0 +1,1 @@
+"""The district's configuration: reference data and the values read from it."""
