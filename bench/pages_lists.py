@@ -41,7 +41,7 @@ from server.models import (  # noqa: E402
     Village,
     new_id,
 )
-from server.reports.village_progress import current_fiscal_year  # noqa: E402
+from server.core.dates import current_fiscal_year  # noqa: E402
 from server.core.settings import Settings  # noqa: E402
 from tests.foundation.helpers import sign_in  # noqa: E402
 from tests.support.factories import make_user  # noqa: E402

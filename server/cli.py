@@ -7,6 +7,7 @@ import os
 import sys
 
 from sqlmodel import Session, select
+from server.core.dates import thai_today
 
 
 def _settings():
@@ -45,13 +46,12 @@ def cmd_seed_demo(_args: argparse.Namespace) -> int:
 
 
 def cmd_refresh_figures(args: argparse.Namespace) -> int:
-    import datetime as dt
 
     from server.core.db import make_engine
     from server.reports.snapshots import warm_country
     from server.program.rules import fiscal_year_be
 
-    today = dt.date.today()
+    today = thai_today()
     current = fiscal_year_be(today)
     stored = warm_country(make_engine(_settings().database_url), range(current - args.years + 1, current + 1), today)
     print(f"{stored} reports of the country computed")

@@ -32,11 +32,12 @@ from server.models import (
     UserArea,
     Village,
 )
-from server.reports.village_progress import current_fiscal_year
+from server.core.dates import current_fiscal_year
 from server.synced.write import save_synced
 from server.config.reference_data import ensure_defaults
 from server.program.rules import citizen_id_check_digit, default_session_kind, rank_candidates
 from server.synced.specs import REGISTRY
+from server.core.dates import thai_today
 
 DEMO_PASSWORD = "sammachip-demo"
 DISTRICT = ("3414", "ม่วงสามสิบ", "Muang Sam Sip")
@@ -94,7 +95,7 @@ def has_data(db: Session) -> bool:
 
 def seed_demo(db: Session, *, today: dt.date | None = None) -> dict[str, str]:
     """Fill an empty database with the demo district; returns the demo accounts."""
-    today = today or dt.date.today()
+    today = today or thai_today()
     rng = random.Random(3414)
     ensure_defaults(db)
     fiscal_year = current_fiscal_year()

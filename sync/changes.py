@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
+
+from sync.spec import utc_now
 
 if TYPE_CHECKING:
     from sync.spec import Registry
@@ -104,7 +105,7 @@ def stamp_change(session: Session, record: Any, *, entity: str, fields: Iterable
         versions[name] = {"seq": seq, "device": device_id, "user": user_id}
     record.field_versions = versions
     record.seq = seq
-    record.updated_at = datetime.now(timezone.utc)
+    record.updated_at = utc_now()
     record.updated_by_user_id = user_id
     record.updated_by_device_id = device_id
     session.add(record)

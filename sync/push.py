@@ -11,15 +11,22 @@ import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date as dt_date, datetime, timedelta, timezone
+from datetime import date as dt_date
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
 from sqlalchemy import JSON, Table, select, tuple_
 from sqlalchemy.orm import Session
 
-from sync.changes import dependents_of, lock_counter, move_dependents, record_departures, set_counter
-from sync.spec import EntitySpec, Error, Registry, to_api, to_storage
+from sync.changes import (
+    dependents_of,
+    lock_counter,
+    move_dependents,
+    record_departures,
+    set_counter,
+)
+from sync.spec import EntitySpec, Error, Registry, to_api, to_storage, utc_now
 
 SUPPORTED_SCHEMAS = (1,)
 MAX_OPS = 1000
@@ -85,7 +92,7 @@ def _is_uuid(value: Any) -> bool:
     return isinstance(value, str) and len(value) == 36 and _UUID.fullmatch(value) is not None
 
 
-def _clock_skew(captured_at: str | None, now: datetime) -> bool:
+def clock_skew(captured_at: str | None, now: datetime) -> bool:
     """Whether a device's `captured_at` is worth flagging; it never decides anything (SYNC.md).
 
     A time with an offset is compared with the server's clock. A time without one (a device that
@@ -259,7 +266,7 @@ class Batch:
         self.errors = registry.errors
         self.actor = actor
         self.ops = ops
-        self.now = now or datetime.now(timezone.utc)
+        self.now = now or utc_now()
         self.records: dict[str, dict[str, _Rec]] = defaultdict(dict)
         self.natural: dict[str, dict[tuple, str]] = defaultdict(dict)
         self.scopes: dict[str, dict[str, tuple[str | None, bool]]] = defaultdict(dict)
@@ -408,7 +415,7 @@ class Batch:
         except _Rejected as rejected:
             result = {"op_id": op.op_id, "status": "rejected", "id": op.id, "seq": None,
                       "errors": [e.as_api() for e in rejected.errors]}
-        if _clock_skew(op.captured_at, self.now):
+        if clock_skew(op.captured_at, self.now):
             result["clock_skew"] = True
             for row in self.audit_rows[::-1]:
                 if row["detail"].get("op_id") != op.op_id:

@@ -46,6 +46,13 @@ class Records(Protocol):
 Checker = Callable[[Records, dict[str, Any], str], list[Error]]
 
 
+
+def utc_now() -> dt.datetime:
+    """The engine's clock: when a change was stamped, in UTC. (It knows nothing of the server; the
+    server's own clock, with Thailand's "today", is `server.core.dates`.)"""
+    return dt.datetime.now(dt.timezone.utc)
+
+
 @dataclass(frozen=True)
 class ErrorCatalog:
     """The engine's own error messages, supplied by the server so wording lives with the rules."""

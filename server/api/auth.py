@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar import Request, delete, get, post
@@ -28,6 +28,7 @@ from server.auth.passwords import hash_token, new_token
 from server.auth.signin import authenticate, aware_utc
 from server.core.db import write_intent, writer_beside
 from server.models import Device, User
+from server.core.dates import utc_now
 
 # last_seen_at is written at most this often per device, so reads do not turn into writes.
 _SEEN_EVERY = timedelta(seconds=60)
@@ -67,7 +68,7 @@ def provide_caller(request: Request, db: Session) -> Caller:
     """
     with write_intent(False):
         device, user = check_token(db, request.headers.get("authorization", ""))
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     version = (request.headers.get("x-app-version") or "")[:64].replace("\x00", "") or device.app_version
     seen = aware_utc(device.last_seen_at)
     if seen is None or now - seen > _SEEN_EVERY or version != device.app_version:
@@ -91,7 +92,7 @@ def issue_device_token(db: Session, *, user: User, device_name: str, app_version
     token = new_token()
     name = " ".join(device_name.replace("\x00", "").split())[:DEVICE_NAME_MAX] or "device"
     device = Device(user_id=user.id, name=name, token_hash=hash_token(token),
-                    last_seen_at=datetime.now(timezone.utc),
+                    last_seen_at=utc_now(),
                     app_version=(app_version or "")[:64].replace("\x00", "") or None)
     db.add(device)
     db.flush()
@@ -116,7 +117,7 @@ def create_token(data: TokenRequest, db: Session, request: Request) -> TokenResp
     result = authenticate(db, request.app.state.settings, data.username, data.password)
     if result.locked:
         db.commit()
-        wait = max(1, int((result.locked_until - datetime.now(timezone.utc)).total_seconds()))
+        wait = max(1, int((result.locked_until - utc_now()).total_seconds()))
         raise ApiError(429, "too_many_attempts", "Too many failed sign-ins; try again later",
                        headers={"Retry-After": str(wait)}, retry_after=wait)
     if result.user is None:
@@ -133,7 +134,7 @@ def create_token(data: TokenRequest, db: Session, request: Request) -> TokenResp
         responses=_UNAUTHORIZED)
 def revoke_token(caller: Caller, db: Session) -> None:
     device = db.get(Device, caller.device.id)
-    device.revoked_at = datetime.now(timezone.utc)
+    device.revoked_at = utc_now()
     db.add(device)
     audit(db, action="sign_out", user_id=caller.user.id, device_id=device.id, detail={"via": "api"})
     db.commit()
@@ -167,7 +168,7 @@ def revoke_device(device_id: str, caller: Caller, db: Session) -> None:
     if device is None or (owners is not None and device.user_id not in owners):
         raise ApiError(404, "not_found", "No such device")
     if device.revoked_at is None:
-        device.revoked_at = datetime.now(timezone.utc)
+        device.revoked_at = utc_now()
         db.add(device)
         audit(db, action="revoke_device", user_id=caller.user.id, device_id=caller.device.id,
               detail={"revoked_device_id": device.id})

@@ -34,7 +34,8 @@ from sync.pull import (
     pull_page,
     remember_area,
 )
-from sync.push import MAX_OPS, SUPPORTED_SCHEMAS, Actor, Op, apply_push
+from server.synced.apply import apply_ops
+from sync.push import MAX_OPS, SUPPORTED_SCHEMAS, Actor, Op
 
 _ERRORS = {400: INVALID_REQUEST, 401: UNAUTHORIZED}
 
@@ -58,7 +59,7 @@ def push(data: PushRequest, caller: Caller, db: Session) -> PushResponse:
     area = area_village_ids(db, caller.user)
     ops = [Op(op_id=o.op_id, entity=o.entity, id=o.id, action=o.action, base_seq=o.base_seq,
               captured_at=o.captured_at, fields=o.fields) for o in data.ops]
-    outcome = apply_push(db, REGISTRY, Actor(user_id=caller.user.id, device_id=caller.device.id, area=area), ops)
+    outcome = apply_ops(db, Actor(user_id=caller.user.id, device_id=caller.device.id, area=area), ops)
     db.commit()
     area_print = fingerprint(sorted(area)) if area is not None else None
     cursor = Cursor(seq=outcome.last_seq, area=area_print).encode()

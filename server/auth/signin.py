@@ -14,6 +14,7 @@ from server.auth.passwords import verify_password
 from server.core.db import write_intent
 from server.models import LoginThrottle, User
 from server.core.settings import Settings
+from server.core.dates import utc_now
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def authenticate(session: Session, settings: Settings, username: str, password: 
     caller commits (the failure count must be kept even when sign-in fails).
     """
     username = (username or "").strip().lower()[:64]
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     window = timedelta(minutes=settings.lockout_minutes)
     # The password check is slow on purpose (argon2): it runs after the reads' transaction has
     # ended, so no lock is held while it works; the failure count is re-read when it is written.

@@ -9,6 +9,7 @@ from sqlmodel import Session, delete
 from server.auth.passwords import hash_token, new_token
 from server.models import User, WebSession
 from server.core.settings import Settings
+from server.core.dates import utc_now
 
 SESSION_COOKIE = "sammachip_session"
 
@@ -27,7 +28,7 @@ class NotFoundInArea(Exception):
 
 def start_session(db: Session, user: User, settings: Settings) -> tuple[str, datetime]:
     token = new_token()
-    expires = datetime.now(timezone.utc) + timedelta(hours=settings.session_hours)
+    expires = utc_now() + timedelta(hours=settings.session_hours)
     db.add(WebSession(token_hash=hash_token(token), user_id=user.id, expires_at=expires))
     return token, expires
 
@@ -51,7 +52,7 @@ def session_user(db: Session, request: Request) -> User | None:
     if row is None:
         return None
     expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=timezone.utc)
-    if expires <= datetime.now(timezone.utc):
+    if expires <= utc_now():
         return None
     user = db.get(User, row.user_id)
     return user if user is not None and user.active else None

@@ -14,6 +14,45 @@ THAI_TIME = dt.timezone(dt.timedelta(hours=7), "ICT")  # Thailand keeps no dayli
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+# --- the one clock -------------------------------------------------------------------------------
+# Every "now" and "today" of the server comes from here, in Thai time whatever the machine's zone
+# (a container runs in UTC: from 00:00 to 07:00 Thai time its local date is still yesterday).
+
+def _source() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def utc_now() -> dt.datetime:
+    """This moment, as an aware UTC time (what the database stores)."""
+    return _source()
+
+
+def thai_now() -> dt.datetime:
+    """This moment on the clocks of Thailand, where the offices and phones are."""
+    return _source().astimezone(THAI_TIME)
+
+
+def thai_today() -> dt.date:
+    """Today's date in Thailand, whatever the server's clock zone."""
+    return thai_now().date()
+
+
+def fiscal_year_be(on: dt.date) -> int:
+    """The Thai fiscal year runs 1 Oct – 30 Sep and is named by its BE year (Oct 2026 → 2570)."""
+    return on.year + BE_OFFSET + (1 if on.month >= 10 else 0)
+
+
+def current_fiscal_year() -> int:
+    """The fiscal year (BE) that today, in Thailand, belongs to."""
+    return fiscal_year_be(thai_today())
+
+
+def fiscal_year_span(fiscal_year: int) -> tuple[dt.date, dt.date]:
+    """The first and last day of a fiscal year named in the Buddhist Era (2570: 1 Oct 2026 – 30 Sep 2027)."""
+    year = fiscal_year - BE_OFFSET
+    return dt.date(year - 1, 10, 1), dt.date(year, 9, 30)
+
+
 def format_date(value: dt.date | dt.datetime | str | None, locale: str = "th") -> str:
     if value is None or value == "":
         return ""

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
+from server.core.dates import utc_now
 
 
 def new_id() -> str:
@@ -14,7 +15,7 @@ def new_id() -> str:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return utc_now()
 
 
 class Synced(SQLModel):

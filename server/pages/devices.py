@@ -2,7 +2,6 @@
 district's users, an admin anyone's (a lost phone); every revocation is audited."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from typing import Annotated
 
@@ -17,6 +16,7 @@ from server.auth.areas import managed_user_ids
 from server.auth.web import NotFoundInArea, session_user
 from server.models import Device, User
 from server.web import render
+from server.core.dates import utc_now
 
 
 class BrowserTokenRequest(Struct, forbid_unknown_fields=False):
@@ -42,7 +42,7 @@ def device_revoke(db: Session, user: User, device_id: str) -> Redirect:
     if device is None or (owners is not None and device.user_id not in owners):
         raise NotFoundInArea()
     if device.revoked_at is None:
-        device.revoked_at = datetime.now(timezone.utc)
+        device.revoked_at = utc_now()
         db.add(device)
         audit(db, action="revoke_device", user_id=user.id, entity="device", record_id=device.id,
               detail={"owner_user_id": device.user_id, "name": device.name})

@@ -8,7 +8,8 @@ from sqlmodel import Session, select
 
 from server.auth.areas import area_village_ids
 from server.models import Conflict, User, Village
-from server.reports.village_progress import current_fiscal_year, village_progress
+from server.core.dates import current_fiscal_year
+from server.reports.village_progress import village_progress
 from server.web import render
 
 # Each list of the home page shows this many; the rest are a tap away on /villages.

@@ -40,7 +40,7 @@ from server.office import (
     village_options,
 )
 from server.paging import page_of
-from server.reports.village_progress import current_fiscal_year
+from server.core.dates import current_fiscal_year
 from server.synced.write import Refused, Stale, problems, save_synced
 from server.program.rules import income_per_person, normalize_citizen_id
 from server.web import Form, FormState, render, wants_fragment

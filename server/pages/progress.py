@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from litestar.background_tasks import BackgroundTask
 from litestar import Request, get
 from litestar.response import Redirect, Template
 from sqlalchemy import distinct, select
@@ -47,13 +48,14 @@ from server.reports.report_area import (
 )
 from server.program.rules import TRAINING_DAYS
 from server.web import render
+from server.core.dates import thai_today
 
 OUTCOME_BREAKDOWNS = ("district", "subdistrict", "village", "occupation")
 RECORDS_PER_PAGE = 100
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    return thai_today()
 
 
 def round_labels() -> dict[str, str]:
@@ -138,7 +140,7 @@ def progress_page(request: Request, db: Session, user: User) -> Template | Redir
                       total=total, by=by, per_village=households_per_village(db), days=range(1, TRAINING_DAYS + 1),
                       rounds=["baseline", *figures.round_kinds(options["follow_up_months"])], error=None,
                       as_of=served.as_of, params=_filter_params(request), **_common(db, user, filters, request))
-    response.background = served.refresh
+    response.background = BackgroundTask(served.refresh) if served.refresh else None
     return response
 
 
@@ -172,7 +174,7 @@ def outcomes_page(request: Request, db: Session, user: User) -> Template:
                       group_chart=charts.bars([(name, r.group_share, r.villages) for _k, name, r in ordered],
                                               goal=figures.GOAL_GROUP_VILLAGES, maximum=100.0),
                       **_common(db, user, filters, request))
-    response.background = served.refresh
+    response.background = BackgroundTask(served.refresh) if served.refresh else None
     return response
 
 

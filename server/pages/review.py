@@ -23,6 +23,7 @@ from server.review import tasks as review_tasks
 from server.review.reviewed_records import entity_label, reviewable_record, survey_kind_label
 from server.synced.specs import REGISTRY
 from server.web import Form, as_list, render
+from server.core.dates import thai_today
 
 REVIEWERS = ("supervisor", "admin")
 
@@ -351,11 +352,9 @@ def quality_rule(request: Request, db: Session, user: User, rule: str) -> Templa
 
 
 def _today():
-    import datetime as dt
 
-    from server.core.dates import THAI_TIME
 
-    return dt.datetime.now(THAI_TIME).date()
+    return thai_today()
 
 
 handlers += [quality_summary, quality_rule]

@@ -31,7 +31,7 @@ from server.office import (
     village_options,
 )
 from server.paging import page_of
-from server.reports.village_progress import current_fiscal_year
+from server.core.dates import current_fiscal_year
 from server.synced.write import Refused, Stale, problems, save_synced
 from server.reports.report_area import area_condition
 from server.program.rules import (

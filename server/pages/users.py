@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 
 from litestar import get, post
 from litestar.response import Redirect, Template
@@ -16,6 +15,7 @@ from server.core.i18n import current_locale, gettext_
 from server.models import District, LoginThrottle, Subdistrict, User, UserArea
 from server.models.users import ROLES
 from server.web import Form, FormState, render, single_values
+from server.core.dates import utc_now
 
 MIN_PASSWORD = 10
 
@@ -42,7 +42,7 @@ def user_list(db: Session, user: User) -> Template:
         areas.setdefault(area.user_id, []).append(label)
     locked = db.exec(select(LoginThrottle).where(LoginThrottle.locked_until.is_not(None))
                      .order_by(LoginThrottle.username)).all()
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     locked = [t for t in locked if aware_utc(t.locked_until) > now]
     return render("users.html", user=user, users=users, areas=areas, districts=districts, locked=locked)
 

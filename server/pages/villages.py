@@ -8,7 +8,8 @@ from sqlmodel import Session, select
 
 from server.models import Subdistrict, User, Village
 from server.paging import page_of
-from server.reports.village_progress import current_fiscal_year, village_progress
+from server.core.dates import current_fiscal_year
+from server.reports.village_progress import village_progress
 from server.reports.report_area import area_condition
 from server.web import render, wants_fragment
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from server.core.dates import format_date
+from server.core.dates import THAI_TIME, fiscal_year_be, fiscal_year_span, format_date, thai_today  # noqa: F401
 
 TEAM_SIZE = 5  # one lead livelihood sage + 4 community trainers
 TRAINING_DAYS = 5
@@ -219,11 +219,6 @@ def default_session_kind(day: int) -> str:
     if day <= 3:
         return "knowledge"
     return "study_visit" if day == 4 else "home_practice"
-
-
-def fiscal_year_be(on: dt.date) -> int:
-    """The Thai fiscal year runs 1 Oct – 30 Sep and is named by its BE year (Oct 2026 → 2570)."""
-    return on.year + 543 + (1 if on.month >= 10 else 0)
 
 
 # --- office: sages, trainer teams, target selection, groups, configuration -------------------
@@ -503,20 +498,6 @@ def check_one_team_a_year(field: str, *, serves_elsewhere: str | None) -> list[F
 # days lie in its fiscal year; a day that slips past the year's end is allowed (schedules move, and the
 # department does not box activities in by budget deadlines) but flagged; one before the year begins,
 # or more than a year after it, is a typing slip.
-
-THAI_TIME = dt.timezone(dt.timedelta(hours=7))
-
-
-def thai_today() -> dt.date:
-    """Today's date in Thailand, where the offices and phones are, whatever the server's clock zone."""
-    return dt.datetime.now(THAI_TIME).date()
-
-
-def fiscal_year_span(fiscal_year: int) -> tuple[dt.date, dt.date]:
-    """The first and last day of a fiscal year named in the Buddhist Era (2570: 1 Oct 2026 – 30 Sep 2027)."""
-    year = fiscal_year - 543
-    return dt.date(year - 1, 10, 1), dt.date(year, 9, 30)
-
 
 def check_not_future(field: str, value: dt.date | None, *, today: dt.date | None = None) -> list[FieldError]:
     if value is None or value <= (today or thai_today()):

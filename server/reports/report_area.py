@@ -18,6 +18,7 @@ from sqlmodel import Session
 from server.core.i18n import gettext_
 from server.models import District, Occupation, Province, Subdistrict, User, UserArea, Village
 from server.program.rules import THAI_DIGITS, fiscal_year_be
+from server.core.dates import thai_today
 
 # Geocode lengths: province 2, district 4, subdistrict 6, village 8 digits.
 LEVELS = {0: "country", 2: "province", 4: "district", 6: "subdistrict", 8: "village"}
@@ -146,7 +147,7 @@ def parse_filters(db: Session, user: User, params: dict[str, str | None], *,
         if not EARLIEST_FISCAL_YEAR <= fiscal_year <= LATEST_FISCAL_YEAR:
             raise FilterError("year", gettext_("The fiscal year must be a Buddhist-Era year such as 2570."))
     else:
-        fiscal_year = fiscal_year_be(today or dt.date.today())
+        fiscal_year = fiscal_year_be(today or thai_today())
 
     area_raw = params.get("area")
     area = _clean(area_raw) if area_raw is not None else home_area(db, user)

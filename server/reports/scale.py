@@ -39,6 +39,7 @@ from server.models import (
 )
 from server.config.reference_data import FIVE_K, TRADES, ensure_defaults
 from server.program.rules import citizen_id_check_digit, default_session_kind, fiscal_year_be
+from server.core.dates import thai_today, utc_now
 
 BATCH = 5_000
 VILLAGES_PER_SUBDISTRICT = 10
@@ -154,8 +155,8 @@ def seed_scale(engine: Engine, *, villages: int, households_per_village: int, ye
         db.commit()
         if db.exec(select(func.count()).select_from(Village)).one()[0]:
             raise ScaleError("the database already has villages; seed-scale fills an empty database")
-    today = today or dt.date.today()
-    now = dt.datetime.now(dt.timezone.utc)
+    today = today or thai_today()
+    now = utc_now()
     rng = random.Random(seed)
     trades = [code for code, _th, _en in TRADES]
     five_k = [code for code, *_rest in FIVE_K]

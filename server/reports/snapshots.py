@@ -17,13 +17,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import functools
 import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from litestar.background_tasks import BackgroundTask
 from sqlalchemy import func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -50,7 +50,7 @@ class Served:
 
     tables: Tables
     as_of: dt.datetime | None = None
-    refresh: BackgroundTask | None = None  # to run after the response: compute a newer snapshot
+    refresh: Callable[[], None] | None = None  # to run after the response: compute a newer snapshot
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def _served(db: Session, policy: Policy, kind: str, area: ColumnElement[bool], o
     same_day = snapshot.payload.get("day") == (day.isoformat() if day else None)
     fresh = same_day and (snapshot.counter == version or utcnow() - _aware(snapshot.computed_at) < policy.max_age)
     if not fresh:
-        served.refresh = BackgroundTask(_refresh, db.get_bind(), key, compute, day)
+        served.refresh = functools.partial(_refresh, db.get_bind(), key, compute, day)
     return served
 
 

@@ -18,7 +18,8 @@ from server.models import (
     TrainingSession,
     Village,
 )
-from server.program.rules import TEAM_SIZE, TRAINING_DAYS, fiscal_year_be
+from server.program.rules import TEAM_SIZE, TRAINING_DAYS
+from server.core.dates import current_fiscal_year, thai_today
 
 
 @dataclass
@@ -46,14 +47,10 @@ class VillageProgress:
                     self.days_held >= TRAINING_DAYS])
 
 
-def current_fiscal_year() -> int:
-    return fiscal_year_be(dt.date.today())
-
-
 def village_progress(db: Session, village_ids: set[str] | None, fiscal_year: int | None = None,
                      today: dt.date | None = None) -> list[VillageProgress]:
     fiscal_year = fiscal_year or current_fiscal_year()
-    today = today or dt.date.today()
+    today = today or thai_today()
     query = (select(Village, Subdistrict).join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
              .where(Village.deleted == False)  # noqa: E712
              .order_by(Village.code))

@@ -18,14 +18,15 @@ from sqlmodel import Session, select
 from server.audit.log import audit
 from server.auth.areas import area_village_ids
 from server.auth.web import NotFoundInArea
-from server.core.dates import DateInputError, parse_date
+from server.core.dates import DateInputError, parse_date, utc_now
 from server.core.i18n import current_locale, gettext_
 from server.models import AuditEntry, Attendance, Conflict, Device, User
 from server.office import parse_int
 from server.review.reviewed_records import Described, describe, is_record_id
 from server.synced.specs import REGISTRY
 from sync.changes import current_seq, lock_counter
-from sync.push import Actor, Op, _clock_skew, apply_push
+from server.synced.apply import apply_ops
+from sync.push import Actor, Op, clock_skew
 from sync.spec import to_api
 
 CHOICES = ("kept", "other", "custom")
@@ -208,7 +209,7 @@ def _skewed(captured_at: str | None, arrived: datetime | None) -> bool:
         return False
     if arrived.tzinfo is None:
         arrived = arrived.replace(tzinfo=timezone.utc)
-    return _clock_skew(captured_at, arrived)
+    return clock_skew(captured_at, arrived)
 
 
 # --- resolving ------------------------------------------------------------------------------------
@@ -308,7 +309,7 @@ def resolve_many(db: Session, user: User, conflict_ids: list[str], *, choice: st
         conflict.resolved_value = value
 
     ops: list[Op] = []
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     for key in [*chosen, *(k for k in deletes if k not in chosen)]:
         record = stored.get(key)
         if record is None:
@@ -318,7 +319,7 @@ def resolve_many(db: Session, user: User, conflict_ids: list[str], *, choice: st
         ops.append(Op(op_id=str(uuid.uuid4()), entity=key[0], id=key[1], action=action, base_seq=base,
                       captured_at=now.isoformat(), fields={} if action == "delete" else chosen[key]))
     area = area_village_ids(db, user)
-    results = apply_push(db, REGISTRY, Actor(user_id=user.id, device_id=None, area=area), ops).results if ops else []
+    results = apply_ops(db, Actor(user_id=user.id, device_id=None, area=area), ops).results if ops else []
     by_record = {(op.entity, op.id): result for op, result in zip(ops, results)}
     refused = [r for r in results if r["status"] == "rejected"]
     if refused:

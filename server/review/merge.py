@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlmodel import Session, select
@@ -23,8 +22,10 @@ from server.review.conflicts import ResolutionRefused
 from server.review.reviewed_records import reviewable_record
 from server.synced.specs import REGISTRY
 from sync.changes import lock_counter
-from sync.push import Actor, Op, apply_push
+from server.synced.apply import apply_ops
+from sync.push import Actor, Op
 from sync.spec import to_api
+from server.core.dates import utc_now
 
 DEPENDENTS = (("enrollment", Enrollment), ("attendance", Attendance), ("survey", Survey))
 
@@ -61,7 +62,7 @@ def merge(db: Session, user: User, keep_id: str, drop_id: str, *, as_of: int) ->
         if record.seq > as_of or record.deleted:
             db.rollback()
             raise ChangedSincePreview()
-    now = datetime.now(timezone.utc).isoformat()
+    now = utc_now().isoformat()
     ops: list[Op] = []
     for name, records in merge_plan.moving.items():
         kinds = REGISTRY.entities[name].kinds
@@ -76,7 +77,7 @@ def merge(db: Session, user: User, keep_id: str, drop_id: str, *, as_of: int) ->
     ops.append(Op(op_id=str(uuid.uuid4()), entity="household", id=merge_plan.drop.id, action="delete",
                   base_seq=merge_plan.drop.seq, captured_at=now))
     actor = Actor(user_id=user.id, device_id=None, area=area_village_ids(db, user))
-    results = apply_push(db, REGISTRY, actor, ops).results
+    results = apply_ops(db, actor, ops).results
     refused = [r for r in results if r["status"] == "rejected"]
     if refused:
         db.rollback()

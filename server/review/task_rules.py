@@ -2,19 +2,16 @@
 
 Supervisors open, close and reopen tasks on office pages (`server.review.tasks`); a phone may only
 mark a task of its area `fixed` with a `fixed_note`, or edit that note. A task whose record is
-deleted is closed by the server, in the same transaction as the deletion.
+deleted is closed by the server, in the same transaction as the deletion (`server.synced.apply`).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import tuple_
 from sqlmodel import Session, select
 
 from server.program import rules
-from server.models import User
 from server.models.review import REVIEW_ENTITIES, TASK_STATUSES, ReviewTask
 
 PHONE_FIELDS = ("status", "fixed_note")
@@ -44,30 +41,6 @@ def phone_may_change_task(stored: dict[str, Any] | None, action: str,
         if not (isinstance(note, str) and note.strip()):
             errors.append(rules.required("fixed_note"))
     return errors
-
-
-def close_tasks_of_deleted(session: Session, deleted: list[tuple[str, str]], next_seqs: Callable[[int], int],
-                           user_id: int | None) -> int:
-    """Close the tasks still open (or fixed) on records a push just deleted; returns how many."""
-    keys = [key for key in deleted if key[0] in REVIEW_ENTITIES]
-    if not keys:
-        return 0
-    tasks = session.exec(select(ReviewTask).where(
-        tuple_(ReviewTask.record_entity, ReviewTask.record_id).in_(keys),
-        ReviewTask.status != "closed", ReviewTask.deleted == False)).all()  # noqa: E712
-    # Imported here: the write path reads the registry of specs that this module helps to build.
-    from server.synced.write import save_synced
-
-    now = datetime.now(timezone.utc)
-    pusher = session.get(User, user_id) if user_id is not None else None
-    for task in tasks:
-        save_synced(session, task, entity="review_task", user=pusher, seq=next_seqs(1),
-                    values={"status": "closed", "closed_at": now, "closed_by_user_id": None},
-                    audit_action="close_task", audit_detail={"reason": "record_deleted",
-                                                             "record_entity": task.record_entity,
-                                                             "record_id": task.record_id})
-    session.flush()
-    return len(tasks)
 
 
 def tasks_following(session: Session, keys: list[tuple[str, str]]) -> list[tuple[str, Any, str]]:

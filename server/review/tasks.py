@@ -6,7 +6,6 @@ phones pull each change; what a phone may do to a task is in `server.review.task
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import func
@@ -24,6 +23,7 @@ from server.review.reviewed_records import (
     reviewable_record,
     village_of_record,
 )
+from server.core.dates import utc_now
 
 PAGE_SIZE = 50
 
@@ -57,7 +57,7 @@ def close_task(db: Session, user: User, task: ReviewTask, *, expected_seq: int |
     save_synced(db, task, entity="review_task", values={"status": "closed"}, user=user, expected_seq=expected_seq,
                 audit_action="close_task")
     task.closed_by_user_id = user.id
-    task.closed_at = datetime.now(timezone.utc)
+    task.closed_at = utc_now()
     db.add(task)
     db.flush()
 

@@ -36,7 +36,6 @@ from server.models import (
 from server.models.review import ReviewTask
 from server.review.task_rules import (
     check_review_task,
-    close_tasks_of_deleted,
     phone_may_change_task,
     tasks_following,
 )
@@ -235,5 +234,4 @@ ENTITIES.append(EntitySpec(
 ))
 
 REGISTRY = Registry(entities={spec.name: spec for spec in ENTITIES}, errors=ERRORS,
-                    reference_tables={"occupation": _occupations}, on_deleted=close_tasks_of_deleted,
-                    followers=tasks_following)
+                    reference_tables={"occupation": _occupations}, followers=tasks_following)

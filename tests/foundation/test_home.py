@@ -32,7 +32,7 @@ def test_a_village_outside_the_targets_with_a_training_is_on_the_list_with_what_
     import datetime as dt
 
     from server.models import Attendance, TrainingSession
-    from server.reports.village_progress import current_fiscal_year
+    from server.core.dates import current_fiscal_year
     from tests.support.factories import make_geography, make_household, make_training, make_user
 
     today = dt.date.today()

@@ -4,7 +4,7 @@ import re
 from sqlmodel import Session
 
 from server.models import Household, PovertyLine
-from server.reports.village_progress import current_fiscal_year
+from server.core.dates import current_fiscal_year
 from tests.foundation.helpers import post_form
 from tests.support.factories import make_household, valid_citizen_id
 

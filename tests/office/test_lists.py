@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from server.core.house_numbers import house_number_key, house_sort_key
 from server.models import AuditEntry, Enrollment, Household, Occupation, Sage, TeamMember, TrainerTeam, Village
-from server.reports.village_progress import current_fiscal_year
+from server.core.dates import current_fiscal_year
 from sync.changes import stamp_change
 from tests.foundation.helpers import post_form
 from tests.office.conftest import add_sage

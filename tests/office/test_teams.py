@@ -2,7 +2,7 @@
 from sqlmodel import Session, select
 
 from server.models import TeamMember, TrainerTeam
-from server.reports.village_progress import current_fiscal_year
+from server.core.dates import current_fiscal_year
 from tests.foundation.helpers import post_form
 
 FY = current_fiscal_year()

@@ -4,7 +4,7 @@ import datetime as dt
 from sqlmodel import Session, select
 
 from server.models import Attendance, Training, TrainingSession
-from server.reports.village_progress import current_fiscal_year
+from server.core.dates import current_fiscal_year
 from server.program.rules import thai_today
 from sync.changes import stamp_change
 from tests.foundation.helpers import post_form
