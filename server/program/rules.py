@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from server.core.dates import THAI_TIME, fiscal_year_be, fiscal_year_span, format_date, thai_today  # noqa: F401
+from server.core.dates import THAI_TIME, fiscal_year_be, fiscal_year_span, format_date, thai_today
 
 TEAM_SIZE = 5  # one lead livelihood sage + 4 community trainers
 TRAINING_DAYS = 5
