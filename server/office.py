@@ -170,7 +170,7 @@ def text_value(data: dict[str, Any], name: str) -> str | None:
     return value or None
 
 
-def _digits(raw: str) -> str:
+def ascii_digits(raw: str) -> str:
     return raw.replace(",", "").replace(" ", "").translate(THAI_DIGITS)
 
 
@@ -178,7 +178,7 @@ def parse_int(raw: str | None) -> int | None:
     """A whole number in ASCII or Thai digits (commas and spaces allowed) that a column can hold; else None."""
     if raw is None:
         return None
-    cleaned = _digits(raw)
+    cleaned = ascii_digits(raw)
     if not re.fullmatch(r"[+-]?[0-9]{1,10}", cleaned):  # str.isdigit() would let "²" through to int()
         return None
     value = int(cleaned)
@@ -194,7 +194,7 @@ def int_value(form: FormState, data: dict[str, Any], name: str, *, required: boo
         return None
     value = parse_int(raw)
     if value is None:
-        if re.fullmatch(r"[+-]?[0-9]+", _digits(raw)):
+        if re.fullmatch(r"[+-]?[0-9]+", ascii_digits(raw)):
             form.error(name, gettext_("This number is too large."))
         else:
             form.error(name, gettext_("Type a whole number, e.g. 36000"))
