@@ -37,15 +37,15 @@ from sqlmodel import Session  # noqa: E402
 
 from server.app import create_app  # noqa: E402
 from server.auth.passwords import hash_password  # noqa: E402
+from server.config.reference_data import ensure_defaults  # noqa: E402
+from server.core.dates import fiscal_year_be
 from server.core.db import make_engine  # noqa: E402
 from server.core.migrate import upgrade  # noqa: E402
-from server.models import Household, User, Village  # noqa: E402
-from server.config.reference_data import ensure_defaults  # noqa: E402
-from server.reports import exports  # noqa: E402
-from server.reports.scale import seed_scale  # noqa: E402
-from server.reports.report_area import Filters  # noqa: E402
-from server.program.rules import fiscal_year_be  # noqa: E402
 from server.core.settings import Settings  # noqa: E402
+from server.models import Household, User, Village  # noqa: E402
+from server.reports import exports  # noqa: E402
+from server.reports.report_area import Filters  # noqa: E402
+from server.reports.scale import seed_scale  # noqa: E402
 
 PASSWORD = "bench-password-1234"
 

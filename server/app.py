@@ -17,9 +17,9 @@ from sqlalchemy.engine import Engine
 from server.api import api_route_handlers
 from server.api.docs import PlainSchemaPage
 from server.core.db import make_engine
-from server.deps import db_session_middleware, provide_db
 from server.core.settings import ROOT, Settings
-from server.static_urls import static_cache_middleware, static_url
+from server.web.request_session import db_session_middleware, provide_db
+from server.web.static_urls import static_cache_middleware, static_url
 
 PWA_DIR = ROOT / "pwa"
 TEMPLATES_DIR = ROOT / "templates"
@@ -32,7 +32,7 @@ def healthz() -> dict[str, str]:
 
 def _configure_templates(engine: JinjaTemplateEngine) -> None:
     """The filters and globals of server/web.py, and `static_url` for versioned static files."""
-    from server.web import configure_templates
+    from server.web.templates import configure_templates
 
     configure_templates(engine)
     engine.engine.globals["static_url"] = static_url
@@ -44,9 +44,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     engine = engine or make_engine(settings.database_url)
 
     from server.pages import page_route_handlers
-    from server.web import configure_templates, current_user, exception_handlers, set_request_locale
+    from server.web.browser_session import current_user
+    from server.web.error_pages import exception_handlers
+    from server.web.locale import set_request_locale
 
-    # Pages ask for /static/<file>?v=<hash> (server/static_urls.py): cached for a year, replaced by a release.
+    # Pages ask for /static/<file>?v=<hash> (server/web/static_urls.py): cached for a year, replaced by a release.
     static = create_static_files_router(path="/static", directories=[PWA_DIR], name="static",
                                         middleware=[static_cache_middleware])
     # Pages are for browsers, not API clients: they stay out of the OpenAPI schema.

@@ -7,6 +7,7 @@ import os
 import sys
 
 from sqlmodel import Session, select
+
 from server.core.dates import thai_today
 
 
@@ -17,9 +18,9 @@ def _settings():
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
+    from server.config.reference_data import ensure_defaults
     from server.core.db import make_engine
     from server.core.migrate import upgrade
-    from server.config.reference_data import ensure_defaults
 
     settings = _settings()
     upgrade(settings.database_url)
@@ -47,9 +48,9 @@ def cmd_seed_demo(_args: argparse.Namespace) -> int:
 
 def cmd_refresh_figures(args: argparse.Namespace) -> int:
 
+    from server.core.dates import fiscal_year_be
     from server.core.db import make_engine
     from server.reports.snapshots import warm_country
-    from server.program.rules import fiscal_year_be
 
     today = thai_today()
     current = fiscal_year_be(today)

@@ -11,6 +11,8 @@ import random
 from sqlmodel import Session, select
 
 from server.auth.passwords import hash_password
+from server.config.reference_data import ensure_defaults
+from server.core.dates import current_fiscal_year, thai_today
 from server.models import (
     Attendance,
     District,
@@ -25,19 +27,17 @@ from server.models import (
     Subdistrict,
     Survey,
     TeamMember,
-    Training,
     TrainerTeam,
+    Training,
     TrainingSession,
     User,
     UserArea,
     Village,
 )
-from server.core.dates import current_fiscal_year
-from server.synced.write import save_synced
-from server.config.reference_data import ensure_defaults
-from server.program.rules import citizen_id_check_digit, default_session_kind, rank_candidates
+from server.program.field_checks import citizen_id_check_digit
+from server.program.rules import default_session_kind, rank_candidates
 from server.synced.specs import REGISTRY
-from server.core.dates import thai_today
+from server.synced.write import save_synced
 
 DEMO_PASSWORD = "sammachip-demo"
 DISTRICT = ("3414", "ม่วงสามสิบ", "Muang Sam Sip")

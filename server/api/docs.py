@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Request
 from litestar.openapi.plugins import OpenAPIRenderPlugin
 
-from server.static_urls import static_url
+from server.web.static_urls import static_url
 
 _METHODS = ("get", "post", "put", "patch", "delete")
 

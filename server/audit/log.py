@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from server.core.db import writer_beside
 from server.models import AuditEntry
-from server.program.rules import mask_citizen_id
+from server.program.field_checks import mask_citizen_id
 
 
 def audit(db: Session, *, action: str, user_id: int | None = None, entity: str | None = None,

@@ -1,9 +1,21 @@
 """The area a user may see and change: the one place every page and the sync engine ask."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, select
 
-from server.models import Subdistrict, User, UserArea, Village
+from server.auth.access import NotFoundInArea
+from server.core.i18n import current_locale, gettext_
+from server.core.numbers import MAX_INT
+from server.models import (
+    OccupationGroup,
+    Subdistrict,
+    Training,
+    User,
+    UserArea,
+    Village,
+)
 
 
 def district_village_ids(session: Session, district_code: str) -> set[str]:
@@ -58,3 +70,74 @@ def managed_user_ids(session: Session, user: User) -> set[int] | None:
         .join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
         .where(Subdistrict.district_code == district)))
     return ids | {user.id}
+
+
+def area_villages(db: Session, user: User) -> list[tuple[Village, Subdistrict]]:
+    """Villages the user may see, with their subdistricts, in geocode order."""
+    ids = area_village_ids(db, user)
+    query = (select(Village, Subdistrict).join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
+             .where(Village.deleted == False).order_by(Village.code))  # noqa: E712
+    if ids is not None:
+        if not ids:
+            return []
+        query = query.where(Village.id.in_(ids))
+    return list(db.exec(query).all())
+
+
+def village_options(villages: list[tuple[Village, Subdistrict]]) -> list[tuple[str, str]]:
+    """(id, label) pairs for a village <select>: name, village number and subdistrict."""
+    english = current_locale.get() == "en"
+    return [(v.id, f"{v.name} ({gettext_('no. {n}').format(n=v.number)}, "
+                   f"{s.name_en if english else s.name_th})") for v, s in villages]
+
+
+def area_subdistricts(db: Session, user: User) -> list[Subdistrict]:
+    seen: dict[str, Subdistrict] = {}
+    for _village, subdistrict in area_villages(db, user):
+        seen.setdefault(subdistrict.code, subdistrict)
+    return list(seen.values())
+
+
+def area_district_codes(db: Session, user: User) -> set[str] | None:
+    """Districts the user works in (partners and publicity are district-wide); None for admins."""
+    if user.role == "admin":
+        return None
+    codes = {s.district_code for s in area_subdistricts(db, user)}
+    if user.district_code:
+        codes.add(user.district_code)
+    return codes
+
+
+def village_in_area(db: Session, user: User, village_id: str | None) -> Village:
+    """The village, or NotFoundInArea when it does not exist or lies outside the user's area."""
+    village = db.get(Village, village_id) if village_id else None
+    if village is None or village.deleted:
+        raise NotFoundInArea()
+    ids = area_village_ids(db, user)
+    if ids is not None and village.id not in ids:
+        raise NotFoundInArea()
+    return village
+
+
+def row_by_id(db: Session, model: Any, record_id: int) -> Any:
+    """The row with this integer key, or None, also for an id no column can hold (a crafted URL)."""
+    if not 0 < record_id <= MAX_INT:
+        return None
+    return db.get(model, record_id)
+
+
+def record_in_area(db: Session, user: User, model: Any, record_id: str | int) -> Any:
+    """A record carrying `village_id`, answered 404 when missing, deleted or outside the area."""
+    record = db.get(model, record_id)
+    if record is None or getattr(record, "deleted", False):
+        raise NotFoundInArea()
+    village_in_area(db, user, record.village_id)
+    return record
+
+
+def training_in_area(db: Session, user: User, training_id: str) -> Training:
+    return record_in_area(db, user, Training, training_id)
+
+
+def group_in_area(db: Session, user: User, group_id: str) -> OccupationGroup:
+    return record_in_area(db, user, OccupationGroup, group_id)

@@ -7,10 +7,17 @@ from sqlmodel import Session
 
 from server.audit.log import audit
 from server.auth.signin import authenticate
-from server.auth.web import end_session, session_user, set_session_cookie, start_session
 from server.core.dates import THAI_TIME
 from server.core.i18n import LOCALES, gettext_
-from server.web import LANG_COOKIE, Form, FormState, render, single_values
+from server.web.browser_session import (
+    end_session,
+    session_user,
+    set_session_cookie,
+    start_session,
+)
+from server.web.forms import Form, FormState, single_values
+from server.web.locale import LANG_COOKIE
+from server.web.templates import render
 
 
 @get("/login", sync_to_thread=True)

@@ -7,9 +7,9 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from server.audit.words import action_words, in_words
-from server.auth.web import require_role
+from server.auth.access import require_role
 from server.models import AuditEntry, User
-from server.web import render
+from server.web.templates import render
 
 PAGE_SIZE = 100
 

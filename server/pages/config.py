@@ -10,12 +10,15 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session, select
 
 from server.audit.log import audit
-from server.auth.web import NotFoundInArea, require_role
+from server.auth.access import NotFoundInArea, require_role
+from server.auth.areas import row_by_id
+from server.config.values import follow_up_months, households_per_village
 from server.core.i18n import gettext_
 from server.models import AppSetting, FiveKElement, Occupation, PovertyLine, User
-from server.office import follow_up_months, households_per_village, int_value, row_by_id, text_value
-from server.program.rules import check_poverty_line, check_text
-from server.web import Form, FormState, render
+from server.program.field_checks import check_text
+from server.program.rules import check_poverty_line
+from server.web.forms import Form, FormState, int_value, text_value
+from server.web.templates import render
 
 CODE = re.compile(r"[a-z0-9_]{2,32}")
 

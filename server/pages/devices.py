@@ -2,7 +2,6 @@
 district's users, an admin anyone's (a lost phone); every revocation is audited."""
 from __future__ import annotations
 
-
 from typing import Annotated
 
 from litestar import MediaType, Request, Response, get, post
@@ -12,11 +11,12 @@ from sqlmodel import Session, select
 
 from server.api.auth import issue_device_token
 from server.audit.log import audit
+from server.auth.access import NotFoundInArea
 from server.auth.areas import managed_user_ids
-from server.auth.web import NotFoundInArea, session_user
-from server.models import Device, User
-from server.web import render
 from server.core.dates import utc_now
+from server.models import Device, User
+from server.web.browser_session import session_user
+from server.web.templates import render
 
 
 class BrowserTokenRequest(Struct, forbid_unknown_fields=False):

@@ -17,11 +17,11 @@ from typing import Any
 from litestar import MediaType, Request, Response, get
 from sqlmodel import Session
 
+from server.config.values import follow_up_months
 from server.core.i18n import LOCALES, current_locale, pick_locale
-from server.models.program import SURVEY_KINDS
-from server.office import follow_up_months
 from server.core.settings import ROOT
-from server.static_urls import static_url
+from server.models.program import SURVEY_KINDS
+from server.web.static_urls import static_url
 
 PWA_DIR = ROOT / "pwa"
 TEMPLATES_DIR = ROOT / "templates"

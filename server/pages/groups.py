@@ -9,8 +9,16 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from server.audit.log import audit
+from server.auth.areas import (
+    area_villages,
+    group_in_area,
+    village_in_area,
+    village_options,
+)
+from server.config.values import five_k_elements, occupation_names
 from server.core.dates import to_input
 from server.core.i18n import gettext_
+from server.core.numbers import parse_int
 from server.models import (
     Enrollment,
     FiveKAssessment,
@@ -22,26 +30,23 @@ from server.models import (
     Village,
 )
 from server.models.groups import GROUP_ROLES
-from server.office import (
-    area_villages,
+from server.web.paging import page_of
+from server.program.field_checks import check_text
+from server.program.rules import check_group, check_not_future
+from server.reports.report_area import area_condition
+from server.synced.write import Stale, save_synced
+from server.web.forms import (
+    Form,
+    FormState,
+    as_list,
     date_value,
-    five_k_elements,
-    group_in_area,
     form_seq,
     int_value,
     is_stale,
-    occupation_names,
-    parse_int,
     stale_notice,
     text_value,
-    village_in_area,
-    village_options,
 )
-from server.paging import page_of
-from server.synced.write import Stale, save_synced
-from server.reports.report_area import area_condition
-from server.program.rules import check_group, check_not_future, check_text
-from server.web import Form, FormState, as_list, render
+from server.web.templates import render
 
 GROUPS_PER_PAGE = 50
 COMMITTEE_ROLES = ("chair", "vice_chair", "secretary", "treasurer")  # one holder each

@@ -7,10 +7,10 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from server.auth.areas import area_village_ids
-from server.models import Conflict, User, Village
 from server.core.dates import current_fiscal_year
+from server.models import Conflict, User, Village
 from server.reports.village_progress import village_progress
-from server.web import render
+from server.web.templates import render
 
 # Each list of the home page shows this many; the rest are a tap away on /villages.
 HOME_LIST_LIMIT = 20

@@ -13,7 +13,19 @@ from sqlalchemy import ColumnElement, delete, or_
 from sqlmodel import Session, select
 
 from server.audit.log import audit
-from server.auth.areas import area_village_ids
+from server.auth.areas import (
+    area_village_ids,
+    area_villages,
+    record_in_area,
+    village_options,
+)
+from server.config.values import occupation_names, poverty_line
+from server.core.dates import current_fiscal_year
+from server.core.i18n import current_locale, gettext_
+from server.core.numbers import parse_int
+from server.models import Household, ImportPreview, User, Village, utcnow
+from server.web.paging import page_of
+from server.program.field_checks import normalize_citizen_id
 from server.program.household_import import (
     COLUMNS,
     ImportFormatError,
@@ -23,27 +35,19 @@ from server.program.household_import import (
     template_csv,
     template_xlsx,
 )
-from server.core.i18n import current_locale, gettext_
-from server.models import Household, ImportPreview, User, Village, utcnow
-from server.office import (
-    area_villages,
+from server.program.rules import income_per_person
+from server.synced.write import Refused, Stale, problems, save_synced
+from server.web.forms import (
+    Form,
+    FormState,
     form_seq,
     int_value,
     is_stale,
-    occupation_names,
-    parse_int,
-    poverty_line,
-    record_in_area,
     stale_notice,
     text_value,
     typed_differences,
-    village_options,
 )
-from server.paging import page_of
-from server.core.dates import current_fiscal_year
-from server.synced.write import Refused, Stale, problems, save_synced
-from server.program.rules import income_per_person, normalize_citizen_id
-from server.web import Form, FormState, render, wants_fragment
+from server.web.templates import render, wants_fragment
 
 HOUSEHOLDS_PER_PAGE = 50
 HOUSEHOLD_FIELDS = ("village_id", "house_no", "head_name", "citizen_id", "members", "annual_income",

@@ -6,8 +6,15 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session, select
 
 from server.audit.log import audit
-from server.auth.areas import area_subdistrict_codes, area_village_ids
-from server.auth.web import NotFoundInArea
+from server.auth.access import NotFoundInArea
+from server.auth.areas import (
+    area_district_codes,
+    area_subdistrict_codes,
+    area_subdistricts,
+    area_village_ids,
+    row_by_id,
+)
+from server.config.values import occupation_names
 from server.core.i18n import current_locale, gettext_
 from server.models import (
     District,
@@ -19,16 +26,9 @@ from server.models import (
     User,
     Village,
 )
-from server.office import (
-    area_district_codes,
-    area_subdistricts,
-    date_value,
-    occupation_names,
-    row_by_id,
-    text_value,
-)
-from server.program.rules import check_text
-from server.web import Form, FormState, as_list, render
+from server.program.field_checks import check_text
+from server.web.forms import Form, FormState, as_list, date_value, text_value
+from server.web.templates import render
 
 # The district support team (step 7): {district} is the district's Thai name.
 SUPPORT_ORGANISATIONS = (

@@ -9,15 +9,29 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from server.audit.log import audit
-from server.auth.web import NotFoundInArea
+from server.auth.access import NotFoundInArea
+from server.auth.areas import training_in_area
+from server.config.values import (
+    five_k_elements,
+    follow_up_months,
+    households_per_village,
+)
+from server.core.dates import thai_today
 from server.core.i18n import gettext_
-from server.models import District, Enrollment, Household, TrainingSession, User, Village
-from server.office import five_k_elements, follow_up_months, households_per_village, training_in_area
-from server.pages.progress import _common, _filter_error, _filter_params, today, village_story
+from server.models import (
+    District,
+    Enrollment,
+    Household,
+    TrainingSession,
+    User,
+    Village,
+)
+from server.program.rules import TRAINING_DAYS
 from server.reports import exports, figures
 from server.reports.report_area import FilterError, area_condition, parse_filters
-from server.program.rules import TRAINING_DAYS
-from server.web import render
+from server.reports.village_story import village_story
+from server.web.report_context import filter_error_page, filter_params, report_context
+from server.web.templates import render
 
 
 def dataset_labels() -> dict[str, str]:
@@ -29,24 +43,24 @@ def dataset_labels() -> dict[str, str]:
 @get("/reports", sync_to_thread=True)
 def reports_page(request: Request, db: Session, user: User) -> Template:
     try:
-        filters = parse_filters(db, user, _filter_params(request), today=today())
+        filters = parse_filters(db, user, filter_params(request), today=thai_today())
     except FilterError as error:
-        return _filter_error(db, user, "reports.html", error, request)
+        return filter_error_page(db, user, "reports.html", error, request)
     district = filters.area[:4] if len(filters.area) >= 4 else None
-    return render("reports.html", request=request, error=None, params=_filter_params(request),
+    return render("reports.html", request=request, error=None, params=filter_params(request),
                   datasets=dataset_labels(), formats=exports.FORMATS, district=district,
-                  **_common(db, user, filters, request))
+                  **report_context(db, user, filters, request))
 
 
 @get("/reports/export/{name:str}", sync_to_thread=True)
 def export(request: Request, db: Session, user: User, name: str) -> Stream | Template:
     dataset, _, fmt = name.partition(".")
     try:
-        filters = parse_filters(db, user, _filter_params(request), today=today())
+        filters = parse_filters(db, user, filter_params(request), today=thai_today())
         if dataset not in exports.ALL_DATASETS or fmt not in exports.FORMATS:
             raise FilterError("dataset", gettext_("There is no such export: choose one on the exports page."))
     except FilterError as error:
-        return _filter_error(db, user, "reports.html", error, request)
+        return filter_error_page(db, user, "reports.html", error, request)
     full = user.role == "admin"
     req = exports.Request(area=area_condition(db, user), filters=filters, full_citizen_ids=full,
                           follow_up_months=tuple(follow_up_months(db)))
@@ -86,20 +100,20 @@ def print_session(request: Request, db: Session, user: User, session_id: str) ->
 
 
 def _print_context(db: Session, user: User, request: Request, fiscal_year: int) -> dict[str, Any]:
-    params = {**_filter_params(request), "year": str(fiscal_year), "area": ""}
-    filters = parse_filters(db, user, {**params, "area": None}, today=today())
-    return {**_common(db, user, filters, request), "printed_on": today(),
+    params = {**filter_params(request), "year": str(fiscal_year), "area": ""}
+    filters = parse_filters(db, user, {**params, "area": None}, today=thai_today())
+    return {**report_context(db, user, filters, request), "printed_on": thai_today(),
             "digits": request.query_params.get("digits") or "arabic"}
 
 
 @get("/print/villages/{code:str}", sync_to_thread=True)
 def print_village(request: Request, db: Session, user: User, code: str) -> Template:
     try:
-        filters = parse_filters(db, user, {**_filter_params(request), "area": code}, today=today())
+        filters = parse_filters(db, user, {**filter_params(request), "area": code}, today=thai_today())
     except FilterError as error:
         if error.field == "area":
             raise NotFoundInArea() from error
-        return _filter_error(db, user, "reports.html", error, request)
+        return filter_error_page(db, user, "reports.html", error, request)
     village = db.exec(select(Village).where(Village.code == code, Village.deleted == False)).scalars().first()  # noqa: E712
     if village is None or len(code) != 8:
         raise NotFoundInArea()
@@ -110,39 +124,39 @@ def print_village(request: Request, db: Session, user: User, code: str) -> Templ
     db.commit()
     return render("print_village.html", request=request, village=village, outcome=outcome,
                   rounds=figures.round_kinds(months), elements=five_k_elements(db),
-                  kinds=("baseline", *figures.round_kinds(months)), printed_on=today(),
+                  kinds=("baseline", *figures.round_kinds(months)), printed_on=thai_today(),
                   digits=request.query_params.get("digits") or "arabic",
-                  **village_story(db, village, filters.fiscal_year), **_common(db, user, filters, request))
+                  **village_story(db, village, filters.fiscal_year), **report_context(db, user, filters, request))
 
 
 @get("/print/districts/{code:str}", sync_to_thread=True)
 def print_district(request: Request, db: Session, user: User, code: str) -> Template:
     try:
-        filters = parse_filters(db, user, {**_filter_params(request), "area": code}, today=today())
+        filters = parse_filters(db, user, {**filter_params(request), "area": code}, today=thai_today())
     except FilterError as error:
         if error.field == "area":
             raise NotFoundInArea() from error
-        return _filter_error(db, user, "reports.html", error, request)
+        return filter_error_page(db, user, "reports.html", error, request)
     district = db.get(District, code) if len(code) == 4 else None
     if district is None:
         raise NotFoundInArea()
     area = area_condition(db, user)
     months = follow_up_months(db)
-    options = {"area": area, "filters": filters, "today": today(), "follow_up_months": months,
+    options = {"area": area, "filters": filters, "today": thai_today(), "follow_up_months": months,
                "five_k_codes": [e.code for e in five_k_elements(db)]}
     progress = figures.progress_tables(db, breakdowns=["subdistrict", "total"], **options)
     progress_rows, progress_total = progress["subdistrict"], progress["total"].get("")
     outcome = figures.outcome_tables(db, area=area, filters=filters, breakdowns=["subdistrict", "total"],
                                      follow_up_months=months)
     outcome_rows, outcome_total = outcome["subdistrict"], outcome["total"].get("")
-    from server.pages.progress import unit_names
+    from server.reports.report_area import unit_names
 
     names = unit_names(db, sorted(set(progress_rows) | set(outcome_rows)))
     return render("print_district.html", request=request, district=district, names=names,
                   progress_rows=progress_rows, progress_total=progress_total, outcome_rows=outcome_rows,
                   outcome_total=outcome_total, rounds=figures.round_kinds(months), per_village=households_per_village(db),
-                  printed_on=today(), digits=request.query_params.get("digits") or "arabic",
-                  days=range(1, TRAINING_DAYS + 1), **_common(db, user, filters, request))
+                  printed_on=thai_today(), digits=request.query_params.get("digits") or "arabic",
+                  days=range(1, TRAINING_DAYS + 1), **report_context(db, user, filters, request))
 
 
 handlers = [reports_page, export, print_session, print_village, print_district]

@@ -12,18 +12,23 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Response, Template
 from sqlmodel import Session
 
-from server.auth.web import NotFoundInArea, require_role
+from server.auth.access import NotFoundInArea, require_role
+from server.core.dates import thai_today
 from server.core.i18n import gettext_
+from server.core.numbers import parse_int
 from server.models import District, User
 from server.models.review import REVIEW_ENTITIES, TASK_STATUSES
-from server.office import parse_int, text_value
-from server.synced.write import Refused, Stale
 from server.review import conflicts as queue
 from server.review import tasks as review_tasks
-from server.review.reviewed_records import entity_label, reviewable_record, survey_kind_label
+from server.review.reviewed_records import (
+    entity_label,
+    reviewable_record,
+    survey_kind_label,
+)
 from server.synced.specs import REGISTRY
-from server.web import Form, as_list, render
-from server.core.dates import thai_today
+from server.synced.write import Refused, Stale
+from server.web.forms import Form, as_list, text_value
+from server.web.templates import render
 
 REVIEWERS = ("supervisor", "admin")
 
@@ -413,12 +418,12 @@ def area_audit(request: Request, db: Session, user: User) -> Template | Response
     from sqlmodel import select
 
     from server.audit.log import audit
+    from server.audit.log import viewer as audit_view
     from server.audit.words import action_words, in_words
     from server.core.dates import format_datetime
     from server.core.i18n import current_locale
     from server.models import AuditEntry
-    from server.paging import page_of
-    from server.audit.log import viewer as audit_view
+    from server.web.paging import page_of
 
     require_role(user, *REVIEWERS)
     words = action_words()

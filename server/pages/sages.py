@@ -9,40 +9,51 @@ from sqlalchemy import ColumnElement, exists, func, or_
 from sqlmodel import Session, select
 
 from server.audit.log import audit
-from server.auth.areas import area_village_ids
-from server.auth.web import NotFoundInArea
-from server.core.dates import DateInputError, parse_date, to_input
-from server.core.i18n import gettext_
-from server.models import Sage, Subdistrict, TeamMember, TrainerTeam, Training, User, Village
-from server.office import (
+from server.auth.access import NotFoundInArea
+from server.auth.areas import (
     area_subdistricts,
+    area_village_ids,
     area_villages,
-    date_value,
-    form_seq,
-    is_stale,
-    occupation_names,
-    occupations,
     record_in_area,
     row_by_id,
-    stale_notice,
-    text_value,
-    typed_differences,
     village_in_area,
     village_options,
 )
-from server.paging import page_of
-from server.core.dates import current_fiscal_year
-from server.synced.write import Refused, Stale, problems, save_synced
-from server.reports.report_area import area_condition
+from server.config.values import occupation_names, occupations
+from server.core.dates import DateInputError, current_fiscal_year, parse_date, to_input
+from server.core.i18n import gettext_
+from server.models import (
+    Sage,
+    Subdistrict,
+    TeamMember,
+    TrainerTeam,
+    Training,
+    User,
+    Village,
+)
+from server.web.paging import page_of
+from server.program.field_checks import normalize_citizen_id
 from server.program.rules import (
     TEAM_SIZE,
     check_one_team_a_year,
     check_team_lead,
     check_team_member,
-    normalize_citizen_id,
     team_missing,
 )
-from server.web import Form, FormState, as_list, render, wants_fragment
+from server.reports.report_area import area_condition
+from server.synced.write import Refused, Stale, problems, save_synced
+from server.web.forms import (
+    Form,
+    FormState,
+    as_list,
+    date_value,
+    form_seq,
+    is_stale,
+    stale_notice,
+    text_value,
+    typed_differences,
+)
+from server.web.templates import render, wants_fragment
 
 SAGES_PER_PAGE = 50
 TEAMS_PER_PAGE = 50

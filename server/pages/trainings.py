@@ -10,44 +10,58 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from server.audit.log import audit
-from server.auth.areas import area_village_ids
-from server.auth.web import NotFoundInArea
-from server.core.dates import to_input
-from server.core.i18n import current_locale, gettext_
-from server.models import Attendance, Enrollment, Household, Training, TrainingSession, User, Village
-from server.models.program import SESSION_KINDS
-from server.office import (
+from server.auth.access import NotFoundInArea
+from server.auth.areas import (
+    area_village_ids,
     area_villages,
-    date_value,
-    form_seq,
-    households_per_village,
-    int_value,
-    is_stale,
-    occupation_names,
-    occupations,
-    parse_int,
-    poverty_line,
-    stale_notice,
-    text_value,
     training_in_area,
-    typed_differences,
     village_options,
 )
-from server.paging import page_of
-from server.core.dates import current_fiscal_year
-from server.synced.write import Refused, Stale, problems, save_synced
-from server.reports.report_area import area_condition
+from server.config.values import (
+    households_per_village,
+    occupation_names,
+    occupations,
+    poverty_line,
+)
+from server.core.dates import current_fiscal_year, to_input
+from server.core.i18n import current_locale, gettext_
+from server.core.numbers import parse_int
+from server.models import (
+    Attendance,
+    Enrollment,
+    Household,
+    Training,
+    TrainingSession,
+    User,
+    Village,
+)
+from server.models.program import SESSION_KINDS
+from server.web.paging import page_of
+from server.program.field_checks import check_text
 from server.program.rules import (
     TRAINING_DAYS,
     after_fiscal_year,
     check_selection,
-    check_text,
     check_training_day,
     default_session_kind,
     income_per_person,
     rank_candidates,
 )
-from server.web import Form, FormState, as_list, render
+from server.reports.report_area import area_condition
+from server.synced.write import Refused, Stale, problems, save_synced
+from server.web.forms import (
+    Form,
+    FormState,
+    as_list,
+    date_value,
+    form_seq,
+    int_value,
+    is_stale,
+    stale_notice,
+    text_value,
+    typed_differences,
+)
+from server.web.templates import render
 
 TRAININGS_PER_PAGE = 50
 

@@ -8,14 +8,15 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session, delete, select
 
 from server.audit.log import audit
+from server.auth.access import NotFoundInArea, require_role
 from server.auth.passwords import hash_password
-from server.auth.web import NotFoundInArea, require_role
 from server.auth.signin import aware_utc
+from server.core.dates import utc_now
 from server.core.i18n import current_locale, gettext_
 from server.models import District, LoginThrottle, Subdistrict, User, UserArea
 from server.models.users import ROLES
-from server.web import Form, FormState, render, single_values
-from server.core.dates import utc_now
+from server.web.forms import Form, FormState, single_values
+from server.web.templates import render
 
 MIN_PASSWORD = 10
 

@@ -6,12 +6,12 @@ from litestar.response import Template
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from server.models import Subdistrict, User, Village
-from server.paging import page_of
 from server.core.dates import current_fiscal_year
-from server.reports.village_progress import village_progress
+from server.models import Subdistrict, User, Village
+from server.web.paging import page_of
 from server.reports.report_area import area_condition
-from server.web import render, wants_fragment
+from server.reports.village_progress import village_progress
+from server.web.templates import render, wants_fragment
 
 VILLAGES_PER_PAGE = 50
 

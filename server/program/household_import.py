@@ -11,8 +11,8 @@ from sqlmodel import Session, select
 from server.auth.areas import area_village_ids
 from server.core.i18n import LOCALES, current_locale, gettext_, translations
 from server.models import Occupation, User, Village
+from server.program.field_checks import normalize_citizen_id
 from server.synced.write import problems
-from server.program.rules import normalize_citizen_id
 
 MAX_ROWS = 2000
 # The columns a file may have, in the order the page documents them and the template carries them:

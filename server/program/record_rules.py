@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from server.program import rules
-from server.office import households_per_village
+from server.config.values import households_per_village
+from server.program import field_checks, rules
 from sync.spec import Records
 
 
-def check_household_record(records: Records, values: dict[str, Any], record_id: str) -> list[rules.FieldError]:
+def check_household_record(records: Records, values: dict[str, Any], record_id: str) -> list[field_checks.FieldError]:
     """A citizen ID is registered once: no other household that is not deleted holds it.
 
     The whole register counts, not only the writer's area: one person heads one household, wherever
@@ -30,7 +30,7 @@ def check_household_record(records: Records, values: dict[str, Any], record_id: 
     return []
 
 
-def check_enrollment_record(records: Records, values: dict[str, Any], record_id: str) -> list[rules.FieldError]:
+def check_enrollment_record(records: Records, values: dict[str, Any], record_id: str) -> list[field_checks.FieldError]:
     """One enrollment within its training's selection.
 
     The household lives in the training's village. A selected enrollment keeps the training within
@@ -58,7 +58,7 @@ def check_enrollment_record(records: Records, values: dict[str, Any], record_id:
         selected=len(selected), reason=values.get("reason"), limit=households_per_village(records.session))
 
 
-def check_survey_record(records: Records, values: dict[str, Any], record_id: str) -> list[rules.FieldError]:
+def check_survey_record(records: Records, values: dict[str, Any], record_id: str) -> list[field_checks.FieldError]:
     """A survey records what a household earned: it is not dated after today (Thai time)."""
     surveyed_on = values.get("surveyed_on")
     if isinstance(surveyed_on, str):
@@ -69,7 +69,7 @@ def check_survey_record(records: Records, values: dict[str, Any], record_id: str
     return rules.check_not_future("surveyed_on", surveyed_on if isinstance(surveyed_on, dt.date) else None)
 
 
-def check_attendance_record(records: Records, values: dict[str, Any], record_id: str) -> list[rules.FieldError]:
+def check_attendance_record(records: Records, values: dict[str, Any], record_id: str) -> list[field_checks.FieldError]:
     """Attendance records a day that was held: its training day is not dated after today (Thai time).
 
     A day with no date yet, or an unknown session (answered where references are resolved), passes.
@@ -81,7 +81,7 @@ def check_attendance_record(records: Records, values: dict[str, Any], record_id:
     return rules.check_day_held("session_id", day if isinstance(day, dt.date) else None)
 
 
-def check_session_record(records: Records, values: dict[str, Any], record_id: str) -> list[rules.FieldError]:
+def check_session_record(records: Records, values: dict[str, Any], record_id: str) -> list[field_checks.FieldError]:
     """A training day that already has attendance is not moved to after today: its marks would then
     record a day that has not been held (the rule `check_attendance_record` keeps for new marks)."""
     day = values.get("date")

@@ -38,9 +38,10 @@ from server.models import (
     TrainingSession,
     Village,
 )
+from server.program.field_checks import mask_citizen_id
+from server.program.rules import TRAINING_DAYS
 from server.reports import figures
 from server.reports.report_area import Filters, geocode_within
-from server.program.rules import TRAINING_DAYS, mask_citizen_id
 
 BATCH = 1000
 CHUNK = 64 * 1024

@@ -11,14 +11,23 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, distinct, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from server.core.i18n import gettext_
-from server.models import District, Occupation, Province, Subdistrict, User, UserArea, Village
-from server.program.rules import THAI_DIGITS, fiscal_year_be
-from server.core.dates import thai_today
+from server.core.dates import fiscal_year_be, thai_today
+from server.core.i18n import current_locale, gettext_
+from server.core.numbers import THAI_DIGITS
+from server.models import (
+    District,
+    Occupation,
+    Province,
+    Subdistrict,
+    Training,
+    User,
+    UserArea,
+    Village,
+)
 
 # Geocode lengths: province 2, district 4, subdistrict 6, village 8 digits.
 LEVELS = {0: "country", 2: "province", 4: "district", 6: "subdistrict", 8: "village"}
@@ -169,3 +178,29 @@ def parse_filters(db: Session, user: User, params: dict[str, str | None], *,
         if known is None:
             raise FilterError("occupation", gettext_("Choose a trade from the occupation list."))
     return Filters(fiscal_year=fiscal_year, area=area, occupation=occupation)
+
+
+def unit_names(db: Session, codes: list[str]) -> dict[str, str]:
+    """Names of geocodes of one length (provinces, districts, subdistricts or villages)."""
+    english = current_locale.get() == "en"
+    if not codes:
+        return {}
+    length = len(codes[0])
+    if length == 8:
+        return dict(db.exec(select(Village.code, Village.name).where(Village.code.in_(codes))).all())
+    table = {2: Province, 4: District, 6: Subdistrict}[length]
+    return {row.code: (row.name_en if english else row.name_th)
+            for row in db.exec(select(table).where(table.code.in_(codes))).scalars()}
+
+
+def breadcrumbs(db: Session, area: str, home: str) -> list[tuple[str, str]]:
+    """(code, name) from the widest area the user may open down to `area`."""
+    english = current_locale.get() == "en"
+    start = len(home) if area.startswith(home) else 0
+    return [(area[:n], area_name(db, area[:n], english=english) or area[:n])
+            for n in (0, 2, 4, 6, 8) if start <= n <= len(area)]
+
+
+def fiscal_years(db: Session, current: int) -> list[int]:
+    years = {y for (y,) in db.exec(select(distinct(Training.fiscal_year))).all()} | {current}
+    return sorted(years, reverse=True)

@@ -20,6 +20,8 @@ from sqlalchemy import JSON, Table, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
+from server.config.reference_data import FIVE_K, TRADES, ensure_defaults
+from server.core.dates import fiscal_year_be, thai_today, utc_now
 from server.models import (
     Attendance,
     District,
@@ -32,14 +34,13 @@ from server.models import (
     Subdistrict,
     Survey,
     TeamMember,
-    Training,
     TrainerTeam,
+    Training,
     TrainingSession,
     Village,
 )
-from server.config.reference_data import FIVE_K, TRADES, ensure_defaults
-from server.program.rules import citizen_id_check_digit, default_session_kind, fiscal_year_be
-from server.core.dates import thai_today, utc_now
+from server.program.field_checks import citizen_id_check_digit
+from server.program.rules import default_session_kind
 
 BATCH = 5_000
 VILLAGES_PER_SUBDISTRICT = 10

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import functools
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -87,7 +87,7 @@ def warm_country(engine: Any, fiscal_years: Sequence[int], today: dt.date) -> in
     """Compute the country's progress and outcomes for these fiscal years, as an admin's pages first
     show them (by province, every trade), so that nobody waits for them: `sammachip refresh-figures`,
     for a scheduled job. Returns how many reports were stored."""
-    from server.office import five_k_elements, follow_up_months
+    from server.config.values import five_k_elements, follow_up_months
     from server.reports.report_area import CHILD_LENGTH
 
     with session_scope(engine, writes=False) as db:

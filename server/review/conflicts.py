@@ -16,16 +16,16 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from server.audit.log import audit
+from server.auth.access import NotFoundInArea
 from server.auth.areas import area_village_ids
-from server.auth.web import NotFoundInArea
 from server.core.dates import DateInputError, parse_date, utc_now
 from server.core.i18n import current_locale, gettext_
-from server.models import AuditEntry, Attendance, Conflict, Device, User
-from server.office import parse_int
+from server.core.numbers import parse_int
+from server.models import Attendance, AuditEntry, Conflict, Device, User
 from server.review.reviewed_records import Described, describe, is_record_id
+from server.synced.apply import apply_ops
 from server.synced.specs import REGISTRY
 from sync.changes import current_seq, lock_counter
-from server.synced.apply import apply_ops
 from sync.push import Actor, Op, clock_skew
 from sync.spec import to_api
 

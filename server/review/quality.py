@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import String, cast, func, or_
 from sqlmodel import Session, select
 
+from server.config.values import follow_up_months, households_per_village
 from server.models import (
-    AuditEntry,
     Attendance,
+    AuditEntry,
     Device,
     Enrollment,
     Household,
@@ -27,9 +28,8 @@ from server.models import (
     UserArea,
     Village,
 )
-from server.office import follow_up_months, households_per_village
-from server.review.names import normalize_name
 from server.program.rules import income_per_person, passes_over_poorer, poorest_left_out
+from server.review.names import normalize_name
 
 INCOME_JUMP = 5  # a later survey's income more than this many times an earlier one's
 MOST_MEMBERS = 20

@@ -8,10 +8,20 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from server.auth.access import NotFoundInArea
 from server.auth.areas import area_village_ids
-from server.auth.web import NotFoundInArea
 from server.core.i18n import gettext_
-from server.models import Attendance, Enrollment, Household, Sage, Survey, Training, TrainingSession, User, Village
+from server.models import (
+    Attendance,
+    Enrollment,
+    Household,
+    Sage,
+    Survey,
+    Training,
+    TrainingSession,
+    User,
+    Village,
+)
 from server.models.review import REVIEW_ENTITIES
 from server.synced.specs import REGISTRY
 

@@ -11,35 +11,36 @@ from typing import Any
 from sqlalchemy import tuple_
 from sqlmodel import Session, select
 
-from server.program import rules
 from server.models.review import REVIEW_ENTITIES, TASK_STATUSES, ReviewTask
+from server.program import field_checks
+from server.synced import refusals
 
 PHONE_FIELDS = ("status", "fixed_note")
 
 
-def check_review_task(values: dict[str, Any]) -> list[rules.FieldError]:
-    errors = rules.check_choice("record_entity", values.get("record_entity"), REVIEW_ENTITIES)
-    errors += rules.check_reference("record_id", values.get("record_id"))
-    errors += rules.check_text("note", values.get("note"), max_length=2000, optional=False)
-    errors += rules.check_choice("status", values.get("status"), TASK_STATUSES)
-    errors += rules.check_text("fixed_note", values.get("fixed_note"), max_length=2000)
+def check_review_task(values: dict[str, Any]) -> list[field_checks.FieldError]:
+    errors = field_checks.check_choice("record_entity", values.get("record_entity"), REVIEW_ENTITIES)
+    errors += field_checks.check_reference("record_id", values.get("record_id"))
+    errors += field_checks.check_text("note", values.get("note"), max_length=2000, optional=False)
+    errors += field_checks.check_choice("status", values.get("status"), TASK_STATUSES)
+    errors += field_checks.check_text("fixed_note", values.get("fixed_note"), max_length=2000)
     return errors
 
 
 def phone_may_change_task(stored: dict[str, Any] | None, action: str,
-                          fields: dict[str, Any]) -> list[rules.FieldError]:
+                          fields: dict[str, Any]) -> list[field_checks.FieldError]:
     """A phone marks a task `fixed` with a note (or edits the note); anything else is `forbidden`."""
     if stored is None or action != "upsert":
-        return [rules.forbidden("id")]
-    errors = [rules.forbidden(name) for name, value in fields.items()
+        return [refusals.forbidden("id")]
+    errors = [refusals.forbidden(name) for name, value in fields.items()
               if name not in PHONE_FIELDS and value != stored.get(name)]
     status = fields.get("status", stored.get("status"))
     if "status" in fields and status != stored.get("status") and status != "fixed":
-        errors.append(rules.forbidden("status"))
+        errors.append(refusals.forbidden("status"))
     if status == "fixed" and "status" in fields:
         note = fields.get("fixed_note")
         if not (isinstance(note, str) and note.strip()):
-            errors.append(rules.required("fixed_note"))
+            errors.append(field_checks.required("fixed_note"))
     return errors
 
 

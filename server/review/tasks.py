@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from server.auth.access import NotFoundInArea
 from server.auth.areas import area_village_ids
-from server.auth.web import NotFoundInArea
+from server.core.dates import utc_now
 from server.models import Device, User
 from server.models.review import TASK_STATUSES, ReviewTask
-from server.synced.write import save_synced
 from server.review.reviewed_records import (
     Described,
     describe,
@@ -23,7 +23,7 @@ from server.review.reviewed_records import (
     reviewable_record,
     village_of_record,
 )
-from server.core.dates import utc_now
+from server.synced.write import save_synced
 
 PAGE_SIZE = 50
 

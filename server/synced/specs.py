@@ -7,14 +7,6 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlmodel import Session
 
-from server.program import rules
-from server.program.record_rules import (
-    check_attendance_record,
-    check_enrollment_record,
-    check_household_record,
-    check_session_record,
-    check_survey_record,
-)
 from server.core.house_numbers import house_sort_key
 from server.models import (
     Attendance,
@@ -22,23 +14,32 @@ from server.models import (
     Enrollment,
     GroupMember,
     Household,
-    OccupationGroup,
     Occupation,
+    OccupationGroup,
     Sage,
     Subdistrict,
     Survey,
     TeamMember,
-    Training,
     TrainerTeam,
+    Training,
     TrainingSession,
     Village,
 )
 from server.models.review import ReviewTask
+from server.program import field_checks, rules
+from server.program.record_rules import (
+    check_attendance_record,
+    check_enrollment_record,
+    check_household_record,
+    check_session_record,
+    check_survey_record,
+)
 from server.review.task_rules import (
     check_review_task,
     phone_may_change_task,
     tasks_following,
 )
+from server.synced import refusals
 from sync.spec import EntitySpec, ErrorCatalog, Registry
 
 
@@ -68,13 +69,13 @@ def _session_scope(ids: Iterable[str]) -> Select:
 
 def _prepare_citizen_id(fields: dict[str, Any]) -> dict[str, Any]:
     if isinstance(fields.get("citizen_id"), str):
-        fields["citizen_id"] = rules.normalize_citizen_id(fields["citizen_id"])
+        fields["citizen_id"] = field_checks.normalize_citizen_id(fields["citizen_id"])
     return fields
 
 
-def _check_household(values: dict[str, Any]) -> list[rules.FieldError]:
+def _check_household(values: dict[str, Any]) -> list[field_checks.FieldError]:
     # A phone may register a household before its survey: an income left out is unknown (NULL).
-    return (rules.check_reference("village_id", values.get("village_id"))
+    return (field_checks.check_reference("village_id", values.get("village_id"))
             + rules.check_household(values, income_known=False))
 
 
@@ -82,10 +83,10 @@ def _household_derived(values: dict[str, Any]) -> dict[str, Any]:
     return {"house_sort": house_sort_key(values.get("house_no"))}
 
 
-def _check_sage(values: dict[str, Any]) -> list[rules.FieldError]:
-    errors = rules.check_reference("village_id", values.get("village_id"))
-    errors += rules.check_text_list("skills", values.get("skills"))
-    errors += rules.check_date("workshop_date", values.get("workshop_date"))
+def _check_sage(values: dict[str, Any]) -> list[field_checks.FieldError]:
+    errors = field_checks.check_reference("village_id", values.get("village_id"))
+    errors += field_checks.check_text_list("skills", values.get("skills"))
+    errors += field_checks.check_date("workshop_date", values.get("workshop_date"))
     # check_sage reads skills as a list; a malformed list has been answered just above.
     skills = values.get("skills") if isinstance(values.get("skills"), list) else []
     return errors + rules.check_sage({**values, "skills": skills})
@@ -140,10 +141,10 @@ def _occupations(session: Session) -> list[dict[str, Any]]:
 
 
 ERRORS = ErrorCatalog(
-    unknown_entity=rules.unknown_entity, unknown_field=rules.unknown_field,
-    unknown_reference=rules.unknown_reference, forbidden=rules.forbidden, deleted=rules.deleted,
-    not_found=rules.not_found, immutable=rules.immutable, invalid=rules.invalid_value,
-    required=rules.required, op_id_taken=rules.op_id_taken,
+    unknown_entity=refusals.unknown_entity, unknown_field=refusals.unknown_field,
+    unknown_reference=refusals.unknown_reference, forbidden=refusals.forbidden, deleted=refusals.deleted,
+    not_found=refusals.not_found, immutable=refusals.immutable, invalid=field_checks.invalid_value,
+    required=field_checks.required, op_id_taken=refusals.op_id_taken,
 )
 
 TEXT, INT, BOOL, DATE, LIST, REF = "text", "int", "bool", "date", "list", "ref"

@@ -15,11 +15,11 @@ from sqlmodel import Session
 
 from server.audit.log import audit, changed_values
 from server.models import User
-from server.program.rules import FieldError, deleted
+from server.program.field_checks import FieldError
+from server.synced.refusals import deleted
 from server.synced.specs import REGISTRY
 from sync.changes import lock_counter, stamp_change
 from sync.spec import EntitySpec, StoredRecords
-
 
 # Columns every synced record has that only the stamp itself writes.
 _BOOKKEEPING = frozenset({"id", "seq", "deleted", "field_versions", "created_at", "updated_at",

@@ -19,10 +19,10 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from server.app import create_app
-from server.deps import provide_db
+from server.web.request_session import provide_db
+from tests.support.databases import sqlite_path
 from tests.support.load import device_token, seed_district, sign_in_browser
 from tests.support.servers import start_server, stop_server
-from tests.support.databases import sqlite_path
 
 # The session itself is the database; these dependencies reach it.
 _DATABASE = "db"
@@ -77,7 +77,7 @@ def test_the_check_above_catches_a_handler_declared_on_the_loop(settings, engine
     from litestar import Router, get
     from litestar.di import Provide
 
-    from server.web import current_user
+    from server.web.browser_session import current_user
 
     @get("/blocking", sync_to_thread=False)
     def blocking(db: Session) -> str:

@@ -3,8 +3,15 @@ from sqlmodel import Session, select
 
 from server.auth.areas import area_village_ids
 from server.demo import seed_demo
-from server.models import Household, Subdistrict, Training, TrainingSession, User, Village
-from server.program.rules import is_valid_citizen_id
+from server.models import (
+    Household,
+    Subdistrict,
+    Training,
+    TrainingSession,
+    User,
+    Village,
+)
+from server.program.field_checks import is_valid_citizen_id
 
 
 def test_the_demo_district_is_complete_and_the_officer_sees_part_of_it(engine):

@@ -3,8 +3,8 @@ import datetime as dt
 
 import pytest
 
-from server.core.dates import format_date
-from server.program.rules import is_valid_citizen_id, normalize_citizen_id, thai_today
+from server.core.dates import format_date, thai_today
+from server.program.field_checks import is_valid_citizen_id, normalize_citizen_id
 from tests.support.field_rules import FORMS, load_cases, server_errors, server_messages
 
 CASES = load_cases()

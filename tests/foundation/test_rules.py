@@ -4,16 +4,15 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.program.rules import (
+from server.core.dates import fiscal_year_be
+from server.program.field_checks import (
     check_citizen_id,
-    check_household,
     citizen_id_check_digit,
-    fiscal_year_be,
-    income_per_person,
     is_valid_citizen_id,
     mask_citizen_id,
     normalize_citizen_id,
 )
+from server.program.rules import check_household, income_per_person
 
 
 def test_a_known_valid_citizen_id_passes_and_its_neighbours_fail():

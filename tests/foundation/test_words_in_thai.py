@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from server.program.rules import check_int
+from server.program.field_checks import check_int
 from tests.foundation.helpers import sign_in
 from tests.support.factories import make_user
 

@@ -5,9 +5,8 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
-from server.core.dates import to_input
+from server.core.dates import fiscal_year_span, thai_today, to_input
 from server.models import Survey, Training, TrainingSession
-from server.program.rules import fiscal_year_span, thai_today
 from tests.foundation.helpers import post_form
 from tests.office.test_groups import _group, _trained
 from tests.support.factories import DEFAULT_PASSWORD

@@ -3,8 +3,16 @@ import json
 
 from sqlmodel import Session, select
 
-from server.models import AppSetting, FiveKElement, Occupation, Partner, PartnerSupport, PovertyLine, PublicityMeeting
-from server.office import poverty_line
+from server.config.values import poverty_line
+from server.models import (
+    AppSetting,
+    FiveKElement,
+    Occupation,
+    Partner,
+    PartnerSupport,
+    PovertyLine,
+    PublicityMeeting,
+)
 from tests.foundation.helpers import post_form, sign_in
 from tests.office.test_trainings import plan, the_training
 

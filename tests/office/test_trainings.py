@@ -3,9 +3,8 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
+from server.core.dates import current_fiscal_year, thai_today
 from server.models import Attendance, Training, TrainingSession
-from server.core.dates import current_fiscal_year
-from server.program.rules import thai_today
 from sync.changes import stamp_change
 from tests.foundation.helpers import post_form
 

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from sqlmodel import Session, select
 
+from server.core.dates import thai_today
 from server.models import Attendance, Household, TrainingSession
 from server.synced.write import Refused, save_synced
-from server.program.rules import thai_today
 from tests.sync.helpers import make_training, op, push_ok
 from tests.sync.helpers import sign_in as phone_sign_in
 

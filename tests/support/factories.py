@@ -11,8 +11,16 @@ from typing import Any
 from sqlmodel import Session
 
 from server.auth.passwords import hash_password
-from server.models import District, Household, Province, Subdistrict, User, UserArea, Village
-from server.program.rules import citizen_id_check_digit
+from server.models import (
+    District,
+    Household,
+    Province,
+    Subdistrict,
+    User,
+    UserArea,
+    Village,
+)
+from server.program.field_checks import citizen_id_check_digit
 from sync.changes import stamp_change
 
 DEFAULT_PASSWORD = "pw-test-1234"
@@ -116,8 +124,9 @@ def make_training(session: Session, *, village_id: str, occupation: str = "tradi
     """
     import datetime as dt
 
+    from server.core.dates import fiscal_year_be, thai_today
     from server.models import Training, TrainingSession
-    from server.program.rules import TRAINING_DAYS, default_session_kind, fiscal_year_be, thai_today
+    from server.program.rules import TRAINING_DAYS, default_session_kind
 
     first_day = first_day or thai_today() - dt.timedelta(days=TRAINING_DAYS)
     fiscal_year = fiscal_year or fiscal_year_be(first_day)

@@ -17,7 +17,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from server.program.rules import FieldError, thai_today
+from server.core.dates import thai_today
+from server.program.field_checks import FieldError
 from server.synced.specs import REGISTRY
 
 CASES_FILE = Path(__file__).resolve().parents[1] / "cases" / "field_rules.json"

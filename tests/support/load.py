@@ -21,6 +21,8 @@ import httpx
 from sqlmodel import Session
 
 from server.auth.passwords import hash_password
+from server.config.reference_data import ensure_defaults
+from server.core.dates import fiscal_year_be
 from server.models import (
     District,
     Enrollment,
@@ -33,10 +35,14 @@ from server.models import (
     UserArea,
     Village,
 )
-from server.config.reference_data import ensure_defaults
-from server.program.rules import default_session_kind, fiscal_year_be
+from server.program.rules import default_session_kind
 from sync.changes import stamp_change
-from tests.support.factories import DEFAULT_PASSWORD, HOUSEHOLD_FIELDS, VILLAGE_FIELDS, valid_citizen_id
+from tests.support.factories import (
+    DEFAULT_PASSWORD,
+    HOUSEHOLD_FIELDS,
+    VILLAGE_FIELDS,
+    valid_citizen_id,
+)
 
 PAGES = ("/", "/households", "/sages", "/villages", "/trainings", "/teams")
 KINDS = ("page", "post_valid", "post_invalid", "push", "pull")

@@ -9,10 +9,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from server.core.dates import fiscal_year_be, thai_today
 from server.models import Training, TrainingSession
-from server.program.rules import fiscal_year_be, thai_today
 from sync.changes import stamp_change
-from tests.support.factories import DEFAULT_PASSWORD, make_geography, make_household, make_user
+from tests.support.factories import (
+    DEFAULT_PASSWORD,
+    make_geography,
+    make_household,
+    make_user,
+)
 
 SESSION_FIELDS = ("training_id", "day", "kind", "date", "destination", "note")
 

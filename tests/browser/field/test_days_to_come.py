@@ -7,11 +7,19 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
+from server.core.dates import thai_today
 from server.core.db import make_engine
 from server.models import Attendance, Survey, TrainingSession
+from server.program.rules import check_day_held
 from server.synced.write import save_synced
-from server.program.rules import check_day_held, thai_today
-from tests.browser.field.conftest import outbox, prepare, sign_in, status, wait_for_worker, wait_pending
+from tests.browser.field.conftest import (
+    outbox,
+    prepare,
+    sign_in,
+    status,
+    wait_for_worker,
+    wait_pending,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,4 @@
-"""Browser sessions: an opaque cookie whose hash is a row in `web_session` (works across processes)."""
+"""The signed-in user of a browser request: the session cookie, its row, and the user it names."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -6,24 +6,14 @@ from datetime import datetime, timedelta, timezone
 from litestar import Request, Response
 from sqlmodel import Session, delete
 
+from server.auth.access import LoginRequired
 from server.auth.passwords import hash_token, new_token
-from server.models import User, WebSession
-from server.core.settings import Settings
 from server.core.dates import utc_now
+from server.core.db import write_intent
+from server.core.settings import Settings
+from server.models import User, WebSession
 
 SESSION_COOKIE = "sammachip_session"
-
-
-class LoginRequired(Exception):
-    """The page needs a signed-in user; answered with a redirect to the sign-in page."""
-
-
-class PermissionDenied(Exception):
-    """The user is signed in but their role may not do this; answered 403."""
-
-
-class NotFoundInArea(Exception):
-    """The record does not exist or lies outside the user's area; answered 404 either way."""
 
 
 def start_session(db: Session, user: User, settings: Settings) -> tuple[str, datetime]:
@@ -58,6 +48,16 @@ def session_user(db: Session, request: Request) -> User | None:
     return user if user is not None and user.active else None
 
 
-def require_role(user: User, *roles: str) -> None:
-    if user.role not in roles:
-        raise PermissionDenied()
+def current_user(db: Session, request: Request) -> User:
+    """The signed-in user, or LoginRequired (answered with a redirect to the sign-in page).
+
+    Runs in the thread pool like every database call. Its read transaction ends before the handler
+    begins its own, so a request that writes takes the write lock (SQLite) or the sync counter's
+    lock only where it writes a synced record (`server/synced/write.py`), never here.
+    """
+    with write_intent(False):
+        user = session_user(db, request)
+        db.commit()
+    if user is None:
+        raise LoginRequired()
+    return user

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from server.office import parse_int
+from server.core.numbers import parse_int
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,69 @@
+"""The district's configuration as the program reads it: target size, follow-up months, poverty lines, trades, 5 ก."""
+from __future__ import annotations
+
+import json
+
+from sqlmodel import Session, select
+
+from server.core.i18n import current_locale
+from server.models import (
+    AppSetting,
+    FiveKElement,
+    Occupation,
+    PovertyLine,
+)
+
+DEFAULT_HOUSEHOLDS_PER_VILLAGE = 20
+
+
+DEFAULT_FOLLOW_UP_MONTHS = [3, 6, 12]
+
+
+def setting(db: Session, key: str, default: str) -> str:
+    row = db.get(AppSetting, key)
+    return row.value if row is not None else default
+
+
+def households_per_village(db: Session) -> int:
+    try:
+        return max(1, int(setting(db, "households_per_village", str(DEFAULT_HOUSEHOLDS_PER_VILLAGE))))
+    except ValueError:
+        return DEFAULT_HOUSEHOLDS_PER_VILLAGE
+
+
+def follow_up_months(db: Session) -> list[int]:
+    try:
+        value = json.loads(setting(db, "follow_up_months", json.dumps(DEFAULT_FOLLOW_UP_MONTHS)))
+        return [int(m) for m in value]
+    except (ValueError, TypeError):
+        return list(DEFAULT_FOLLOW_UP_MONTHS)
+
+
+def poverty_line(db: Session, fiscal_year: int) -> int | None:
+    """The จปฐ. income criterion (baht per person per year) of the plan period covering the year."""
+    row = db.exec(select(PovertyLine).where(PovertyLine.from_year <= fiscal_year,
+                                            PovertyLine.to_year >= fiscal_year)
+                  .order_by(PovertyLine.from_year.desc())).first()
+    return row.amount if row is not None else None
+
+
+def occupations(db: Session, kind: str = "trade", *, active_only: bool = True) -> list[Occupation]:
+    query = select(Occupation).where(Occupation.kind == kind).order_by(Occupation.sort_order, Occupation.code)
+    if active_only:
+        query = query.where(Occupation.active == True)  # noqa: E712
+    return list(db.exec(query).all())
+
+
+def occupation_names(db: Session, *, kind: str | None = None, active_only: bool = False) -> dict[str, str]:
+    """code → name in the user's language (every occupation and group category unless `kind`)."""
+    english = current_locale.get() == "en"
+    query = select(Occupation).order_by(Occupation.sort_order, Occupation.code)
+    if kind:
+        query = query.where(Occupation.kind == kind)
+    if active_only:
+        query = query.where(Occupation.active == True)  # noqa: E712
+    return {o.code: (o.name_en if english else o.name_th) for o in db.exec(query)}
+
+
+def five_k_elements(db: Session) -> list[FiveKElement]:
+    return list(db.exec(select(FiveKElement).order_by(FiveKElement.sort_order, FiveKElement.code)).all())

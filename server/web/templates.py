@@ -1,0 +1,46 @@
+"""Jinja templates: the engine's filters and globals, and rendering a page or a fragment."""
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment
+from litestar import Request
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.response import Template
+
+from server.core.dates import format_date, format_datetime, to_input
+from server.core.i18n import LOCALES, current_locale, gettext_, ngettext_
+from server.program.field_checks import mask_citizen_id
+
+
+def format_money(value: float | int | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:,.0f}"
+
+
+def configure_templates(engine: JinjaTemplateEngine) -> None:
+    env: Environment = engine.engine
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(gettext_, ngettext_, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["be_date"] = lambda value: format_date(value, current_locale.get())
+    env.filters["be_datetime"] = lambda value: format_datetime(value, current_locale.get())
+    env.filters["date_input"] = to_input
+    env.filters["money"] = format_money
+    env.filters["mask_cid"] = mask_citizen_id
+    env.globals["current_locale"] = current_locale.get
+    env.globals["locales"] = LOCALES
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+
+
+def wants_fragment(request: Request) -> bool:
+    """An htmx swap wants just the partial; a history restore (back button) needs the whole page."""
+    return bool(request.headers.get("hx-request")) and not request.headers.get("hx-history-restore-request")
+
+
+def render(template: str, *, request: Request | None = None, status_code: int = 200,
+           headers: dict[str, str] | None = None, **context: Any) -> Template:
+    context.setdefault("locale", current_locale.get())
+    return Template(template_name=template, context=context, status_code=status_code,
+                    headers={"Vary": "HX-Request", **(headers or {})})
