@@ -43,8 +43,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings.check_safe()
     engine = engine or make_engine(settings.database_url)
 
-    from server.pages import page_route_handlers
-    from server.web.browser_session import current_user
+    from server.pages import page_routers
+    from server.web.guards import current_user, public
     from server.web.error_pages import exception_handlers
     from server.web.locale import set_request_locale
 
@@ -54,7 +54,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # Pages are for browsers, not API clients: they stay out of the OpenAPI schema.
     # Grouped in routers: registering a second method on a path directly on the app re-runs the
     # first handler's registration, which wraps a sync handler for the thread pool twice.
-    handlers = [healthz, static, Router(path="/", route_handlers=page_route_handlers, include_in_schema=False)]
+    handlers = [Router(path="/", guards=[public], route_handlers=[healthz, static]),
+                Router(path="/", route_handlers=page_routers, include_in_schema=False)]
     if api_route_handlers:
         handlers.append(Router(path="/", route_handlers=api_route_handlers))
 

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from litestar import Request, delete, get, post
+from litestar import Router, Request, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
+from server.web.guards import device_token, public
 from server.api.errors import ApiError
 from server.api.schemas import (
     INVALID_REQUEST,
@@ -175,4 +175,8 @@ def revoke_device(device_id: str, caller: Caller, db: Session) -> None:
         db.commit()
 
 
-handlers: list[Any] = [create_token, revoke_token, list_devices, revoke_device]
+# Who may open each route, declared once here (server/web/guards.py).
+routers = [
+    Router(path="/", guards=[public], route_handlers=[create_token]),
+    Router(path="/", guards=[device_token], route_handlers=[revoke_token, list_devices, revoke_device]),
+]

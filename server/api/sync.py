@@ -1,13 +1,14 @@
 """Push and pull (SYNC.md): the two calls a phone makes to exchange records with the server."""
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import get, post
+from litestar import Router, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from sqlmodel import Session
 
+from server.web.guards import device_token
 from server.api.auth import Caller
 from server.api.body import push_body_middleware, too_large_body
 from server.api.errors import ApiError
@@ -93,4 +94,7 @@ def pull(caller: Caller, db: Session,
     return {"changes": page.changes, "cursor": page.cursor, "has_more": page.has_more}  # type: ignore[return-value]
 
 
-handlers: list[Any] = [push, pull]
+# Who may open each route, declared once here (server/web/guards.py).
+routers = [
+    Router(path="/", guards=[device_token], route_handlers=[push, pull]),
+]

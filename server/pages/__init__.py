@@ -20,7 +20,7 @@ from server.pages import (
     villages,
 )
 
-page_route_handlers = [*account.handlers, *field.handlers, *audit.handlers, *devices.handlers, *home.handlers, *villages.handlers, *users.handlers,
-                       *sages.handlers, *trainings.handlers, *households.handlers,
-                       *groups.handlers, *partners.handlers, *config.handlers, *progress.handlers, *reports.handlers,
-                       *review.handlers]
+# Each module's routers declare who may open its routes (server/web/guards.py).
+page_routers = [*account.routers, *field.routers, *audit.routers, *devices.routers, *home.routers, *villages.routers,
+                *users.routers, *sages.routers, *trainings.routers, *households.routers, *groups.routers,
+                *partners.routers, *config.routers, *progress.routers, *reports.routers, *review.routers]

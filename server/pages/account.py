@@ -1,10 +1,11 @@
 """Sign-in, sign-out and the language switch."""
 from __future__ import annotations
 
-from litestar import Request, get, post
+from litestar import Router, Request, get, post
 from litestar.response import Redirect, Template
 from sqlmodel import Session
 
+from server.web.guards import public
 from server.audit.log import audit
 from server.auth.signin import authenticate
 from server.core.dates import THAI_TIME
@@ -77,4 +78,7 @@ def switch_language(request: Request, code: str) -> Redirect:
     return response
 
 
-handlers = [login_page, login_submit, logout, switch_language]
+# Who may open each route, declared once here (server/web/guards.py).
+routers = [
+    Router(path="/", guards=[public], route_handlers=[login_page, login_submit, logout, switch_language]),
+]

@@ -1,13 +1,13 @@
 """The audit log for administrators: who saw or changed what, and when (PDPA)."""
 from __future__ import annotations
 
-from litestar import Request, get
+from litestar import Router, Request, get
 from litestar.response import Template
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from server.web.guards import admins
 from server.audit.words import action_words, in_words
-from server.auth.access import require_role
 from server.models import AuditEntry, User
 from server.web.templates import render
 
@@ -16,7 +16,6 @@ PAGE_SIZE = 100
 
 @get("/admin/audit", sync_to_thread=True)
 def audit_log(request: Request, db: Session, user: User) -> Template:
-    require_role(user, "admin")
     params = request.query_params
     filters = {key: (params.get(key) or "").strip()[:64] for key in ("username", "action", "entity", "record")}
     try:
@@ -42,4 +41,7 @@ def audit_log(request: Request, db: Session, user: User) -> Template:
                   pages=max(1, -(-total // PAGE_SIZE)), actions=actions)
 
 
-handlers = [audit_log]
+# Who may open each route, declared once here (server/web/guards.py).
+routers = [
+    Router(path="/", guards=[admins], route_handlers=[audit_log]),
+]

@@ -5,12 +5,13 @@ import json
 import re
 from typing import Any
 
-from litestar import get, post
+from litestar import Router, get, post
 from litestar.response import Redirect, Template
 from sqlmodel import Session, select
 
+from server.web.guards import admins
 from server.audit.log import audit
-from server.auth.access import NotFoundInArea, require_role
+from server.auth.access import NotFoundInArea
 from server.auth.areas import row_by_id
 from server.config.values import follow_up_months, households_per_village
 from server.core.i18n import gettext_
@@ -41,7 +42,6 @@ def _page(db: Session, user: User, *, forms: dict[str, FormState] | None = None,
 
 @get("/admin/config", sync_to_thread=True)
 def config_page(db: Session, user: User) -> Template:
-    require_role(user, "admin")
     return _page(db, user)
 
 
@@ -53,7 +53,6 @@ def _set(db: Session, key: str, value: str) -> None:
 
 @post("/admin/config/settings", sync_to_thread=True)
 def save_settings(db: Session, user: User, data: Form) -> Template | Redirect:
-    require_role(user, "admin")
     form = FormState(values={k: text_value(data, k) or "" for k in ("households_per_village", "follow_up_months")})
     target = int_value(form, data, "households_per_village", required=True)
     if target is not None and not 1 <= target <= 500:
@@ -99,7 +98,6 @@ def _poverty(db: Session, form: FormState, data: dict[str, Any],
 
 @post("/admin/config/poverty-lines", sync_to_thread=True)
 def add_poverty_line(db: Session, user: User, data: Form) -> Template | Redirect:
-    require_role(user, "admin")
     form = FormState(values={k: text_value(data, k) or "" for k in ("from_year", "to_year", "amount")})
     start, end, amount = _poverty(db, form, data)
     if not form.ok:
@@ -115,7 +113,6 @@ def add_poverty_line(db: Session, user: User, data: Form) -> Template | Redirect
 
 @post("/admin/config/poverty-lines/{line_id:int}", sync_to_thread=True)
 def update_poverty_line(db: Session, user: User, line_id: int, data: Form) -> Template | Redirect:
-    require_role(user, "admin")
     line = row_by_id(db, PovertyLine, line_id)
     if line is None:
         raise NotFoundInArea()
@@ -146,7 +143,6 @@ def _named(form: FormState, data: dict[str, Any], names: tuple[str, ...]) -> dic
 @post("/admin/config/five-k", sync_to_thread=True)
 def save_five_k(db: Session, user: User, data: Form) -> Template | Redirect:
     """Add an element (new code) or change one (existing code); an element can also be deleted."""
-    require_role(user, "admin")
     code = (text_value(data, "code") or "").lower()
     key = f"five_k_{code}" if db.get(FiveKElement, code) else "five_k_new"
     names = ("name_th", "name_en", "criterion_th", "criterion_en")
@@ -176,7 +172,6 @@ def save_five_k(db: Session, user: User, data: Form) -> Template | Redirect:
 @post("/admin/config/occupations", sync_to_thread=True)
 def save_occupation(db: Session, user: User, data: Form) -> Template | Redirect:
     """Add an occupation or group category (new code) or rename / retire one (existing code)."""
-    require_role(user, "admin")
     code = (text_value(data, "code") or "").lower()
     occupation = db.get(Occupation, code)
     key = f"occupation_{code}" if occupation else "occupation_new"
@@ -204,4 +199,7 @@ def save_occupation(db: Session, user: User, data: Form) -> Template | Redirect:
     return Redirect(path="/admin/config?saved=1#occupations")
 
 
-handlers = [config_page, save_settings, add_poverty_line, update_poverty_line, save_five_k, save_occupation]
+# Who may open each route, declared once here (server/web/guards.py).
+routers = [
+    Router(path="/", guards=[admins], route_handlers=[config_page, save_settings, add_poverty_line, update_poverty_line, save_five_k, save_occupation]),
+]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import MediaType, Request, Response, get, post
+from litestar import Router, MediaType, Request, Response, get, post
 from litestar.response import Redirect, Template
 from msgspec import Meta, Struct
 from sqlmodel import Session, select
 
+from server.web.guards import public, signed_in
 from server.api.auth import issue_device_token
 from server.audit.log import audit
 from server.auth.access import NotFoundInArea
@@ -69,4 +70,8 @@ def device_token_for_browser(db: Session, request: Request, data: BrowserTokenRe
     return Response(content=token, status_code=201, media_type=MediaType.JSON)
 
 
-handlers = [device_list, device_revoke, device_token_for_browser]
+# Who may open each route, declared once here (server/web/guards.py).
+routers = [
+    Router(path="/", guards=[signed_in], route_handlers=[device_list, device_revoke]),
+    Router(path="/", guards=[public], route_handlers=[device_token_for_browser]),
+]

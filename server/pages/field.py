@@ -14,9 +14,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from litestar import MediaType, Request, Response, get
+from litestar import Router, MediaType, Request, Response, get
 from sqlmodel import Session
 
+from server.web.guards import public
 from server.config.values import follow_up_months
 from server.core.i18n import LOCALES, current_locale, pick_locale
 from server.core.settings import ROOT
@@ -161,5 +162,7 @@ def manifest() -> Response:
                     headers={"Cache-Control": "no-cache"})
 
 
-handlers = [field_home, field_prepare, field_session, field_household, field_survey, field_new_household,
-            field_outbox, offline_page, service_worker, manifest]
+# Who may open each route, declared once here (server/web/guards.py).
+routers = [
+    Router(path="/", guards=[public], route_handlers=[field_home, field_prepare, field_session, field_household, field_survey, field_new_household, field_outbox, offline_page, service_worker, manifest]),
+]

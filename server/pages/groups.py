@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import Router, Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from server.web.audited import shows_personal_data
+from server.web.guards import signed_in
 from server.audit.log import audit
 from server.auth.areas import (
     area_villages,
@@ -172,10 +174,9 @@ def _group_page(db: Session, user: User, group: OccupationGroup, *, info: FormSt
 
 
 @get("/groups/{group_id:str}", sync_to_thread=True)
-def group_page(db: Session, user: User, group_id: str) -> Template:
+@shows_personal_data("group", record="group_id")
+def group_page(request: Request, db: Session, user: User, group_id: str) -> Template:
     group = group_in_area(db, user, group_id)
-    audit(db, action="view", entity="group", record_id=group.id, user_id=user.id)
-    db.commit()
     return _group_page(db, user, group)
 
 
@@ -268,4 +269,7 @@ def group_assess(db: Session, user: User, group_id: str, data: Form) -> Template
     return Redirect(path=f"/groups/{group.id}#five-k")
 
 
-handlers = [group_list, group_new, group_create, group_page, group_update, group_members, group_assess]
+# Who may open each route, declared once here (server/web/guards.py).
+routers = [
+    Router(path="/", guards=[signed_in], route_handlers=[group_list, group_new, group_create, group_page, group_update, group_members, group_assess]),
+]

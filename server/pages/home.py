@@ -1,11 +1,12 @@
 """The home page: what to do next in my area."""
 from __future__ import annotations
 
-from litestar import get
+from litestar import Router, get
 from litestar.response import Template
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from server.web.guards import signed_in
 from server.auth.areas import area_village_ids
 from server.core.dates import current_fiscal_year
 from server.models import Conflict, User, Village
@@ -48,4 +49,7 @@ def home(db: Session, user: User) -> Template:
                   limit=HOME_LIST_LIMIT, villages=villages, listed=villages <= HOME_VILLAGES_LIMIT)
 
 
-handlers = [home]
+# Who may open each route, declared once here (server/web/guards.py).
+routers = [
+    Router(path="/", guards=[signed_in], route_handlers=[home]),
+]

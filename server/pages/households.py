@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta, timezone
 from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import Router, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
@@ -12,6 +12,8 @@ from litestar.response import Redirect, Response, Template
 from sqlalchemy import ColumnElement, delete, or_
 from sqlmodel import Session, select
 
+from server.web.audited import shows_personal_data
+from server.web.guards import public, signed_in
 from server.audit.log import audit
 from server.auth.areas import (
     area_village_ids,
@@ -84,6 +86,7 @@ def _household_filter(db: Session, user: User, params: dict[str, str]) -> list[C
 
 
 @get("/households", sync_to_thread=True)
+@shows_personal_data("household")
 def household_list(request: Request, db: Session, user: User) -> Template:
     """One page of the register: filtered, counted, sorted (village code, house number read
     naturally) and paged by the database."""
@@ -96,11 +99,6 @@ def household_list(request: Request, db: Session, user: User) -> Template:
         .order_by(Village.code, Household.house_sort, Household.id).offset(page.offset).limit(page.size)).all())
     fiscal_year = current_fiscal_year()
     fragment = wants_fragment(request)
-    if not fragment:
-        # Once per view of the list: the keystrokes of a search (htmx fragments) are not views of their own.
-        audit(db, action="view", entity="household", user_id=user.id,
-              detail={"list": True, **params, "page": page.number})
-        db.commit()
     return render("_household_rows.html" if fragment else "households.html", user=user, households=households,
                   params=params, fiscal_year=fiscal_year,
                   **page.context("/households", {"village": params["village"], "q": params["q"]}),
@@ -185,10 +183,9 @@ def household_create(db: Session, user: User, data: Form) -> Template | Redirect
 
 
 @get("/households/{household_id:str}/edit", sync_to_thread=True)
-def household_edit(db: Session, user: User, household_id: str) -> Template:
+@shows_personal_data("household", record="household_id")
+def household_edit(request: Request, db: Session, user: User, household_id: str) -> Template:
     household = record_in_area(db, user, Household, household_id)
-    audit(db, action="view", entity="household", record_id=household.id, user_id=user.id)
-    db.commit()
     return render("household_form.html", user=user, form=FormState(values=_values(household)),
                   household=household, **_context(db, user))
 
@@ -332,6 +329,8 @@ def import_confirm(db: Session, user: User, data: Form) -> Template | Redirect:
     return Redirect(path=target)
 
 
-handlers = [household_list, household_new, household_create, import_page, import_template, import_template_xlsx,
-            import_upload,
-            import_confirm, household_edit, household_update]
+# Who may open each route, declared once here (server/web/guards.py).
+routers = [
+    Router(path="/", guards=[signed_in], route_handlers=[household_list, household_new, household_create, household_edit, household_update, import_page, import_upload, import_confirm]),
+    Router(path="/", guards=[public], route_handlers=[import_template, import_template_xlsx]),
+]

@@ -1,10 +1,11 @@
 """Development partners of the district, what they support, and the publicity meetings held."""
 from __future__ import annotations
 
-from litestar import get, post
+from litestar import Router, get, post
 from litestar.response import Redirect, Template
 from sqlmodel import Session, select
 
+from server.web.guards import signed_in
 from server.audit.log import audit
 from server.auth.access import NotFoundInArea
 from server.auth.areas import (
@@ -232,4 +233,7 @@ def meeting_add(db: Session, user: User, data: Form) -> Template | Redirect:
     return Redirect(path="/partners#meetings")
 
 
-handlers = [partner_list, partner_create, partner_defaults, support_add, support_remove, meeting_add]
+# Who may open each route, declared once here (server/web/guards.py).
+routers = [
+    Router(path="/", guards=[signed_in], route_handlers=[partner_list, partner_create, partner_defaults, support_add, support_remove, meeting_add]),
+]

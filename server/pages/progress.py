@@ -1,13 +1,14 @@
 """Progress and outcomes of the program, province → district → subdistrict → village, for a fiscal year."""
 from __future__ import annotations
 
-from litestar import Request, get
+from litestar import Router, Request, get
 from litestar.background_tasks import BackgroundTask
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlmodel import Session
 
-from server.audit.log import audit
+from server.web.audited import shows_personal_data
+from server.web.guards import signed_in
 from server.auth.access import NotFoundInArea
 from server.config.values import (
     five_k_elements,
@@ -100,6 +101,7 @@ def outcomes_page(request: Request, db: Session, user: User) -> Template:
 
 
 @get("/progress/records", sync_to_thread=True)
+@shows_personal_data("household")
 def records_page(request: Request, db: Session, user: User) -> Template:
     what = request.query_params.get("what") or ""
     try:
@@ -115,9 +117,6 @@ def records_page(request: Request, db: Session, user: User) -> Template:
         result = records.villages(db, **options)
     else:
         result = records.households(db, today=thai_today(), **options)
-        audit(db, action="view", entity="household", user_id=user.id,
-              detail={"report": what, "area": filters.area, "year": filters.fiscal_year, "page": page})
-        db.commit()
     pages = max(1, -(-result.total // RECORDS_PER_PAGE))
     return render("progress_records.html", request=request, what=what, result=result, page=page, pages=pages,
                   village_list=records.is_village_list(what), error=None, params=filter_params(request),
@@ -135,6 +134,7 @@ def record_titles() -> dict[str, str]:
 
 
 @get("/progress/villages/{code:str}", sync_to_thread=True)
+@shows_personal_data("household")
 def village_page(request: Request, db: Session, user: User, code: str) -> Template:
     params = {**filter_params(request), "area": code}
     try:
@@ -147,12 +147,12 @@ def village_page(request: Request, db: Session, user: User, code: str) -> Templa
     if village is None or len(code) != 8:
         raise NotFoundInArea()
     story = village_story(db, village, filters.fiscal_year)
-    audit(db, action="view", entity="household", user_id=user.id,
-          detail={"report": "village", "village": code, "year": filters.fiscal_year})
-    db.commit()
     return render("progress_village.html", request=request, village=village, error=None, params=params,
                   elements=five_k_elements(db), kinds=SURVEY_KINDS, today=thai_today(), **story,
                   **report_context(db, user, filters, request))
 
 
-handlers = [progress_page, outcomes_page, records_page, village_page]
+# Who may open each route, declared once here (server/web/guards.py).
+routers = [
+    Router(path="/", guards=[signed_in], route_handlers=[progress_page, outcomes_page, records_page, village_page]),
+]

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, get
+from litestar import Router, Request, get
 from litestar.response import Stream, Template
 from sqlalchemy import select
 from sqlmodel import Session
 
+from server.web.audited import shows_personal_data
+from server.web.guards import signed_in
 from server.audit.log import audit
 from server.auth.access import NotFoundInArea
 from server.auth.areas import training_in_area
@@ -77,6 +79,7 @@ def export(request: Request, db: Session, user: User, name: str) -> Stream | Tem
 # --- print ----------------------------------------------------------------------------------------
 
 @get("/print/sessions/{session_id:str}", sync_to_thread=True)
+@shows_personal_data("household")
 def print_session(request: Request, db: Session, user: User, session_id: str) -> Template:
     """An A4 sheet for one training: a row per selected household, a column per day, a signature column."""
     session = db.get(TrainingSession, session_id)
@@ -91,9 +94,6 @@ def print_session(request: Request, db: Session, user: User, session_id: str) ->
                               .where(Enrollment.training_id == training.id, Enrollment.status == "selected",
                                      Enrollment.deleted == False, Household.deleted == False)  # noqa: E712
                               .order_by(Household.house_sort, Household.head_name)).scalars())
-    audit(db, action="view", entity="household", user_id=user.id,
-          detail={"print": "attendance_sheet", "training": training.id})
-    db.commit()
     return render("print_attendance.html", request=request, training=training, village=village, sessions=sessions,
                   session=session, households=households, days=range(1, TRAINING_DAYS + 1),
                   **_print_context(db, user, request, training.fiscal_year))
@@ -107,6 +107,7 @@ def _print_context(db: Session, user: User, request: Request, fiscal_year: int) 
 
 
 @get("/print/villages/{code:str}", sync_to_thread=True)
+@shows_personal_data("household")
 def print_village(request: Request, db: Session, user: User, code: str) -> Template:
     try:
         filters = parse_filters(db, user, {**filter_params(request), "area": code}, today=thai_today())
@@ -120,8 +121,6 @@ def print_village(request: Request, db: Session, user: User, code: str) -> Templ
     months = follow_up_months(db)
     outcome = figures.outcomes(db, area=area_condition(db, user), filters=filters, by="total",
                                follow_up_months=months).get("")
-    audit(db, action="view", entity="household", user_id=user.id, detail={"print": "village", "village": code})
-    db.commit()
     return render("print_village.html", request=request, village=village, outcome=outcome,
                   rounds=figures.round_kinds(months), elements=five_k_elements(db),
                   kinds=("baseline", *figures.round_kinds(months)), printed_on=thai_today(),
@@ -159,4 +158,7 @@ def print_district(request: Request, db: Session, user: User, code: str) -> Temp
                   days=range(1, TRAINING_DAYS + 1), **report_context(db, user, filters, request))
 
 
-handlers = [reports_page, export, print_session, print_village, print_district]
+# Who may open each route, declared once here (server/web/guards.py).
+routers = [
+    Router(path="/", guards=[signed_in], route_handlers=[reports_page, export, print_session, print_village, print_district]),
+]

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Request, get, post
+from litestar import Router, Request, get, post
 from litestar.response import Redirect, Response, Template
 from sqlmodel import Session
 
-from server.auth.access import NotFoundInArea, require_role
+from server.web.guards import reviewers, signed_in
+from server.auth.access import NotFoundInArea
 from server.core.dates import thai_today
 from server.core.i18n import gettext_
 from server.core.numbers import parse_int
@@ -94,13 +95,11 @@ def _queue_page(request: Request, db: Session, user: User, *, notice: str | None
 
 @get("/review/conflicts", sync_to_thread=True)
 def conflict_queue(request: Request, db: Session, user: User) -> Template:
-    require_role(user, *REVIEWERS)
     return _queue_page(request, db, user)
 
 
 @post("/review/conflicts/{conflict_id:str}/resolve", sync_to_thread=True)
 def conflict_resolve(request: Request, db: Session, user: User, conflict_id: str, data: Form) -> Template | Redirect:
-    require_role(user, *REVIEWERS)
     as_of = parse_int(text_value(data, "as_of"))
     choice = text_value(data, "choice") or ""
     if as_of is None or as_of < 0:
@@ -128,7 +127,6 @@ def _safe_query(query: str) -> bool:
 @get("/review/conflicts/bulk", sync_to_thread=True)
 def conflict_bulk_preview(request: Request, db: Session, user: User) -> Template:
     """What settling every open conflict of one phone or one training day would do, before doing it."""
-    require_role(user, *REVIEWERS)
     filters, problems = queue.Filters.read(request.query_params)
     choice = request.query_params.get("choice") or "other"
     if choice not in ("kept", "other"):
@@ -146,7 +144,6 @@ def conflict_bulk_preview(request: Request, db: Session, user: User) -> Template
 
 @post("/review/conflicts/bulk", sync_to_thread=True)
 def conflict_bulk_settle(request: Request, db: Session, user: User, data: Form) -> Template | Redirect:
-    require_role(user, *REVIEWERS)
     choice = text_value(data, "choice") or ""
     as_of = parse_int(text_value(data, "as_of"))
     ids = as_list(data, "conflict")
@@ -189,13 +186,11 @@ def _entity(entity: str) -> str:
 
 @get("/review/records/{entity:str}/{record_id:str}", sync_to_thread=True)
 def record_review(request: Request, db: Session, user: User, entity: str, record_id: str) -> Template:
-    require_role(user, *REVIEWERS)
     return _record_page(db, user, _entity(entity), record_id, notice=_message(request.query_params.get("done")))
 
 
 @post("/review/records/{entity:str}/{record_id:str}/tasks", sync_to_thread=True)
 def task_create(db: Session, user: User, entity: str, record_id: str, data: Form) -> Template | Redirect:
-    require_role(user, *REVIEWERS)
     entity = _entity(entity)
     note = text_value(data, "note") or ""
     try:
@@ -231,7 +226,6 @@ def task_list(request: Request, db: Session, user: User) -> Template:
 
 
 def _task_action(db: Session, user: User, task_id: str, data: Form, action: str) -> Redirect | Response:
-    require_role(user, *REVIEWERS)
     task = review_tasks.task_in_area(db, user, task_id)
     expected = parse_int(text_value(data, "seq"))
     try:
@@ -257,10 +251,6 @@ def task_close(db: Session, user: User, task_id: str, data: Form) -> Redirect | 
 @post("/review/tasks/{task_id:str}/reopen", sync_to_thread=True)
 def task_reopen(db: Session, user: User, task_id: str, data: Form) -> Redirect | Response:
     return _task_action(db, user, task_id, data, "reopen")
-
-
-handlers: list[Any] = [nav_count, review_home, conflict_queue, conflict_resolve, conflict_bulk_preview,
-                       conflict_bulk_settle, record_review, task_create, task_list, task_close, task_reopen]
 
 
 # --- data quality ----------------------------------------------------------------------------------
@@ -326,7 +316,6 @@ def _quality_area(db: Session, user: User, request: Request) -> QualityArea:
 def quality_summary(request: Request, db: Session, user: User) -> Template:
     from server.review import quality
 
-    require_role(user, *REVIEWERS)
     area, today = _quality_area(db, user, request), _today()
     counts = ({name: len(rule(db, area.villages, today)) for name, rule in quality.RULES.items()}
               if area.villages is not None else None)
@@ -339,7 +328,6 @@ def quality_rule(request: Request, db: Session, user: User, rule: str) -> Templa
     from server.review import quality
     from server.review.reviewed_records import describe
 
-    require_role(user, *REVIEWERS)
     if rule not in quality.RULES:
         raise NotFoundInArea()
     area = _quality_area(db, user, request)
@@ -362,16 +350,12 @@ def _today():
     return thai_today()
 
 
-handlers += [quality_summary, quality_rule]
-
-
 # --- merging duplicate households ------------------------------------------------------------------
 
 @get("/review/merge", sync_to_thread=True)
 def merge_preview(request: Request, db: Session, user: User) -> Template:
     from server.review import merge
 
-    require_role(user, *REVIEWERS)
     keep, drop = request.query_params.get("keep") or "", request.query_params.get("drop") or ""
     try:
         merge_plan = merge.plan(db, user, keep, drop)
@@ -384,7 +368,6 @@ def merge_preview(request: Request, db: Session, user: User) -> Template:
 def merge_households(db: Session, user: User, data: Form) -> Template | Redirect:
     from server.review import merge
 
-    require_role(user, *REVIEWERS)
     keep, drop = text_value(data, "keep") or "", text_value(data, "drop") or ""
     as_of = parse_int(text_value(data, "as_of"))
     if as_of is None or as_of < 0:
@@ -404,9 +387,6 @@ def merge_households(db: Session, user: User, data: Form) -> Template | Redirect
     return Redirect(path=f"/review/records/household/{keep}?done=merged")
 
 
-handlers += [merge_preview, merge_households]
-
-
 # --- the audit log of the area ---------------------------------------------------------------------
 
 @get("/review/audit", sync_to_thread=True)
@@ -418,14 +398,13 @@ def area_audit(request: Request, db: Session, user: User) -> Template | Response
     from sqlmodel import select
 
     from server.audit.log import audit
-    from server.audit.log import viewer as audit_view
+    from server.audit import viewer as audit_view
     from server.audit.words import action_words, in_words
     from server.core.dates import format_datetime
     from server.core.i18n import current_locale
     from server.models import AuditEntry
     from server.web.paging import page_of
 
-    require_role(user, *REVIEWERS)
     words = action_words()
     codes = list(db.exec(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all())
     filters, problems = audit_view.read_filters(request.query_params, codes)
@@ -456,4 +435,10 @@ def area_audit(request: Request, db: Session, user: User) -> Template | Response
                   **page.context("/review/audit", filters.query()))
 
 
-handlers += [area_audit]
+# Who may open each route, declared once here (server/web/guards.py).
+routers = [
+    Router(path="/", guards=[signed_in], route_handlers=[nav_count, review_home, task_list]),
+    Router(path="/", guards=[reviewers], route_handlers=[
+        conflict_queue, conflict_resolve, conflict_bulk_preview, conflict_bulk_settle, record_review, task_create,
+        task_close, task_reopen, quality_summary, quality_rule, merge_preview, merge_households, area_audit]),
+]

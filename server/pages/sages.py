@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import Router, Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy import ColumnElement, exists, func, or_
 from sqlmodel import Session, select
 
-from server.audit.log import audit
+from server.web.audited import shows_personal_data
+from server.web.guards import signed_in
 from server.auth.access import NotFoundInArea
 from server.auth.areas import (
     area_subdistricts,
@@ -121,6 +122,7 @@ def _sage_filter(db: Session, user: User, params: dict[str, str]) -> list[Column
 
 
 @get("/sages", sync_to_thread=True)
+@shows_personal_data("sage")
 def sage_list(request: Request, db: Session, user: User) -> Template:
     """One page of the registry, by name: filtered, counted and paged by the database."""
     params = {k: request.query_params.get(k) or "" for k in ("q", "village", "subdistrict", "skill")}
@@ -129,10 +131,6 @@ def sage_list(request: Request, db: Session, user: User) -> Template:
     sages = list(db.exec(select(Sage).where(*conditions).order_by(Sage.name, Sage.id)
                          .offset(page.offset).limit(page.size)).all())
     fragment = wants_fragment(request)
-    if not fragment:
-        # Once per view of the list: the keystrokes of a search (htmx fragments) are not views of their own.
-        audit(db, action="view", entity="sage", user_id=user.id, detail={"list": True, **params, "page": page.number})
-        db.commit()
     return render("_sage_rows.html" if fragment else "sages.html", user=user, sages=sages, params=params,
                   **page.context("/sages", params), **_sage_context(db, user))
 
@@ -212,11 +210,10 @@ def sage_create(db: Session, user: User, data: Form) -> Template | Redirect:
 
 
 @get("/sages/{sage_id:str}/edit", sync_to_thread=True)
+@shows_personal_data("sage", record="sage_id")
 def sage_edit(request: Request, db: Session, user: User, sage_id: str) -> Template:
     sage = record_in_area(db, user, Sage, sage_id)
     # The edit form shows the full citizen ID, so opening it is recorded like any other look at one.
-    audit(db, action="view", entity="sage", record_id=sage.id, user_id=user.id)
-    db.commit()
     context = _sage_context(db, user)
     form = FormState(values=_sage_values(sage, {t.code for t in context["trades"]}))
     template = "_sage_edit_row.html" if wants_fragment(request) else "sage_form.html"
@@ -224,7 +221,8 @@ def sage_edit(request: Request, db: Session, user: User, sage_id: str) -> Templa
 
 
 @get("/sages/{sage_id:str}/row", sync_to_thread=True)
-def sage_row(db: Session, user: User, sage_id: str) -> Template:
+@shows_personal_data("sage", record="sage_id")
+def sage_row(request: Request, db: Session, user: User, sage_id: str) -> Template:
     sage = record_in_area(db, user, Sage, sage_id)
     return render("_sage_row.html", user=user, sage=sage, **_sage_context(db, user))
 
@@ -342,6 +340,7 @@ def _team_page(db: Session, user: User, village: Village, fiscal_year: int, *, f
 
 
 @get("/teams/{village_id:str}", sync_to_thread=True)
+@shows_personal_data("sage")
 def team_page(request: Request, db: Session, user: User, village_id: str) -> Template:
     village = village_in_area(db, user, village_id)
     return _team_page(db, user, village, _fiscal_year(request))
@@ -465,5 +464,7 @@ def team_remove_member(request: Request, db: Session, user: User, village_id: st
     return Redirect(path=f"/teams/{village.id}?fy={team.fiscal_year}")
 
 
-handlers = [sage_list, sage_new, sage_create, sage_edit, sage_row, sage_update,
-            team_list, team_page, team_set_lead, team_add_member, team_remove_member]
+# Who may open each route, declared once here (server/web/guards.py).
+routers = [
+    Router(path="/", guards=[signed_in], route_handlers=[sage_list, sage_new, sage_create, sage_edit, sage_row, sage_update, team_list, team_page, team_set_lead, team_add_member, team_remove_member]),
+]

@@ -4,12 +4,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import Router, Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from server.audit.log import audit
+from server.web.audited import shows_personal_data
+from server.web.guards import signed_in
 from server.auth.access import NotFoundInArea
 from server.auth.areas import (
     area_village_ids,
@@ -205,10 +206,9 @@ def _training_page(db: Session, user: User, training: Training, *, session_forms
 
 
 @get("/trainings/{training_id:str}", sync_to_thread=True)
-def training_page(db: Session, user: User, training_id: str) -> Template:
+@shows_personal_data("training", record="training_id")
+def training_page(request: Request, db: Session, user: User, training_id: str) -> Template:
     training = training_in_area(db, user, training_id)
-    audit(db, action="view", entity="training", record_id=training.id, user_id=user.id)
-    db.commit()
     return _training_page(db, user, training)
 
 
@@ -303,20 +303,20 @@ def _selection_page(db: Session, user: User, training: Training, *, form: FormSt
     line = poverty_line(db, training.fiscal_year)
     rows = [{"household": h, "per_person": income_per_person(h.annual_income, h.members),
              "enrollment": enrollments.get(h.id)} for h in ranked]
-    audit(db, action="view", entity="household", user_id=user.id, detail={"list": True, "training": training.id})
-    db.commit()
     return render("selection.html", user=user, training=training, village=village, rows=rows, form=form,
                   limit=limit, poverty_line=line, occupation_names=occupation_names(db), notice=notice,
                   status_code=status_code)
 
 
 @get("/trainings/{training_id:str}/select", sync_to_thread=True)
-def selection_page(db: Session, user: User, training_id: str) -> Template:
+@shows_personal_data("household")
+def selection_page(request: Request, db: Session, user: User, training_id: str) -> Template:
     return _selection_page(db, user, training_in_area(db, user, training_id))
 
 
 @post("/trainings/{training_id:str}/select", sync_to_thread=True)
-def selection_save(db: Session, user: User, training_id: str, data: Form) -> Template | Redirect:
+@shows_personal_data("household")
+def selection_save(request: Request, db: Session, user: User, training_id: str, data: Form) -> Template | Redirect:
     training = training_in_area(db, user, training_id)
     enrollments = {e.household_id: e for e in _enrollments(db, training.id)}
     if text_value(data, "seq") is not None and str(_selection_version(list(enrollments.values()))) != text_value(data, "seq"):
@@ -367,5 +367,7 @@ def selection_save(db: Session, user: User, training_id: str, data: Form) -> Tem
     return Redirect(path=f"/trainings/{training.id}")
 
 
-handlers = [training_list, training_new, training_create, training_page, training_update, session_update,
-            selection_page, selection_save]
+# Who may open each route, declared once here (server/web/guards.py).
+routers = [
+    Router(path="/", guards=[signed_in], route_handlers=[training_list, training_new, training_create, training_page, training_update, session_update, selection_page, selection_save]),
+]

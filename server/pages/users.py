@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import re
 
-from litestar import get, post
+from litestar import Router, get, post
 from litestar.response import Redirect, Template
 from sqlmodel import Session, delete, select
 
+from server.web.guards import admins
 from server.audit.log import audit
-from server.auth.access import NotFoundInArea, require_role
+from server.auth.access import NotFoundInArea
 from server.auth.passwords import hash_password
 from server.auth.signin import aware_utc
 from server.core.dates import utc_now
@@ -31,7 +32,6 @@ def _form_context(db: Session) -> dict:
 
 @get("/admin/users", sync_to_thread=True)
 def user_list(db: Session, user: User) -> Template:
-    require_role(user, "admin")
     users = db.exec(select(User).order_by(User.role, User.username)).all()
     names = {s.code: s for s in db.exec(select(Subdistrict))}
     districts = {d.code: d for d in db.exec(select(District))}
@@ -50,14 +50,12 @@ def user_list(db: Session, user: User) -> Template:
 
 @get("/admin/users/new", sync_to_thread=True)
 def user_new(db: Session, user: User) -> Template:
-    require_role(user, "admin")
     form = FormState(values={"role": "officer", "active": True, "subdistricts": []})
     return render("user_form.html", user=user, form=form, editing=None, **_form_context(db))
 
 
 @get("/admin/users/{user_id:int}", sync_to_thread=True)
 def user_edit(db: Session, user: User, user_id: int) -> Template:
-    require_role(user, "admin")
     target = db.get(User, user_id)
     if target is None:
         raise NotFoundInArea()
@@ -119,7 +117,6 @@ def _save(db: Session, target: User, data: dict, subdistricts: list[str]) -> Non
 
 @post("/admin/users/new", sync_to_thread=True)
 def user_create(db: Session, user: User, data: Form) -> Template | Redirect:
-    require_role(user, "admin")
     data = single_values(data, lists=("subdistricts",))
     form = _validate(db, data, editing=None)
     if not form.ok:
@@ -135,7 +132,6 @@ def user_create(db: Session, user: User, data: Form) -> Template | Redirect:
 
 @post("/admin/users/{user_id:int}", sync_to_thread=True)
 def user_update(db: Session, user: User, user_id: int, data: Form) -> Template | Redirect:
-    require_role(user, "admin")
     target = db.get(User, user_id)
     if target is None:
         raise NotFoundInArea()
@@ -161,7 +157,6 @@ def user_update(db: Session, user: User, user_id: int, data: Form) -> Template |
 @post("/admin/users/unlock/{username:str}", sync_to_thread=True)
 def user_unlock(db: Session, user: User, username: str) -> Redirect:
     """Lift a sign-in lock before it runs out (a colleague who mistyped, confirmed by phone)."""
-    require_role(user, "admin")
     throttle = db.get(LoginThrottle, username)
     if throttle is not None:
         db.delete(throttle)
@@ -170,4 +165,7 @@ def user_unlock(db: Session, user: User, username: str) -> Redirect:
     return Redirect(path="/admin/users")
 
 
-handlers = [user_unlock, user_list, user_new, user_edit, user_create, user_update]
+# Who may open each route, declared once here (server/web/guards.py).
+routers = [
+    Router(path="/", guards=[admins], route_handlers=[user_list, user_new, user_edit, user_create, user_update, user_unlock]),
+]

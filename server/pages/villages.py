@@ -1,11 +1,12 @@
 """The village list of the user's area, each with its progress in the program."""
 from __future__ import annotations
 
-from litestar import Request, get
+from litestar import Router, Request, get
 from litestar.response import Template
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
+from server.web.guards import signed_in
 from server.core.dates import current_fiscal_year
 from server.models import Subdistrict, User, Village
 from server.web.paging import page_of
@@ -42,4 +43,7 @@ def village_list(request: Request, db: Session, user: User) -> Template:
                   **page.context("/villages", {"q": query}))
 
 
-handlers = [village_list]
+# Who may open each route, declared once here (server/web/guards.py).
+routers = [
+    Router(path="/", guards=[signed_in], route_handlers=[village_list]),
+]

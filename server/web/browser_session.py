@@ -6,10 +6,8 @@ from datetime import datetime, timedelta, timezone
 from litestar import Request, Response
 from sqlmodel import Session, delete
 
-from server.auth.access import LoginRequired
 from server.auth.passwords import hash_token, new_token
 from server.core.dates import utc_now
-from server.core.db import write_intent
 from server.core.settings import Settings
 from server.models import User, WebSession
 
@@ -46,18 +44,3 @@ def session_user(db: Session, request: Request) -> User | None:
         return None
     user = db.get(User, row.user_id)
     return user if user is not None and user.active else None
-
-
-def current_user(db: Session, request: Request) -> User:
-    """The signed-in user, or LoginRequired (answered with a redirect to the sign-in page).
-
-    Runs in the thread pool like every database call. Its read transaction ends before the handler
-    begins its own, so a request that writes takes the write lock (SQLite) or the sync counter's
-    lock only where it writes a synced record (`server/synced/write.py`), never here.
-    """
-    with write_intent(False):
-        user = session_user(db, request)
-        db.commit()
-    if user is None:
-        raise LoginRequired()
-    return user

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import anyio
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlmodel import Session
 
@@ -60,6 +61,11 @@ def _end(session: Session) -> None:
     session.close()
 
 
-def provide_db(request: Request) -> Session:
+def session_of(connection: ASGIConnection) -> Session:
     """The request's session (made by the middleware; nothing here touches the database)."""
-    return request.scope[_SCOPE_KEY]  # type: ignore[literal-required]
+    return connection.scope[_SCOPE_KEY]  # type: ignore[literal-required]
+
+
+def provide_db(request: Request) -> Session:
+    """The `db` dependency: the request's session."""
+    return session_of(request)

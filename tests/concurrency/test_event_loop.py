@@ -77,7 +77,7 @@ def test_the_check_above_catches_a_handler_declared_on_the_loop(settings, engine
     from litestar import Router, get
     from litestar.di import Provide
 
-    from server.web.browser_session import current_user
+    from server.web.guards import current_user
 
     @get("/blocking", sync_to_thread=False)
     def blocking(db: Session) -> str:
