@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from server.core.i18n import translations
 from server.core.numbers import THAI_DIGITS
 
 MAX_INCOME = 100_000_000  # baht per year; anything above is a typing error, not a household
@@ -13,13 +14,27 @@ MAX_INCOME = 100_000_000  # baht per year; anything above is a typing error, not
 
 @dataclass(frozen=True)
 class FieldError:
+    """A value refused: the field, a code the API and the phone act on, and the message's id.
+
+    The message id is the English sentence (with `{name}` for values); the words people read come
+    from the message catalogs (`server/locale/<lang>/LC_MESSAGES/rules.po`), like every other word.
+    """
+
     field: str
     code: str  # invalid | required | unknown_reference | forbidden | deleted | unknown_entity ...
-    message_th: str
-    message_en: str
+    message_id: str
+    params: tuple[tuple[str, Any], ...] = ()
 
     def message(self, locale: str) -> str:
-        return self.message_en if locale == "en" else self.message_th
+        return translations(locale).gettext(self.message_id).format(**dict(self.params))
+
+    @property
+    def message_th(self) -> str:
+        return self.message("th")
+
+    @property
+    def message_en(self) -> str:
+        return self.message("en")
 
     def as_api(self) -> dict[str, Any]:
         return {"field": self.field, "code": self.code,
@@ -27,12 +42,16 @@ class FieldError:
                 "message_th": self.message_th, "message_en": self.message_en}
 
 
+def refusal(field: str, code: str, message_id: str, **params: Any) -> FieldError:
+    return FieldError(field, code, message_id, tuple(params.items()))
+
+
 def required(field: str) -> FieldError:
-    return FieldError(field, "required", "จำเป็นต้องกรอก", "This field is required")
+    return refusal(field, "required", "This field is required")
 
 
-def invalid(field: str, th: str, en: str) -> FieldError:
-    return FieldError(field, "invalid", th, en)
+def invalid(field: str, message_id: str, **params: Any) -> FieldError:
+    return refusal(field, "invalid", message_id, **params)
 
 
 def citizen_id_check_digit(first12: str) -> int:
@@ -61,14 +80,11 @@ def check_citizen_id(field: str, value: Any) -> list[FieldError]:
     if value is None or value == "":
         return []
     if not isinstance(value, str):
-        return [invalid(field, "เลขประจำตัวประชาชนต้องเป็นตัวเลข 13 หลัก",
-                        "The citizen ID must be 13 digits")]
+        return [invalid(field, 'The citizen ID must be 13 digits')]
     if _THIRTEEN_DIGITS.fullmatch(value) is None:
-        return [invalid(field, "เลขประจำตัวประชาชนต้องเป็นตัวเลข 13 หลัก",
-                        "The citizen ID must be 13 digits")]
+        return [invalid(field, 'The citizen ID must be 13 digits')]
     if not is_valid_citizen_id(value):
-        return [invalid(field, "เลขประจำตัวประชาชนไม่ถูกต้อง (เลขตรวจสอบหลักสุดท้ายไม่ตรง)",
-                        "The citizen ID is not valid (its check digit does not match)")]
+        return [invalid(field, 'The citizen ID is not valid (its check digit does not match)')]
     return []
 
 
@@ -84,13 +100,13 @@ def check_int(field: str, value: Any, *, minimum: int = 0, maximum: int = MAX_IN
     if value is None:
         return [] if optional else [required(field)]
     if isinstance(value, bool) or not isinstance(value, int):
-        return [invalid(field, "กรอกเป็นตัวเลข เช่น 36000", "Type a whole number, e.g. 36000")]
+        return [invalid(field, 'Type a whole number, e.g. 36000')]
     if value < minimum:
         if minimum == 0:
-            return [invalid(field, "ต้องไม่ติดลบ", "Must not be negative")]
-        return [invalid(field, f"ต้องไม่น้อยกว่า {minimum}", f"Must be at least {minimum}")]
+            return [invalid(field, 'Must not be negative')]
+        return [invalid(field, 'Must be at least {minimum}', minimum=minimum)]
     if value > maximum:
-        return [invalid(field, f"ต้องไม่เกิน {maximum:,}", f"Must be at most {maximum:,}")]
+        return [invalid(field, 'Must be at most {maximum:,}', maximum=maximum)]
     return []
 
 
@@ -98,11 +114,11 @@ def check_text(field: str, value: Any, *, max_length: int = 200, optional: bool 
     if value is None or (isinstance(value, str) and not value.strip()):
         return [] if optional else [required(field)]
     if not isinstance(value, str):
-        return [invalid(field, "ต้องเป็นข้อความ", "Must be text")]
+        return [invalid(field, 'Must be text')]
     if "\x00" in value:
-        return [invalid(field, "มีอักขระที่ใช้ไม่ได้", "Contains a character that is not allowed")]
+        return [invalid(field, 'Contains a character that is not allowed')]
     if len(value) > max_length:
-        return [invalid(field, f"ยาวเกิน {max_length} ตัวอักษร", f"Longer than {max_length} characters")]
+        return [invalid(field, 'Longer than {max_length} characters', max_length=max_length)]
     return []
 
 
@@ -110,7 +126,7 @@ def check_bool(field: str, value: Any, *, optional: bool = True) -> list[FieldEr
     if value is None:
         return [] if optional else [required(field)]
     if not isinstance(value, bool):
-        return [invalid(field, "ต้องเป็นใช่หรือไม่ใช่", "Must be true or false")]
+        return [invalid(field, 'Must be true or false')]
     return []
 
 
@@ -118,8 +134,7 @@ def check_choice(field: str, value: Any, choices: tuple[str, ...], *, optional: 
     if value is None:
         return [] if optional else [required(field)]
     if value not in choices:
-        return [invalid(field, "ค่าที่เลือกไม่ถูกต้อง: " + ", ".join(choices),
-                        "Not one of: " + ", ".join(choices))]
+        return [invalid(field, "Not one of: {choices}", choices=", ".join(choices))]
     return []
 
 
@@ -146,10 +161,9 @@ def check_date(field: str, value: Any, *, optional: bool = True) -> list[FieldEr
     else:
         day = None
     if day is None:
-        return [invalid(field, "วันที่ไม่ถูกต้อง (ปปปป-ดด-วว)", "Not a valid date (YYYY-MM-DD)")]
+        return [invalid(field, 'Not a valid date (YYYY-MM-DD)')]
     if not MIN_YEAR <= day.year <= MAX_YEAR:
-        return [invalid(field, f"ปีต้องอยู่ระหว่าง ค.ศ. {MIN_YEAR} ถึง {MAX_YEAR}",
-                        f"The year must be between {MIN_YEAR} and {MAX_YEAR}")]
+        return [invalid(field, 'The year must be between {min_year} and {max_year}', min_year=MIN_YEAR, max_year=MAX_YEAR)]
     return []
 
 
@@ -157,7 +171,7 @@ def check_phone(field: str, value: Any) -> list[FieldError]:
     if value is None or value == "":
         return []
     if not isinstance(value, str) or not re.fullmatch(r"[0-9+\- ]{9,15}", value):
-        return [invalid(field, "เบอร์โทรศัพท์ไม่ถูกต้อง", "Not a valid phone number")]
+        return [invalid(field, 'Not a valid phone number')]
     return []
 
 
@@ -165,8 +179,7 @@ def check_text_list(field: str, value: Any, *, max_items: int = 30, max_length: 
     if value is None:
         return []
     if not isinstance(value, list) or len(value) > max_items:
-        return [invalid(field, f"ต้องเป็นรายการข้อความไม่เกิน {max_items} รายการ",
-                        f"Must be a list of at most {max_items} texts")]
+        return [invalid(field, 'Must be a list of at most {max_items} texts', max_items=max_items)]
     for item in value:
         errors = check_text(field, item, max_length=max_length, optional=False)
         if errors:
@@ -179,9 +192,9 @@ def check_reference(field: str, value: Any, *, optional: bool = False) -> list[F
     if value is None or value == "":
         return [] if optional else [required(field)]
     if not isinstance(value, str) or not re.fullmatch(r"[0-9a-fA-F-]{36}", value):
-        return [invalid(field, "รหัสอ้างอิงไม่ถูกต้อง", "Not a valid record id")]
+        return [invalid(field, 'Not a valid record id')]
     return []
 
 
 def invalid_value(field: str) -> FieldError:
-    return invalid(field, "ค่าไม่ถูกต้อง", "Not a valid value")
+    return invalid(field, 'Not a valid value')

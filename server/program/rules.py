@@ -16,6 +16,7 @@ from server.core.dates import (
 )
 from server.program.field_checks import (
     FieldError,
+    refusal,
     check_bool,
     check_choice,
     check_citizen_id,
@@ -98,8 +99,7 @@ def check_sage(data: dict[str, Any]) -> list[FieldError]:
     errors += check_text("note", data.get("note"), max_length=1000)
     skills = data.get("skills") or []
     if any(not isinstance(s, str) or len(s) > 100 for s in skills):
-        errors.append(invalid("skills", "ความเชี่ยวชาญแต่ละรายการยาวได้ไม่เกิน 100 ตัวอักษร",
-                              "Each skill may be at most 100 characters"))
+        errors.append(invalid('skills', 'Each skill may be at most 100 characters'))
     return errors
 
 
@@ -110,36 +110,25 @@ def check_team_lead(*, led_elsewhere: str | None, is_member: bool, same_village:
     `led_elsewhere` names the village whose team the sage already leads that year (None if none).
     """
     if led_elsewhere:
-        return [invalid("lead_sage_id",
-                        f"ปราชญ์ท่านนี้เป็นปราชญ์สัมมาชีพของทีม{led_elsewhere}ในปีงบประมาณนี้แล้ว "
-                        "(นำได้เพียงหนึ่งทีมต่อปี)",
-                        f"This sage already leads the team of {led_elsewhere} this fiscal year "
-                        "(a sage leads one team a year)")]
+        return [invalid('lead_sage_id', 'This sage already leads the team of {led_elsewhere} this fiscal year (a sage leads one team a year)', led_elsewhere=led_elsewhere)]
     if is_member:
-        return [invalid("lead_sage_id", "ปราชญ์ท่านนี้เป็นวิทยากรในทีมนี้อยู่แล้ว ให้นำออกจากรายชื่อวิทยากรก่อน",
-                        "This sage is already a trainer on this team; remove them from the trainers first")]
+        return [invalid('lead_sage_id', 'This sage is already a trainer on this team; remove them from the trainers first')]
     if not same_village and not (note and note.strip()):
         return [required_note("note")]
     return []
 
 
 def required_note(field: str) -> FieldError:
-    return FieldError(field, "required",
-                      "ปราชญ์ท่านนี้อยู่นอกหมู่บ้าน ต้องบันทึกเหตุผลที่มาเป็นวิทยากรของหมู่บ้านนี้",
-                      "This sage lives outside the village: note why they train here")
+    return refusal(field, 'required', 'This sage lives outside the village: note why they train here')
 
 
 def check_team_member(*, members_now: int, already_on_team: bool, is_lead: bool, same_village: bool,
                       outside_note: str | None) -> list[FieldError]:
     """A trainer joining a team: 5 trainers in all (the lead and 4 more); outsiders need a note."""
     if is_lead or already_on_team:
-        return [invalid("sage_id", "ปราชญ์ท่านนี้อยู่ในทีมนี้แล้ว", "This sage is already on this team")]
+        return [invalid('sage_id', 'This sage is already on this team')]
     if members_now + 1 >= TEAM_SIZE:
-        return [invalid("sage_id",
-                        f"ทีมมีวิทยากรครบ {TEAM_SIZE} คนแล้ว (ปราชญ์สัมมาชีพ 1 คนและวิทยากร {TEAM_SIZE - 1} คน) "
-                        "ต้องนำวิทยากรออกก่อนจึงจะเพิ่มได้",
-                        f"The team already has {TEAM_SIZE} trainers (the lead and {TEAM_SIZE - 1} more); "
-                        "remove one before adding another")]
+        return [invalid('sage_id', 'The team already has {team_size} trainers (the lead and {value2} more); remove one before adding another', team_size=TEAM_SIZE, value2=TEAM_SIZE - 1)]
     if not same_village and not (outside_note and outside_note.strip()):
         return [required_note("outside_note")]
     return check_text("outside_note", outside_note, max_length=500)
@@ -176,13 +165,11 @@ def over_target(field: str, *, selected: int, limit: int) -> list[FieldError]:
     """At most `limit` households are selected for a training (the configured target per village)."""
     if selected <= limit:
         return []
-    return [invalid(field, f"เลือกได้ไม่เกิน {limit} ครัวเรือน (เลือกไว้ {selected})",
-                    f"Select at most {limit} households ({selected} selected)")]
+    return [invalid(field, 'Select at most {limit} households ({selected} selected)', limit=limit, selected=selected)]
 
 
 def reason_required(field: str) -> FieldError:
-    return FieldError(field, "required", "ครัวเรือนนี้มีรายได้ต่อคนสูงกว่าครัวเรือนที่ไม่ได้เลือก ต้องระบุเหตุผล",
-                      "This household earns more per person than one left out: give a reason")
+    return refusal(field, 'required', 'This household earns more per person than one left out: give a reason')
 
 
 def check_selection(ranked: list[Any], selected_ids: set[str], reasons: dict[str, str], *,
@@ -213,13 +200,11 @@ def check_enrollment_selection(per_person: float | None, *, left_out: Iterable[f
 
 
 def enrollment_outside_village(field: str) -> FieldError:
-    return invalid(field, "ครัวเรือนนี้ไม่ได้อยู่ในหมู่บ้านของการฝึกอบรมนี้",
-                   "This household is not in the village of this training")
+    return invalid(field, 'This household is not in the village of this training')
 
 
 def duplicate_citizen_id(field: str) -> FieldError:
-    return invalid(field, "เลขประจำตัวประชาชนซ้ำ: ครัวเรือนนี้ลงทะเบียนไว้แล้ว",
-                   "Duplicate citizen ID: this household is already registered.")
+    return invalid(field, 'Duplicate citizen ID: this household is already registered.')
 
 
 def check_group(data: dict[str, Any]) -> list[FieldError]:
@@ -237,7 +222,7 @@ def check_poverty_line(from_year: Any, to_year: Any, amount: Any) -> list[FieldE
     errors += check_int("to_year", to_year, minimum=2400, maximum=2800, optional=False)
     errors += check_int("amount", amount, minimum=1, maximum=10_000_000, optional=False)
     if not errors and from_year > to_year:
-        errors.append(invalid("to_year", "ปีสิ้นสุดต้องไม่ก่อนปีเริ่มต้น", "The last year must not be before the first"))
+        errors.append(invalid('to_year', 'The last year must not be before the first'))
     return errors
 # --- end of office rules
 
@@ -293,11 +278,7 @@ def check_one_team_a_year(field: str, *, serves_elsewhere: str | None) -> list[F
     """
     if not serves_elsewhere:
         return []
-    return [invalid(field,
-                    f"ปราชญ์ท่านนี้อยู่ในทีมวิทยากรของ{serves_elsewhere}ในปีงบประมาณนี้แล้ว "
-                    "(ปราชญ์หนึ่งท่านอยู่ได้หนึ่งทีมต่อปี) ให้นำออกจากทีมนั้นก่อน",
-                    f"This sage is already on the team of {serves_elsewhere} this fiscal year "
-                    "(a sage serves on one team a year); remove them from that team first")]
+    return [invalid(field, 'This sage is already on the team of {serves_elsewhere} this fiscal year (a sage serves on one team a year); remove them from that team first', serves_elsewhere=serves_elsewhere)]
 
 
 # --- dates against their year and today ---------------------------------------------------------
@@ -309,7 +290,7 @@ def check_one_team_a_year(field: str, *, serves_elsewhere: str | None) -> list[F
 def check_not_future(field: str, value: dt.date | None, *, today: dt.date | None = None) -> list[FieldError]:
     if value is None or value <= (today or thai_today()):
         return []
-    return [invalid(field, "วันที่นี้ยังมาไม่ถึง ลงวันที่ไม่เกินวันนี้", "This day has not come yet: use today or an earlier day")]
+    return [invalid(field, 'This day has not come yet: use today or an earlier day')]
 
 
 def check_day_held(field: str, value: dt.date | None, *, today: dt.date | None = None) -> list[FieldError]:
@@ -317,16 +298,11 @@ def check_day_held(field: str, value: dt.date | None, *, today: dt.date | None =
     to do (the office moves the day's date; the phone then sends the mark again)."""
     if value is None or value <= (today or thai_today()):
         return []
-    return [invalid(field, f"วันอบรมนี้กำหนดไว้ {format_date(value, 'th')} ซึ่งยังมาไม่ถึง "
-                           "ขอให้สำนักงานแก้วันที่ของวันอบรมก่อน แล้วจึงส่งอีกครั้ง",
-                    f"This training day is dated {format_date(value, 'en')}, after today: "
-                    "ask the office to move the day's date, then send again")]
+    return [invalid(field, "This training day is dated {value1}, after today: ask the office to move the day's date, then send again", value2=format_date(value, 'th'), value1=format_date(value, 'en'))]
 
 
 def marked_day_moved_ahead(field: str) -> FieldError:
-    return invalid(field, "วันอบรมนี้มีการลงเวลาแล้ว ย้ายไปหลังวันนี้ไม่ได้ เลือกวันนี้หรือวันก่อนหน้า",
-                   "Attendance is already recorded for this day: it cannot move after today; "
-                   "choose today or an earlier day")
+    return invalid(field, 'Attendance is already recorded for this day: it cannot move after today; choose today or an earlier day')
 
 
 def check_training_day(field: str, value: dt.date | None, fiscal_year: int | None) -> list[FieldError]:
@@ -335,11 +311,9 @@ def check_training_day(field: str, value: dt.date | None, fiscal_year: int | Non
         return []
     first, last = fiscal_year_span(fiscal_year)
     if value < first:
-        return [invalid(field, f"อยู่ก่อนปีงบประมาณ {fiscal_year} ซึ่งเริ่ม 1 ต.ค. {fiscal_year - 1}",
-                        f"Before fiscal year {fiscal_year}, which starts on 1 Oct {fiscal_year - 1} BE")]
+        return [invalid(field, 'Before fiscal year {fiscal_year}, which starts on 1 Oct {value2} BE', fiscal_year=fiscal_year, value2=fiscal_year - 1)]
     if value > fiscal_year_span(fiscal_year + 1)[1]:
-        return [invalid(field, f"อยู่หลังปีงบประมาณ {fiscal_year} เกินหนึ่งปี ตรวจสอบปี พ.ศ.",
-                        f"More than a year after fiscal year {fiscal_year}: check the year")]
+        return [invalid(field, 'More than a year after fiscal year {fiscal_year}: check the year', fiscal_year=fiscal_year)]
     return []
 
 

@@ -12,7 +12,6 @@ ROOT = Path(__file__).resolve().parents[2]
 THAI_LETTERS = re.compile(r"[\u0e01-\u0e4f]")  # Thai letters and marks (Thai digits ๐–๙ are not words)
 # Modules whose Thai literals are data, not messages.
 DATA = {
-    "server/program/rules.py": "each FieldError carries its message in Thai and English by design",
     "server/config/reference_data.py": "the default configuration rows, with their Thai and English names",
     "server/demo.py": "the fictitious demo district",
     "server/program/household_import.py": "the Thai column headings an uploaded file may use",
