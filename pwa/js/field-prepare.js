@@ -55,11 +55,11 @@ async function prepare(event) {
   progress.hidden = false;
   text.textContent = t("preparing", { n: 0 });
   if (navigator.storage && navigator.storage.persist) await navigator.storage.persist().catch(() => false);
+  await ensureDeviceToken();  // first: the villages are kept for the user signed in now
   // A new set of villages: pull the area again from the start and keep what they need.
   await setMeta({ prepared: chosen, ready: [], cursor: null });
   await dropUnprepared();
   await setMeta({ ready: [] });
-  await ensureDeviceToken();
   const result = await sync({ onProgress: ({ received }) => { text.textContent = t("preparing", { n: received }); } });
   busy = false;
   progress.hidden = result.ok;
