@@ -113,13 +113,14 @@ async function networkOrOffline(request) {
 // Sign-out (the phone's part is done by then): with no signal, the server is told later and the
 // officer lands on the app's home, which says nobody is signed in.
 async function signOut(request) {
-  const csrf = new URLSearchParams(await request.clone().text()).get("_csrf_token") || "";
+  const form = new URLSearchParams(await request.clone().text());
   try {
     const response = await fetch(request);
     await phoneSet({ logout: null }).catch(() => {});
     return response;
   } catch (_error) {
-    await phoneSet({ logout: { csrf } }).catch(() => {});
+    await phoneSet({ logout: { csrf: form.get("_csrf_token") || "", device_id: form.get("device_id") || "" } })
+      .catch(() => {});
     return Response.redirect(new URL("/field", self.location.origin).href, 303);
   }
 }

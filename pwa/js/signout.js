@@ -35,7 +35,11 @@ export function interceptSignOut() {
       const text = (form.dataset.unsentWarning || "").replace("{n}", String(unsent));
       if (!window.confirm(text)) return;
     }
-    try { await signOutPhone(); } catch (_error) { /* no storage: nothing kept */ }
+    let left = {};
+    try { left = await signOutPhone(); } catch (_error) { /* no storage: nothing kept */ }
+    // A token the server could not be told about (no signal): the sign-out names its device.
+    if (left.unrevoked) form.append(Object.assign(document.createElement("input"),
+      { type: "hidden", name: "device_id", value: left.unrevoked }));
     submit(form);
   });
 }

@@ -210,16 +210,21 @@ function deleteNamed(name) {
 
 // A user leaves the phone (sign-out, or another user signs in): their token leaves with them
 // (given to `revoke` to end it on the server); their database goes when nothing in it is unsent.
-// Resolves with the number of their captures left waiting on the phone.
-export async function leaveUser(userId, revoke = async () => {}) {
+// Resolves with the number of their captures left waiting on the phone, and the id of a device
+// whose revocation did not reach the server (no signal), for the sign-out to name it.
+export async function leaveUser(userId, revoke = async () => true) {
   const phone = await phoneAll();
   const dbs = { ...(phone.dbs || {}) };
   const name = dbs[userId];
   let unsent = 0;
+  let unrevoked = null;
   if (name) {
     const db = await openUserDb(name);
-    const tokenRow = await request(db.transaction(["meta"]).objectStore("meta").get("token"));
-    if (tokenRow && tokenRow.value) await revoke(tokenRow.value).catch(() => {});
+    const meta = db.transaction(["meta"]).objectStore("meta");
+    const [tokenRow, deviceRow] = await Promise.all([request(meta.get("token")), request(meta.get("device_id"))]);
+    if (tokenRow && tokenRow.value && !(await revoke(tokenRow.value).catch(() => false))) {
+      unrevoked = deviceRow ? deviceRow.value : null;
+    }
     unsent = await countUnsent(db);
     if (unsent) {
       await new Promise((resolve, reject) => {
@@ -240,7 +245,7 @@ export async function leaveUser(userId, revoke = async () => {}) {
   if (!current) forgetDb();
   if (userChannel) userChannel.postMessage({ type: "user" });
   if (!Object.keys(dbs).length) markInUse(false);
-  return unsent;
+  return { unsent, unrevoked };
 }
 
 // `user` signed in on this phone: the one before leaves, anyone else with nothing unsent is cleared,

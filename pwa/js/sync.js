@@ -334,7 +334,7 @@ export async function finishSignOut() {
     const response = await fetch("/logout", {
       method: "POST", credentials: "same-origin", cache: "no-store", redirect: "manual",
       headers: { "Content-Type": "application/x-www-form-urlencoded", "x-csrftoken": logout.csrf || "" },
-      body: new URLSearchParams({ _csrf_token: logout.csrf || "" }) });
+      body: new URLSearchParams({ _csrf_token: logout.csrf || "", device_id: logout.device_id || "" }) });
     if (response.type !== "opaqueredirect" && !response.ok && response.status !== 403) return false;
     await phoneSet({ logout: null });
     return true;
@@ -408,7 +408,7 @@ async function revokeToken(token) {
 // The browser session ends with the /logout that follows (sent later by the worker, if offline).
 export async function signOutPhone() {
   const user = await currentUser();
-  if (!user) return 0;
+  if (!user) return { unsent: 0, unrevoked: null };
   sessionChecked = false;
   return locked(() => leaveUser(user.id, revokeToken));
 }

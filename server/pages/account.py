@@ -1,6 +1,8 @@
 """Sign-in, sign-out and the language switch."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 from sqlmodel import Session
@@ -10,6 +12,7 @@ from server.auth.signin import authenticate
 from server.auth.web import end_session, session_user, set_session_cookie, start_session
 from server.dates import THAI_TIME
 from server.i18n import LOCALES, gettext_
+from server.models import Device
 from server.web import LANG_COOKIE, Form, FormState, render, single_values
 
 
@@ -48,11 +51,18 @@ def login_submit(request: Request, db: Session, data: Form) -> Template | Redire
 
 
 @post("/logout", sync_to_thread=True)
-def logout(request: Request, db: Session) -> Redirect:
+def logout(request: Request, db: Session, data: Form) -> Redirect:
     user = session_user(db, request)
     end_session(db, request)
     if user is not None:
         audit(db, action="sign_out", user_id=user.id)
+        # A phone signed out with no signal names its device: its token left the phone, so it ends here.
+        device_id = str(single_values(data).get("device_id") or "")
+        device = db.get(Device, device_id) if 0 < len(device_id) <= 36 and "\x00" not in device_id else None
+        if device is not None and device.user_id == user.id and device.revoked_at is None:
+            device.revoked_at = datetime.now(timezone.utc)
+            db.add(device)
+            audit(db, action="sign_out", user_id=user.id, device_id=device.id, detail={"via": "browser"})
     db.commit()
     response = Redirect(path="/login")
     response.delete_cookie("sammachip_session", path="/")
