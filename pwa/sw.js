@@ -113,9 +113,9 @@ async function networkOrOffline(request) {
 // Sign-out (the phone's part is done by then): with no signal, the server is told later and the
 // officer lands on the app's home, which says nobody is signed in.
 async function signOut(request) {
-  const form = new URLSearchParams(await request.clone().text());
+  const form = new URLSearchParams(await request.text());
   try {
-    const response = await fetch(request);
+    const response = await fetch("/logout", { method: "POST", body: form, credentials: "same-origin", redirect: "manual" });
     await phoneSet({ logout: null }).catch(() => {});
     return response;
   } catch (_error) {
