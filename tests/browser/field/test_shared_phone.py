@@ -82,8 +82,11 @@ def test_two_officers_share_a_phone_and_each_keeps_their_own(field_world, server
     page.goto(f"/field/households/{north_household}")
     expect(page.locator("[data-household]")).to_contain_text("ไม่มีในเครื่อง")
     page.goto(f"/field/sessions/{south_session}")
-    page.locator(f'[data-household-id="{south_household}"] [data-mark="absent"]').click()
-    wait_pending(page, 0, timeout=60_000)
+    absent = page.locator(f'[data-household-id="{south_household}"] [data-mark="absent"]')
+    absent.click()
+    expect(absent).to_have_attribute("aria-pressed", "true")
+    page.wait_for_function("""() => import('/static/js/store.js').then(s => s.outboxAll())
+        .then(ops => ops.length === 0)""", timeout=60_000)
     page.goto("/devices")
     expect(page.locator("table.list tbody tr", has_text="south")).to_have_count(1)
     with Session(engine) as db:
@@ -95,7 +98,6 @@ def test_two_officers_share_a_phone_and_each_keeps_their_own(field_world, server
     # Officer 2 signs out with everything sent: nothing of theirs stays. Officer 1 comes back and
     # their captures go out, as officer 1, with a token of officer 1's own.
     page.goto("/field")
-    print("SOUTH OUTBOX", outbox(page))
     expect(page.locator("[data-sync-status]")).to_have_attribute("data-rejected", "0")
     page.click('[data-action="sign-out"]')
     expect(page).to_have_url(f"{server.base_url}/login")
