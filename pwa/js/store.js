@@ -209,7 +209,8 @@ function deleteNamed(name) {
 }
 
 // A user leaves the phone (sign-out, or another user signs in): their token leaves with them
-// (given to `revoke` to end it on the server); their database goes when nothing in it is unsent.
+// (given to `revoke` to end it on the server); their database goes when nothing in it is unsent,
+// else only their unsent captures (and which villages they prepared) wait for them.
 // Resolves with the number of their captures left waiting on the phone, and the id of a device
 // whose revocation did not reach the server (no signal), for the sign-out to name it.
 export async function leaveUser(userId, revoke = async () => true) {
@@ -227,9 +228,13 @@ export async function leaveUser(userId, revoke = async () => true) {
     }
     unsent = await countUnsent(db);
     if (unsent) {
+      // Only the unsent captures wait: the pulled copies go (pulled again at the next sign-in).
       await new Promise((resolve, reject) => {
-        const tx = db.transaction(["meta"], "readwrite");
-        for (const key of ["token", "device_id", "sync_state", "sync_message"]) tx.objectStore("meta").delete(key);
+        const tx = db.transaction(["meta", "records"], "readwrite");
+        tx.objectStore("records").clear();
+        for (const key of ["token", "device_id", "sync_state", "sync_message", "cursor", "ready"]) {
+          tx.objectStore("meta").delete(key);
+        }
         tx.oncomplete = resolve;
         tx.onerror = () => reject(problem(tx.error, "write"));
       });

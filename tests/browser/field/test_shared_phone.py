@@ -105,6 +105,8 @@ def test_two_officers_share_a_phone_and_each_keeps_their_own(field_world, server
     page.goto("/field/outbox")
     wait_pending(page, 0, timeout=60_000)
     expect(page.locator(f'[data-rejected-op="{rejected_op}"]')).to_be_visible()
+    page.goto("/field")  # officer 1's villages came back with their sign-in (they left the phone with them)
+    expect(page.locator(f'[data-prepared-village="{north_village.id}"]')).to_be_visible(timeout=30_000)
     assert set(page.evaluate(STORED)["households"]) == {north_village.id}
     with Session(engine) as db:
         north_id, south_id = _user_id(db, "north"), _user_id(db, "south")
