@@ -1,9 +1,10 @@
 // The service worker (served at /sw.js, scope /): precaches the app shell in a versioned cache,
 // answers every /field/... page from its cached shell, lets office pages (personal data) go to
-// the network with the offline page as fallback, and runs sync for Background Sync.
+// the network with the offline page as fallback, runs sync for Background Sync, and ends a
+// sign-out made with no signal on the app's own page (the server hears of it when it answers).
 
-import { getMeta, setMeta } from "/static/js/store.js";
-import { sync } from "/static/js/sync.js";
+import { phoneAll, phoneSet } from "/static/js/store.js";
+import { finishSignOut, sync } from "/static/js/sync.js";
 
 // The server writes the version, the files to precache and the shells' URLs here.
 const CONFIG = self.__SAMMACHIP__;
@@ -50,7 +51,7 @@ function shellFor(path) {
 
 async function language() {
   try {
-    const code = await getMeta("locale");
+    const code = (await phoneAll()).locale;
     return CONFIG.locales.includes(code) ? code : CONFIG.locales[0];
   } catch (_error) {
     return CONFIG.locales[0];
@@ -85,7 +86,7 @@ async function serveShell(name, event) {
 // The language switch: remembered here, so the cached shells follow it, also with no signal.
 async function switchLanguage(url, request) {
   const code = url.pathname.split("/")[2];
-  if (CONFIG.locales.includes(code)) await setMeta({ locale: code }).catch(() => {});
+  if (CONFIG.locales.includes(code)) await phoneSet({ locale: code }).catch(() => {});
   try {
     return await fetch(request);
   } catch (_error) {
@@ -102,16 +103,37 @@ async function cacheFirst(request) {
 
 async function networkOrOffline(request) {
   try {
+    await finishSignOut();
     return await fetch(request);
   } catch (_error) {
     return offlinePage();
   }
 }
 
+// Sign-out (the phone's part is done by then): with no signal, the server is told later and the
+// officer lands on the app's home, which says nobody is signed in.
+async function signOut(request) {
+  const form = new URLSearchParams(await request.text());
+  try {
+    const response = await fetch("/logout", { method: "POST", body: form, credentials: "same-origin", redirect: "manual" });
+    await phoneSet({ logout: null }).catch(() => {});
+    return response;
+  } catch (_error) {
+    await phoneSet({ logout: { csrf: form.get("_csrf_token") || "", device_id: form.get("device_id") || "" } })
+      .catch(() => {});
+    return Response.redirect(new URL("/field", self.location.origin).href, 303);
+  }
+}
+
 self.addEventListener("fetch", (event) => {
   const { request } = event;
-  if (request.method !== "GET") return;
   const url = new URL(request.url);
+  if (request.method === "POST" && request.mode === "navigate" && url.pathname === "/logout" &&
+      url.origin === self.location.origin) {
+    event.respondWith(signOut(request));
+    return;
+  }
+  if (request.method !== "GET") return;
   if (url.origin !== self.location.origin || url.pathname.startsWith("/api/") || url.pathname === "/sw.js") return;
   const navigate = request.mode === "navigate";
   const shell = navigate ? shellFor(url.pathname) : null;

@@ -1,16 +1,40 @@
 // Registers the service worker from every page and offers a waiting new version to the officer.
 
-import { outboxCounts, setMeta } from "./store.js";
+import { outboxCounts, phoneSet } from "./store.js";
 
 function activate(worker) {
   worker.postMessage({ type: "activate" });
 }
 
+// An update never interrupts work: a new version takes over by itself only while nothing is pending
+// and no form on the page holds unsaved input (`busy`); else it waits for the officer's tap.
+let busy = () => false;
+let offerTap = null;
+let reloadWhenIdle = false;
+
+async function idle() {
+  return !busy() && !(await outboxCounts().catch(() => ({ pending: 1 }))).pending;
+}
+
 // `onWaiting(activateNow)` shows the "update" offer; without it (office pages) a new version
 // activates by itself once nothing is pending, never behind unsent ops.
-export async function registerWorker({ onWaiting = null } = {}) {
+export async function registerWorker({ onWaiting = null, busy: isBusy = null } = {}) {
   if (!("serviceWorker" in navigator)) return null;
+  if (isBusy) busy = isBusy;
+  offerTap = onWaiting;
   const hadController = Boolean(navigator.serviceWorker.controller);
+  let reloading = false;
+  const reload = () => { if (!reloading) { reloading = true; location.reload(); } };
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    // The first worker only takes control; a new version reloads the page onto its files, but not
+    // under the officer's fingers (another page may have taken it): then at their tap or once idle.
+    if (!hadController || reloading) return;
+    if (!busy()) reload();
+    else {
+      reloadWhenIdle = true;
+      if (offerTap) offerTap(reload);
+    }
+  });
   let registration;
   try {
     registration = await navigator.serviceWorker.register("/sw.js", { scope: "/", type: "module", updateViaCache: "none" });
@@ -18,8 +42,7 @@ export async function registerWorker({ onWaiting = null } = {}) {
     return null;
   }
   const offer = async (worker) => {
-    const { pending } = await outboxCounts();
-    if (!pending) activate(worker);
+    if (await idle()) activate(worker);
     else if (onWaiting) onWaiting(() => activate(worker));
   };
   if (registration.waiting && hadController) offer(registration.waiting);
@@ -30,28 +53,25 @@ export async function registerWorker({ onWaiting = null } = {}) {
       if (worker.state === "installed" && navigator.serviceWorker.controller) offer(worker);
     });
   });
-  let reloading = false;
-  navigator.serviceWorker.addEventListener("controllerchange", () => {
-    // The first worker only takes control; a new version reloads the page onto its files.
-    if (!hadController || reloading) return;
-    reloading = true;
-    location.reload();
-  });
   if (navigator.onLine) registration.update().catch(() => {});
   return registration;
 }
 
-// Once everything is sent, a version that was waiting for the officer's tap takes over by itself.
+// Once everything is sent and the page is idle, a version that waited for the officer takes over.
 export async function activateIfIdle() {
   if (!("serviceWorker" in navigator)) return;
+  if (reloadWhenIdle) {
+    if (!busy()) location.reload();
+    return;
+  }
   const registration = await navigator.serviceWorker.getRegistration("/");
   if (!registration || !registration.waiting || !navigator.serviceWorker.controller) return;
-  if (!(await outboxCounts()).pending) activate(registration.waiting);
+  if (await idle()) activate(registration.waiting);
 }
 
 // The language of a page that came from the server: field shells are cached per language.
 export function reportLocale(locale) {
-  return setMeta({ locale }).catch(() => {});
+  return phoneSet({ locale }).catch(() => {});
 }
 
 export async function requestBackgroundSync() {

@@ -3,12 +3,13 @@
 
 import { activateIfIdle, registerWorker, reportLocale, requestBackgroundSync } from "./app-worker.js";
 import { interceptSignOut } from "./signout.js";
-import { outboxCounts } from "./store.js";
+import { NotSignedIn, currentUser, outboxCounts } from "./store.js";
 import { ensureDeviceToken, listen, status, sync } from "./sync.js";
-import { formatMoment } from "./format.js";
+import { formatBytes, formatMoment } from "./format.js";
 
 export const locale = document.documentElement.lang === "en" ? "en" : "th";
-const texts = JSON.parse(document.getElementById("field-texts").textContent);
+const texts = Object.assign(...["field-texts", "field-phone-texts"].map((id) =>
+  JSON.parse(document.getElementById(id)?.textContent || "{}")));
 
 export function t(key, vars = {}) {
   let text = texts[key] ?? key;
@@ -65,7 +66,13 @@ const statusBox = () => document.querySelector("[data-sync-status]");
 
 export async function showStatus() {
   const box = statusBox();
-  const now = await status();
+  let now;
+  try {
+    now = await status();
+  } catch (error) {
+    showStorageProblem(error);
+    return null;
+  }
   box.dataset.pending = String(now.pending);
   box.dataset.rejected = String(now.rejected);
   box.dataset.state = now.state;
@@ -81,7 +88,7 @@ export async function showStatus() {
   if (now.state === "error" && now.message) {
     notice.hidden = false;
     notice.append(el("p", {}, t(`message_${now.message}`)));
-    if (now.message === "revoked" || now.message === "sign_in") {
+    if (now.message === "revoked" || now.message === "sign_in" || now.message === "signed_out") {
       notice.append(el("button", { type: "button", class: "primary", "data-action": "sign-in-again",
                                    onclick: signInAgain }, t("sign_in_again")));
     }
@@ -141,8 +148,9 @@ export function syncSoon() {
   return running;
 }
 
-// After a save: answered already; now try to send it.
-export function saved() {
+// After a save: answered already; now try to send it (and take a waiting update if the page is idle).
+export function saved(form = null) {
+  if (form) markSaved(form);
   showStatus();
   requestBackgroundSync();
   syncSoon();
@@ -172,13 +180,86 @@ export async function boot({ render, onData = null }) {
   window.addEventListener("online", () => { delay = FIRST_DELAY; syncSoon(); });
   listen((message) => {
     if (message.type === "status") showStatus();
-    if (message.type === "data" && dataListener) dataListener();
+    if ((message.type === "data" || message.type === "user") && dataListener) dataListener();
   });
-  await showStatus();
-  await render();
-  registerWorker({ onWaiting: showUpdateOffer });
-  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+  registerWorker({ onWaiting: showUpdateOffer, busy: hasUnsavedInput });
+  try {
+    // Nobody works on this phone yet (or another user signed in in this browser): find out first.
+    if (!(await currentUser())) await ensureDeviceToken();
+    if (!(await showStatus())) return;
+    await render();
+  } catch (error) {
+    showStorageProblem(error);
+    return;
+  }
+  checkStorage();
   syncSoon();
+}
+
+// --- unsaved input and storage trouble --------------------------------------------------------------
+
+// A field of a form on this page holds something typed and not saved yet (an update waits for it).
+export function hasUnsavedInput() {
+  return [...document.querySelectorAll("main input, main textarea, main select")].some((input) =>
+    (input.type === "checkbox" || input.type === "radio") ? input.checked !== input.defaultChecked
+      : input.tagName === "SELECT" ? [...input.options].some((o) => o.selected !== o.defaultSelected)
+        : input.value !== input.defaultValue);
+}
+
+// After a save: what the form holds is saved.
+export function markSaved(root) {
+  for (const input of root.querySelectorAll("input, textarea")) {
+    if (input.type === "checkbox" || input.type === "radio") input.defaultChecked = input.checked;
+    else input.defaultValue = input.value;
+  }
+}
+
+const storageNotice = () => document.querySelector("[data-storage-notice]");
+
+function storageKind(error) {
+  if (error instanceof NotSignedIn) return "signed_out";
+  return error && error.kind ? error.kind : "write";
+}
+
+// The phone cannot keep data at all: said instead of "…", with what to do.
+function showStorageProblem(error) {
+  const text = t(`storage_${storageKind(error)}`);
+  const box = statusBox();
+  box.dataset.state = "error";
+  box.dataset.storage = storageKind(error);
+  box.querySelector("[data-sync-text]").textContent = text;
+  const notice = storageNotice();
+  notice.hidden = false;
+  notice.replaceChildren(el("p", { role: "alert", "data-storage-problem": storageKind(error) }, text));
+}
+
+// A capture could not be stored: said at once beside it; what was typed stays in the form.
+export function saveFailed(slot, error) {
+  const kind = storageKind(error);
+  slot.replaceChildren(el("p", { class: "error", role: "alert", "data-save-failed": kind },
+    t("not_saved"), " ", t(`storage_${kind}`)));
+}
+
+const LOW_SPACE = 20 * 1024 * 1024;
+
+// Storage the browser may clear or that is nearly full: a warning with what to do.
+async function checkStorage() {
+  const warnings = [];
+  try {
+    if (navigator.storage && navigator.storage.persist && !(await navigator.storage.persisted())) {
+      if (!(await navigator.storage.persist())) warnings.push(["not_kept", t("storage_not_persisted")]);
+    }
+    if (navigator.storage && navigator.storage.estimate) {
+      const { usage = 0, quota } = await navigator.storage.estimate();
+      if (quota !== undefined && quota - usage < LOW_SPACE) {
+        warnings.push(["low", t("storage_low", { size: formatBytes(Math.max(quota - usage, 0)) })]);
+      }
+    }
+  } catch (_error) { /* no storage API: nothing to say */ }
+  const notice = storageNotice();
+  if (!warnings.length || notice.querySelector("[data-storage-problem]")) return;
+  notice.hidden = false;
+  notice.replaceChildren(...warnings.map(([kind, text]) => el("p", { "data-storage-warning": kind }, text)));
 }
 
 // A form's message beside its field (aria-describedby), or none.

@@ -1,6 +1,6 @@
 // /field/households/{id}: a household's details, its trainings, and its surveys done and due.
 
-import { badge, boot, el, followUpMonths, locale, occupationName, pathParts, saved, savedNote, t } from "./field-common.js";
+import { badge, boot, el, followUpMonths, locale, occupationName, pathParts, saveFailed, saved, savedNote, t } from "./field-common.js";
 import { addMonths, formatDate, formatMoney, maskCitizenId } from "./format.js";
 import { loadView, save } from "./overlay.js";
 import { surveyKinds } from "./survey-kinds.js";
@@ -37,9 +37,14 @@ function reviewTasks(view, household) {
       el("p", {}, `${t(`entity_${task.fields.record_entity}`)}: ${task.fields.note || ""}`),
       el("label", { for: `fixed-${task.id}` }, t("fixed_note")), note,
       el("button", { type: "button", class: "primary", "data-action": "mark-fixed", onclick: async () => {
-        await save(view, "review_task", task, { status: "fixed", fixed_note: note.value.trim() || null }, null);
+        try {
+          await save(view, "review_task", task, { status: "fixed", fixed_note: note.value.trim() || null }, null);
+        } catch (error) {
+          saveFailed(answer, error);
+          return;
+        }
         answer.replaceChildren(savedNote());
-        saved();
+        saved(note.parentElement);
       } }, t("mark_fixed")), answer);
   }));
 }

@@ -1,7 +1,7 @@
 // /field/villages/{id}/households/new: register a household found in the field (or edit one the
 // phone holds, or fix a rejected one), checked on the phone with the server's rules.
 
-import { boot, el, locale, pathParts, saved, savedNote, showFieldErrors, t } from "./field-common.js";
+import { boot, el, locale, pathParts, saveFailed, saved, savedNote, showFieldErrors, t } from "./field-common.js";
 import { fillForm, readForm } from "./forms.js";
 import { loadView, save } from "./overlay.js";
 import { checkHousehold } from "./rules.js";
@@ -40,21 +40,26 @@ async function submit(event) {
   const errors = checkHousehold({ ...values, village_id: villageId }, locale);
   showFieldErrors(form, errors);
   if (Object.keys(errors).length) return;
-  if (fixing && (await outboxAll()).some((o) => o.op_id === fixing)) {
-    const again = await resendOp(fixing, values);
-    householdId = again.id;
-    fixing = null;
-  } else {
-    const existing = householdId ? view.get("household", householdId) : null;
-    const id = existing ? existing.id : (householdId || uuid());
-    await save(view, "household", existing, existing ? values : { village_id: villageId, ...values }, id);
-    householdId = id;
+  try {
+    if (fixing && (await outboxAll()).some((o) => o.op_id === fixing)) {
+      const again = await resendOp(fixing, values);
+      householdId = again.id;
+      fixing = null;
+    } else {
+      const existing = householdId ? view.get("household", householdId) : null;
+      const id = existing ? existing.id : (householdId || uuid());
+      await save(view, "household", existing, existing ? values : { village_id: villageId, ...values }, id);
+      householdId = id;
+    }
+  } catch (error) {
+    saveFailed(form.querySelector("[data-saved-slot]"), error);
+    return;
   }
   // Saving again edits this household; it does not register a second one.
   history.replaceState(null, "", `${location.pathname}?household=${householdId}`);
   form.querySelector("[data-saved-slot]").replaceChildren(savedNote(),
     el("a", { class: "button", href: `/field/households/${householdId}` }, t("open_household")));
-  saved();
+  saved(form);
 }
 
 form.addEventListener("submit", submit);

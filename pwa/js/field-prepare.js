@@ -29,11 +29,14 @@ async function render() {
   const villages = view.all("village").filter((v) => v.fields.participating !== false)
     .sort((a, b) => String(a.fields.code).localeCompare(String(b.fields.code)));
   const choices = document.querySelector("[data-village-choices]");
+  // A redraw after a sync keeps the boxes the officer is ticking.
+  const ticked = new Map([...choices.querySelectorAll('input[name="village"]')].map((i) => [i.value, i.checked]));
+  const chosen = (id) => (ticked.has(id) ? ticked.get(id) : (prepared || []).includes(id));
   if (!villages.length) {
     choices.replaceChildren(el("p", { class: "muted" }, t("waiting_first_sync")));
   } else {
     choices.replaceChildren(...villages.map((v) => el("label", { class: "check" },
-      el("input", { type: "checkbox", name: "village", value: v.id, checked: (prepared || []).includes(v.id) }),
+      el("input", { type: "checkbox", name: "village", value: v.id, checked: chosen(v.id) }),
       `${v.fields.name} (${t("village_no", { n: v.fields.number })})`)));
   }
   const list = document.querySelector("[data-prepared-list]");
@@ -55,11 +58,11 @@ async function prepare(event) {
   progress.hidden = false;
   text.textContent = t("preparing", { n: 0 });
   if (navigator.storage && navigator.storage.persist) await navigator.storage.persist().catch(() => false);
+  await ensureDeviceToken();  // first: the villages are kept for the user signed in now
   // A new set of villages: pull the area again from the start and keep what they need.
   await setMeta({ prepared: chosen, ready: [], cursor: null });
   await dropUnprepared();
   await setMeta({ ready: [] });
-  await ensureDeviceToken();
   const result = await sync({ onProgress: ({ received }) => { text.textContent = t("preparing", { n: received }); } });
   busy = false;
   progress.hidden = result.ok;

@@ -2,7 +2,7 @@
 // A day dated after today (Thai time) has not been held: the sheet says so above its rows and refuses
 // its marks before they reach the outbox, with the server's own words (rules.js checkAttendance).
 
-import { badge, boot, byHouseNo, el, kindLabel, locale, pathParts, saved, savedNote, sessionLabel, t } from "./field-common.js";
+import { badge, boot, byHouseNo, el, kindLabel, locale, pathParts, saveFailed, saved, savedNote, sessionLabel, t } from "./field-common.js";
 import { formatDate } from "./format.js";
 import { loadView, save } from "./overlay.js";
 import { checkAttendance } from "./rules.js";
@@ -52,7 +52,12 @@ async function mark(row, householdId, present) {
     row.querySelector(".row-saved").replaceChildren(el("p", { class: "error", role: "alert", "data-refused": "" }, problem));
     return;
   }
-  await save(view, "attendance", existing, values, uuid());
+  try {
+    await save(view, "attendance", existing, values, uuid());
+  } catch (error) {
+    saveFailed(row.querySelector(".row-saved"), error);
+    return;
+  }
   markButtons(row, present);
   showSaved(row);
   updateSummary();
@@ -62,8 +67,15 @@ async function mark(row, householdId, present) {
 async function saveNote(row, householdId, note) {
   const existing = view.byKey("attendance", { session_id: sessionId, household_id: householdId });
   if (!existing) return;
-  const op = await save(view, "attendance", existing, { note: note.trim() || null }, null);
-  if (op) { showSaved(row); saved(); }
+  let op;
+  try {
+    op = await save(view, "attendance", existing, { note: note.trim() || null }, null);
+  } catch (error) {
+    saveFailed(row.querySelector(".row-saved"), error);
+    return;
+  }
+  if (op) showSaved(row);
+  saved(row);
 }
 
 function rows() {

@@ -1,7 +1,7 @@
 // /field/households/{id}/surveys/{kind}: a baseline or follow-up survey, checked on the phone
 // with the server's rules before it reaches the outbox.
 
-import { boot, el, locale, pathParts, saved, savedNote, showFieldErrors, t } from "./field-common.js";
+import { boot, el, locale, pathParts, saveFailed, saved, savedNote, showFieldErrors, t } from "./field-common.js";
 import { readForm, fillForm } from "./forms.js";
 import { loadView, save } from "./overlay.js";
 import { checkSurvey } from "./rules.js";
@@ -34,7 +34,7 @@ async function render() {
     if (op) values = { ...values, ...op.fields };
   }
   fillForm(form, FIELDS, values);
-  if (!form.elements.surveyed_on.value) form.elements.surveyed_on.value = todayIso();
+  if (!form.elements.surveyed_on.value) form.elements.surveyed_on.value = form.elements.surveyed_on.defaultValue = todayIso();
 }
 
 async function submit(event) {
@@ -44,16 +44,21 @@ async function submit(event) {
   const errors = checkSurvey({ ...values, household_id: householdId, kind }, locale);
   showFieldErrors(form, errors);
   if (Object.keys(errors).length) return;
-  if (fixing && (await outboxAll()).some((o) => o.op_id === fixing)) {
-    await resendOp(fixing, values);
-    history.replaceState(null, "", location.pathname);
-  } else {
-    const survey = view.byKey("survey", { household_id: householdId, kind });
-    await save(view, "survey", survey, survey ? values : { household_id: householdId, kind, ...values }, uuid());
+  try {
+    if (fixing && (await outboxAll()).some((o) => o.op_id === fixing)) {
+      await resendOp(fixing, values);
+      history.replaceState(null, "", location.pathname);
+    } else {
+      const survey = view.byKey("survey", { household_id: householdId, kind });
+      await save(view, "survey", survey, survey ? values : { household_id: householdId, kind, ...values }, uuid());
+    }
+  } catch (error) {
+    saveFailed(form.querySelector("[data-saved-slot]"), error);
+    return;
   }
   form.querySelector("[data-saved-slot]").replaceChildren(savedNote(),
     el("a", { class: "button", href: `/field/households/${householdId}` }, t("open_household")));
-  saved();
+  saved(form);
 }
 
 form.addEventListener("submit", submit);

@@ -33,7 +33,8 @@ export function fillForm(form, kinds, values) {
     const input = form.elements[name];
     if (!input || !(name in values)) continue;
     const value = values[name];
-    if (kind === "bool") input.checked = value === true;
-    else input.value = value === null || value === undefined ? "" : String(value);
+    // What a form is filled with counts as saved: only what the officer types is unsaved input.
+    if (kind === "bool") input.checked = input.defaultChecked = value === true;
+    else input.value = input.defaultValue = value === null || value === undefined ? "" : String(value);
   }
 }

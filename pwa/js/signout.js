@@ -1,8 +1,9 @@
-// Signing out on a phone: unsent captures stay (after a warning); with nothing unsent, the
-// device token is revoked and the personal data leaves the phone.
+// Signing out on a phone: the user's device token leaves the phone (revoked on the server when it
+// answers); their records and outbox go with it when nothing is unsent, else they stay locked in
+// their own database (after a warning) until that user signs in again. Nobody else sees them.
 
-import { clearPersonalData, inUse, outboxCounts } from "./store.js";
-import { revokeDeviceToken } from "./sync.js";
+import { currentUser, inUse, outboxCounts } from "./store.js";
+import { signOutPhone } from "./sync.js";
 
 function csrfFromCookie() {
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -27,15 +28,18 @@ export function interceptSignOut() {
     if (!inUse()) return;  // this browser never worked as a phone: a plain sign-out
     event.preventDefault();
     let counts = { pending: 0, rejected: 0 };
-    try { counts = await outboxCounts(); } catch (_error) { /* no database: nothing to keep */ }
-    const unsent = counts.pending + counts.rejected;
+    let user = null;
+    try { [counts, user] = await Promise.all([outboxCounts(), currentUser()]); } catch (_error) { /* no storage */ }
+    const unsent = user ? counts.pending + counts.rejected : 0;
     if (unsent) {
       const text = (form.dataset.unsentWarning || "").replace("{n}", String(unsent));
-      if (window.confirm(text)) submit(form);
-      return;
+      if (!window.confirm(text)) return;
     }
-    await revokeDeviceToken();
-    try { await clearPersonalData({ withOutbox: true }); } catch (_error) { /* nothing stored */ }
+    let left = {};
+    try { left = await signOutPhone(); } catch (_error) { /* no storage: nothing kept */ }
+    // A token the server could not be told about (no signal): the sign-out names its device.
+    if (left.unrevoked) form.append(Object.assign(document.createElement("input"),
+      { type: "hidden", name: "device_id", value: left.unrevoked }));
     submit(form);
   });
 }

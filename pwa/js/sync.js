@@ -2,8 +2,8 @@
 // Usable from the pages and from the service worker (Background Sync); one run at a time.
 
 import {
-  PERSONAL_ENTITIES, REFERENCE_ENTITIES, allMeta, get, getAll, getMeta, markInUse, outboxCounts, recordKey,
-  setMeta, transact,
+  PERSONAL_ENTITIES, REFERENCE_ENTITIES, allMeta, currentUser, get, getAll, getMeta, leaveUser, outboxCounts,
+  phoneAll, phoneSet, recordKey, setMeta, switchUser, transact,
 } from "./store.js";
 
 export const SCHEMA = 1;
@@ -29,7 +29,8 @@ async function setState(state, message = null) {
 }
 
 export async function status() {
-  const [counts, meta] = await Promise.all([outboxCounts(), allMeta()]);
+  const [counts, meta, user] = await Promise.all([outboxCounts(), allMeta(), currentUser()]);
+  if (!user) return { ...counts, state: "error", message: "signed_out", lastSync: "", signedIn: false, user: null };
   return { ...counts, state: meta.sync_state || "idle", message: meta.sync_message || null,
            lastSync: meta.last_sync || "", signedIn: Boolean(meta.token), user: meta.user || null };
 }
@@ -224,9 +225,20 @@ export function dropUnprepared() {
   });
 }
 
+// The server was restored from a backup and the phone's cursor is ahead of it (409 resync): the
+// pulled copies and the cursor go, the outbox stays, and the area is pulled again from the start.
+function forgetPulled() {
+  return transact(["records", "meta"], "readwrite", ({ records, meta }) => {
+    records.clear();
+    meta.delete("cursor");
+    meta.delete("conflicts");
+  });
+}
+
 async function pull(token, onProgress) {
   let cursor = await getMeta("cursor");
   let received = 0;
+  let resynced = false;
   for (let page = 0; page < 100000; page += 1) {
     const query = `limit=${PULL_LIMIT}` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : "");
     let response;
@@ -234,6 +246,13 @@ async function pull(token, onProgress) {
       response = await api(`/api/sync/pull?${query}`, token);
     } catch (error) {
       if (error instanceof Refused && error.status === 400 && cursor) { cursor = null; continue; }
+      if (error instanceof Refused && error.status === 409 && error.body && error.body.error === "resync" && !resynced) {
+        resynced = true;
+        await forgetPulled();
+        announce({ type: "data" });
+        cursor = null;
+        continue;
+      }
       throw error;
     }
     const data = await response.json();
@@ -294,9 +313,58 @@ function csrfToken() {
   return match ? decodeURIComponent(match[1]) : null;
 }
 
-// The officer signed in in this browser: get the phone's own device token once (no second
-// password). After the office revoked it, only a fresh sign-in may get a new one.
+// Who is signed in in this browser, as the server knows it: {id, username, role}, null (nobody), or
+// undefined (the server cannot be reached).
+async function sessionUser() {
+  try {
+    const response = await fetch("/field/session-user", { cache: "no-store", credentials: "same-origin" });
+    if (response.status === 401) return null;
+    if (!response.ok) return undefined;
+    return (await response.json()).user;
+  } catch (_error) {
+    return undefined;
+  }
+}
+
+// A sign-out made with no signal reaches the server at the next chance, before anything else.
+export async function finishSignOut() {
+  const { logout } = await phoneAll().catch(() => ({}));
+  if (!logout) return true;
+  try {
+    const response = await fetch("/logout", {
+      method: "POST", credentials: "same-origin", cache: "no-store", redirect: "manual",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "x-csrftoken": logout.csrf || "" },
+      body: new URLSearchParams({ _csrf_token: logout.csrf || "", device_id: logout.device_id || "" }) });
+    if (response.type !== "opaqueredirect" && !response.ok && response.status !== 403) return false;
+    await phoneSet({ logout: null });
+    return true;
+  } catch (_error) {
+    return false;
+  }
+}
+
+const locked = (work) => (typeof navigator !== "undefined" && navigator.locks
+  ? navigator.locks.request("sammachip-sync", work) : work());
+
+let sessionChecked = false;
+
+// The officer signed in in this browser: this phone works for them (their own database), and gets
+// its device token for them once (no second password). After the office revoked it, only a fresh
+// sign-in may get a new one. A token is never kept for, or sent by, another user.
 export async function ensureDeviceToken() {
+  let who;
+  let user = await currentUser();
+  if (!sessionChecked || !user) {
+    await finishSignOut();
+    who = await sessionUser();
+    if (who !== undefined) sessionChecked = true;
+    if (who && (!user || user.id !== who.id)) {
+      await locked(() => switchUser(who, revokeToken));
+      user = who;
+      announce({ type: "user" });
+    }
+  }
+  if (!user) return who === undefined ? "offline" : "sign_in";
   const meta = await allMeta();
   if (meta.token) return "ok";
   if (meta.signin_required) return "revoked";
@@ -309,16 +377,15 @@ export async function ensureDeviceToken() {
     });
     if (response.status !== 201) return "sign_in";
     const data = await response.json();
-    if (meta.user && meta.user.id !== data.user.id) {
-      // Another officer on this phone: the first one's records go (their unsent ops stay queued).
-      await transact(["records", "meta"], "readwrite", ({ records, meta: m }) => {
-        records.clear();
-        for (const key of ["cursor", "prepared", "ready", "last_sync", "conflicts"]) m.delete(key);
-      });
+    const now = await currentUser();
+    if (!now || now.id !== data.user.id) {
+      // The browser's session is another user's than this phone's: that token is not kept here.
+      await revokeToken(data.token);
+      sessionChecked = false;
+      return "sign_in";
     }
     await setMeta({ token: data.token, device_id: data.device_id, user: data.user, signin_required: false,
                     sync_message: null });
-    markInUse();
     announce({ type: "status" });
     return "ok";
   } catch (_error) {
@@ -326,10 +393,8 @@ export async function ensureDeviceToken() {
   }
 }
 
-// Sign-out with nothing unsent: the server forgets the token.
-export async function revokeDeviceToken() {
-  const token = await getMeta("token");
-  if (!token) return true;
+// The server forgets a token (sign-out, or its user left this phone).
+async function revokeToken(token) {
   try {
     const response = await fetch("/api/auth/token", { method: "DELETE", cache: "no-store", credentials: "omit",
                                                       headers: { Authorization: `Bearer ${token}` } });
@@ -337,4 +402,13 @@ export async function revokeDeviceToken() {
   } catch (_error) {
     return false;
   }
+}
+
+// Sign-out on this phone: the user's token leaves it; their database goes when nothing is unsent.
+// The browser session ends with the /logout that follows (sent later by the worker, if offline).
+export async function signOutPhone() {
+  const user = await currentUser();
+  if (!user) return { unsent: 0, unrevoked: null };
+  sessionChecked = false;
+  return locked(() => leaveUser(user.id, revokeToken));
 }

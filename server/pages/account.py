@@ -8,7 +8,7 @@ from sqlmodel import Session
 from server.web.guards import public
 from server.audit.log import audit
 from server.auth.signin import authenticate
-from server.core.dates import THAI_TIME
+from server.core.dates import THAI_TIME, utc_now
 from server.core.i18n import LOCALES, gettext_
 from server.web.browser_session import (
     end_session,
@@ -19,6 +19,7 @@ from server.web.browser_session import (
 from server.web.forms import Form, FormState, single_values
 from server.web.locale import LANG_COOKIE
 from server.web.templates import render
+from server.models import Device
 
 
 @get("/login", sync_to_thread=True)
@@ -56,11 +57,18 @@ def login_submit(request: Request, db: Session, data: Form) -> Template | Redire
 
 
 @post("/logout", sync_to_thread=True)
-def logout(request: Request, db: Session) -> Redirect:
+def logout(request: Request, db: Session, data: Form) -> Redirect:
     user = session_user(db, request)
     end_session(db, request)
     if user is not None:
         audit(db, action="sign_out", user_id=user.id)
+        # A phone signed out with no signal names its device: its token left the phone, so it ends here.
+        device_id = str(single_values(data).get("device_id") or "")
+        device = db.get(Device, device_id) if 0 < len(device_id) <= 36 and "\x00" not in device_id else None
+        if device is not None and device.user_id == user.id and device.revoked_at is None:
+            device.revoked_at = utc_now()
+            db.add(device)
+            audit(db, action="sign_out", user_id=user.id, device_id=device.id, detail={"via": "browser"})
     db.commit()
     response = Redirect(path="/login")
     response.delete_cookie("sammachip_session", path="/")

@@ -70,8 +70,21 @@ def device_token_for_browser(db: Session, request: Request, data: BrowserTokenRe
     return Response(content=token, status_code=201, media_type=MediaType.JSON)
 
 
+@get("/field/session-user", sync_to_thread=True)
+def session_user_for_phone(db: Session, request: Request) -> Response:
+    """Who is signed in in this browser, for the phone to keep each user's data apart (SYNC.md,
+    Shared phones): a JSON 401 when nobody is. Never a token: each user gets their own at sign-in."""
+    user = session_user(db, request)
+    db.rollback()
+    if user is None:
+        return Response(content={"error": "login_required", "message": "Sign in first"},
+                        status_code=401, media_type=MediaType.JSON, headers={"Cache-Control": "no-store"})
+    return Response(content={"user": {"id": user.id, "username": user.username, "role": user.role}},
+                    media_type=MediaType.JSON, headers={"Cache-Control": "no-store"})
+
+
 # Who may open each route, declared once here (server/web/guards.py).
 routers = [
     Router(path="/", guards=[signed_in], route_handlers=[device_list, device_revoke]),
-    Router(path="/", guards=[public], route_handlers=[device_token_for_browser]),
+    Router(path="/", guards=[public], route_handlers=[device_token_for_browser, session_user_for_phone]),
 ]

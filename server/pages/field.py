@@ -77,9 +77,12 @@ def js_modules() -> list[str]:
 def precache_urls() -> list[str]:
     """What the worker caches, under the very URLs the pages ask for: the shell's files and each page's
     script by their versioned URL (`static_url`, as the templates write them), and the modules those
-    scripts import by their plain URL (an import names no version)."""
-    entries = [static_url(f"js/{p.name}") for p in sorted((PWA_DIR / "js").glob("field-*.js"))]
-    urls = [static_url(name) for name in STATIC_FILES] + entries + js_modules() + ["/manifest.webmanifest"]
+    scripts import by their plain URL (an import names no version); each file once."""
+    pages = [f"js/field-{name.replace('_', '-')}.js" for name in SHELLS]
+    entries = [static_url(page) for page in pages]
+    # Each file once: a page's script only by its versioned URL (no module imports another page's).
+    modules = [url for url in js_modules() if url.removeprefix("/static/") not in pages]
+    urls = [static_url(name) for name in STATIC_FILES] + entries + modules + ["/manifest.webmanifest"]
     urls += [f"{url}?lang={code}" for _template, url in SHELLS.values() for code in LOCALES]
     return urls
 

@@ -30,6 +30,8 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.filters["mask_cid"] = mask_citizen_id
     env.globals["current_locale"] = current_locale.get
     env.globals["locales"] = LOCALES
+    # JSON in pages (the phone's texts) as UTF-8, not \u escapes: Thai takes half the bytes.
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     env.trim_blocks = True
     env.lstrip_blocks = True
 

@@ -42,7 +42,9 @@ def test_rejected_ops_are_kept_with_their_reason_to_fix_or_discard(field_world, 
     server.stop()
     session_id, present_id = village_a.session_ids[0], village_a.household_ids[0]
     page.goto(f"/field/sessions/{session_id}")
-    page.locator(f'[data-household-id="{present_id}"] [data-mark="present"]').click()
+    present = page.locator(f'[data-household-id="{present_id}"] [data-mark="present"]')
+    present.click()
+    expect(present).to_have_attribute("aria-pressed", "true")  # stored before the page is left
     _register(page, village_b.id, "88/8", "นายย้ายออก นอกพื้นที่")
     _register(page, village_a.id, "66/1", "นางเลขซ้ำ ทดสอบ", taken_id)
     wait_pending(page, 3)

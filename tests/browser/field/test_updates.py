@@ -1,4 +1,5 @@
-"""Updates never cost a capture: a new app version waits for the officer while ops are pending, a
+"""Updates never cost a capture: a new app version waits for the officer while ops are pending or a
+form holds unsaved input (never a reload under their fingers), a
 revoked phone stops syncing but keeps its outbox, and an IndexedDB upgrade carries old ops over."""
 import datetime as dt
 import uuid
@@ -9,7 +10,7 @@ from sqlmodel import Session, select
 
 from server.core.db import make_engine
 from server.models import Attendance, Device, User
-from tests.browser.field.conftest import prepare, sign_in, wait_for_worker, wait_pending
+from tests.browser.field.conftest import outbox, prepare, sign_in, wait_for_worker, wait_pending
 
 pytestmark = pytest.mark.browser
 
@@ -139,4 +140,78 @@ def test_an_upgraded_phone_database_keeps_the_outbox(field_world, server, phone_
     with Session(engine) as db:
         rows = db.exec(select(Attendance).where(Attendance.session_id == session_id)).all()
         assert [(a.id, a.household_id, a.present, a.note) for a in rows] == [(op["id"], household_id, True, "มาสาย")]
+    engine.dispose()
+
+
+def _roll_out(server, page, version: str, *, offline_after: bool = False) -> None:
+    """A new version on the server, found by the phone's next update check (as the browser's own)."""
+    server.stop()
+    server.start(SAMMACHIP_APP_VERSION=version)
+    page.evaluate("async () => (await navigator.serviceWorker.getRegistration('/')).update()")
+    expect(page.locator('[data-action="update-app"]')).to_be_visible(timeout=30_000)
+    if offline_after:
+        server.stop()
+
+
+def test_an_update_waits_for_what_the_officer_is_typing(field_world, server, phone_factory):
+    village = field_world.villages["34140202"]
+    session_id, household_id = village.session_ids[0], village.household_ids[0]
+    page = phone_factory("typing").page
+    sign_in(page, "south")
+    prepare(page, [village.id])
+    wait_for_worker(page)
+    base = _app_version(page).split("-")[0]
+
+    # A new household half typed: the new version waits; once saved and sent, it is taken.
+    page.goto(f"/field/villages/{village.id}/households/new")
+    page.evaluate("window.typedHere = true")
+    page.fill('input[name="house_no"]', "12/3")
+    _roll_out(server, page, "typing1")
+    expect(page.locator('input[name="house_no"]')).to_have_value("12/3")
+    assert page.evaluate("window.typedHere === true")  # the page was never reloaded
+    page.fill('input[name="head_name"]', "นางพิมพ์ค้าง ระหว่างปรับรุ่น")
+    page.fill('input[name="members"]', "4")
+    page.fill('input[name="annual_income"]', "30000")
+    page.click('form [type="submit"]')
+    expect(page.locator('meta[name="app-version"]')).to_have_attribute("content", f"{base}-typing1", timeout=30_000)
+    wait_pending(page, 0)
+
+    # A survey half typed, then saved with no signal: the update is taken at the officer's tap and
+    # the pending survey survives it.
+    page.goto(f"/field/households/{household_id}/surveys/baseline")
+    page.evaluate("window.typedHere = true")
+    page.fill('input[name="annual_income"]', "41000")
+    _roll_out(server, page, "typing2", offline_after=True)
+    expect(page.locator('input[name="annual_income"]')).to_have_value("41000")
+    assert page.evaluate("window.typedHere === true")
+    page.fill('input[name="trade_income_month"]', "1500")
+    page.click('form [type="submit"]')
+    expect(page.locator("[data-saved]")).to_be_visible()
+    wait_pending(page, 1)
+    with page.expect_event("load"):
+        page.click('[data-action="update-app"]')
+    expect(page.locator('meta[name="app-version"]')).to_have_attribute("content", f"{base}-typing2")
+    wait_pending(page, 1)
+    assert [op["fields"].get("annual_income") for op in outbox(page)] == [41000]
+
+    # A note typed on the attendance sheet: kept through the next version, which comes once it is saved.
+    server.start(SAMMACHIP_APP_VERSION="typing2")
+    page.goto(f"/field/sessions/{session_id}")
+    wait_pending(page, 0, timeout=60_000)
+    row = page.locator(f'[data-household-id="{household_id}"]')
+    row.locator('[data-mark="present"]').click()
+    wait_pending(page, 0, timeout=30_000)
+    page.evaluate("window.typedHere = true")
+    row.locator('input[name="note"]').fill("มาสายครึ่งชั่วโมง")
+    _roll_out(server, page, "typing3")
+    expect(row.locator('input[name="note"]')).to_have_value("มาสายครึ่งชั่วโมง")
+    assert page.evaluate("window.typedHere === true")
+    row.locator('input[name="note"]').press("Tab")  # the note is saved when the officer leaves it
+    expect(page.locator('meta[name="app-version"]')).to_have_attribute("content", f"{base}-typing3", timeout=30_000)
+    wait_pending(page, 0, timeout=30_000)
+    engine = make_engine(field_world.db_url)
+    with Session(engine) as db:
+        mark = db.exec(select(Attendance).where(Attendance.session_id == session_id,
+                                                Attendance.household_id == household_id)).one()
+        assert (mark.present, mark.note) == (True, "มาสายครึ่งชั่วโมง")
     engine.dispose()
