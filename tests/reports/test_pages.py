@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from tests.support.factories import freeze_thai_today
+
 from tests.foundation.helpers import sign_in
 
 
@@ -13,7 +15,7 @@ def frozen_today(monkeypatch):
     from server.pages import progress as pages
     from tests.reports.conftest import TODAY
 
-    monkeypatch.setattr(pages, "today", lambda: TODAY)
+    freeze_thai_today(monkeypatch, TODAY)
 
 
 def household_names(html: str) -> set[str]:

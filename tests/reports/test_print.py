@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 
 import pytest
+
+from tests.support.factories import freeze_thai_today
 from sqlmodel import Session, select
 
 from server.models import TrainingSession
@@ -15,9 +17,8 @@ def frozen_today(monkeypatch):
     from server.pages import progress as pages
     from tests.reports.conftest import TODAY
 
-    monkeypatch.setattr(pages, "today", lambda: TODAY)
+    freeze_thai_today(monkeypatch, TODAY)
     from server.pages import reports
-    monkeypatch.setattr(reports, "today", lambda: TODAY)
 
 
 def first_session(engine, training_id: str) -> str:

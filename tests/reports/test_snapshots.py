@@ -7,6 +7,8 @@ import datetime as dt
 import re
 
 import pytest
+
+from tests.support.factories import freeze_thai_today
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
@@ -21,7 +23,7 @@ from tests.reports.conftest import TODAY
 def frozen_today(monkeypatch):
     from server.pages import progress as pages
 
-    monkeypatch.setattr(pages, "today", lambda: TODAY)
+    freeze_thai_today(monkeypatch, TODAY)
 
 
 @pytest.fixture
@@ -149,7 +151,8 @@ def test_progress_of_another_day_is_served_once_more_while_todays_is_computed(cl
 
     sign_in(client, "root")
     client.get("/progress?year=2570&area=34")
-    monkeypatch.setattr(pages, "today", lambda: TODAY + dt.timedelta(days=1))
+    freeze_thai_today(monkeypatch, TODAY + dt.timedelta(days=1))
+    sign_in(client, "root")  # a day later the sign-in of yesterday has expired
     with Session(engine) as db:
         before = db.exec(select(ReportSnapshot)).one()[0]
     assert before.payload["day"] == TODAY.isoformat()

@@ -161,3 +161,19 @@ def make_enrollment(session: Session, *, training: Any, household: Any, status: 
     if commit:
         session.commit()
     return enrollment
+
+
+def freeze_thai_today(monkeypatch: Any, day: Any) -> None:
+    """Make `day` today in Thailand for the server's one clock (server.core.dates); the time of day
+    still runs, so ages and timeouts measured against it behave as they would."""
+    import datetime as dt
+
+    from server.core import dates
+
+    real = dates._source
+
+    def on_that_day() -> dt.datetime:
+        now = real().astimezone(dates.THAI_TIME)
+        return dt.datetime.combine(day, now.timetz()).astimezone(dt.timezone.utc)
+
+    monkeypatch.setattr(dates, "_source", on_that_day)
