@@ -198,9 +198,12 @@ def check_household(data: dict[str, Any], *, partial: bool = False, income_known
         errors += check_phone("phone", data.get("phone"))
     if present("consent"):
         errors += check_bool("consent", data.get("consent"))
-    for name in ("note", "interest"):
-        if name in data:
-            errors += check_text(name, data.get(name), max_length=1000)
+    if "welfare_card" in data:
+        errors += check_bool("welfare_card", data.get("welfare_card"))
+    if "interest" in data:
+        errors += check_text("interest", data.get("interest"), max_length=32)
+    if "note" in data:
+        errors += check_text("note", data.get("note"), max_length=1000)
     return errors
 
 
@@ -229,16 +232,18 @@ def fiscal_year_be(on: dt.date) -> int:
 # --- office: sages, trainer teams, target selection, groups, configuration -------------------
 
 def check_sage(data: dict[str, Any]) -> list[FieldError]:
-    """A sage in the registry: a name; citizen ID optional but valid when given; skills as short texts."""
+    """A sage in the registry: a name; citizen ID optional but valid when given; skills as trade codes
+    (whether each is a configured trade is `server.trades.check_trade_codes`), anything else in words."""
     errors = check_text("name", data.get("name"), max_length=120, optional=False)
     errors += check_citizen_id("citizen_id", data.get("citizen_id"))
     errors += check_phone("phone", data.get("phone"))
     errors += check_text("found_by", data.get("found_by"), max_length=120)
     errors += check_text("note", data.get("note"), max_length=1000)
+    errors += check_text("skills_note", data.get("skills_note"), max_length=1000)
     skills = data.get("skills") or []
-    if any(not isinstance(s, str) or len(s) > 100 for s in skills):
-        errors.append(invalid("skills", "ความเชี่ยวชาญแต่ละรายการยาวได้ไม่เกิน 100 ตัวอักษร",
-                              "Each skill may be at most 100 characters"))
+    if any(not isinstance(s, str) or len(s) > 32 for s in skills):
+        errors.append(invalid("skills", "ความเชี่ยวชาญต้องเลือกจากรายการอาชีพ",
+                              "Skills are chosen from the list of trades"))
     return errors
 
 
@@ -371,6 +376,29 @@ def check_group(data: dict[str, Any]) -> list[FieldError]:
     return errors
 
 
+def check_funding_request(data: dict[str, Any], *, statuses: tuple[str, ...],
+                          sources: Iterable[str]) -> list[FieldError]:
+    """A request for money: a configured source, an amount asked, a known status; the amount received
+    only once received (and never more than a bank's whole year: `MAX_INCOME`); dates in order."""
+    errors = check_choice("source", data.get("source"), tuple(sources))
+    errors += check_int("amount_asked", data.get("amount_asked"), minimum=1, optional=False)
+    errors += check_choice("status", data.get("status"), statuses)
+    errors += check_int("amount_received", data.get("amount_received"), optional=True)
+    errors += check_text("proposal_file", data.get("proposal_file"), max_length=200)
+    errors += check_text("note", data.get("note"), max_length=2000)
+    received = data.get("amount_received") or 0
+    if isinstance(received, int) and received > 0 and data.get("status") != "received":
+        errors.append(invalid("amount_received", "บันทึกเงินที่ได้รับเมื่อสถานะเป็น \"ได้รับเงินแล้ว\" เท่านั้น",
+                              "Record an amount received only when the status is received"))
+    if data.get("status") == "received" and not received:
+        errors.append(required("amount_received"))
+    asked_on, received_on = data.get("asked_on"), data.get("received_on")
+    if isinstance(asked_on, dt.date) and isinstance(received_on, dt.date) and received_on < asked_on:
+        errors.append(invalid("received_on", "วันที่ได้รับเงินต้องไม่ก่อนวันที่ยื่นขอ",
+                              "The day received cannot be before the day asked"))
+    return errors
+
+
 def check_poverty_line(from_year: Any, to_year: Any, amount: Any) -> list[FieldError]:
     errors = check_int("from_year", from_year, minimum=2400, maximum=2800, optional=False)
     errors += check_int("to_year", to_year, minimum=2400, maximum=2800, optional=False)
@@ -454,6 +482,11 @@ def unknown_field(field: str) -> FieldError:
 def unknown_reference(field: str) -> FieldError:
     return FieldError(field, "unknown_reference", "ไม่พบข้อมูลที่อ้างถึง",
                       "The record this refers to does not exist")
+
+
+def unknown_trade(field: str) -> FieldError:
+    return FieldError(field, "unknown_reference", "ไม่มีอาชีพนี้ในรายการอาชีพที่กำหนดไว้ เลือกจากรายการ",
+                      "Not a trade of the configured list: choose one from the list")
 
 
 def forbidden(field: str) -> FieldError:

@@ -14,6 +14,8 @@ export function readForm(form, kinds) {
     const input = form.elements[name];
     if (!input) continue;
     if (kind === "bool") { values[name] = input.checked; continue; }
+    // A yes / no / not known choice: true, false or null.
+    if (kind === "tri") { values[name] = input.value === "yes" ? true : (input.value === "no" ? false : null); continue; }
     const raw = input.value.trim();
     if (kind === "int") {
       const cleaned = digits(raw);
@@ -34,6 +36,7 @@ export function fillForm(form, kinds, values) {
     if (!input || !(name in values)) continue;
     const value = values[name];
     if (kind === "bool") input.checked = value === true;
+    else if (kind === "tri") input.value = value === true ? "yes" : (value === false ? "no" : "");
     else input.value = value === null || value === undefined ? "" : String(value);
   }
 }

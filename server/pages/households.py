@@ -47,7 +47,16 @@ from server.web import Form, FormState, render, wants_fragment
 
 HOUSEHOLDS_PER_PAGE = 50
 HOUSEHOLD_FIELDS = ("village_id", "house_no", "head_name", "citizen_id", "members", "annual_income",
-                    "phone", "consent", "interest", "note")
+                    "phone", "consent", "interest", "welfare_card", "note")
+
+
+def welfare_card_value(text: str | None) -> bool | None:
+    """The form's choice of the welfare card: yes, no, or not known (blank)."""
+    return {"yes": True, "no": False}.get((text or "").strip())
+
+
+def welfare_card_choice(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
 # A preview not confirmed within this time must be uploaded again (it holds full citizen IDs).
 PREVIEW_LIFETIME = timedelta(hours=1)
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -58,6 +67,8 @@ def _context(db: Session, user: User) -> dict[str, Any]:
     return {"villages": villages, "village_options": village_options(villages),
             "village_names": {v.id: v.name for v, _s in villages},
             "trade_options": list(occupation_names(db, kind="trade", active_only=True).items()),
+            "welfare_options": [("yes", gettext_("Holds the state welfare card")),
+                                ("no", gettext_("Does not hold the state welfare card"))],
             "occupation_names": occupation_names(db)}
 
 
@@ -108,7 +119,7 @@ def _values(household: Household) -> dict[str, Any]:
             "citizen_id": household.citizen_id or "", "members": household.members,
             "annual_income": household.annual_income, "phone": household.phone or "",
             "interest": household.interest or "", "consent": household.consent, "note": household.note or "",
-            "seq": household.seq}
+            "welfare_card": welfare_card_choice(household.welfare_card), "seq": household.seq}
 
 
 def _read_form(db: Session, user: User, data: dict[str, Any], editing: Household | None) -> tuple[FormState, dict]:
@@ -121,6 +132,7 @@ def _read_form(db: Session, user: User, data: dict[str, Any], editing: Household
         "members": int_value(form, data, "members", required=True),
         "annual_income": int_value(form, data, "annual_income", required=True),
         "phone": text_value(data, "phone"), "interest": text_value(data, "interest"),
+        "welfare_card": welfare_card_value(text_value(data, "welfare_card")),
         "consent": bool(data.get("consent")), "note": text_value(data, "note"),
     }
     ids = area_village_ids(db, user)
@@ -148,6 +160,8 @@ def _typed_differences(household: Household, data: dict[str, Any],
             return villages.get(text, text)
         if name == "interest":
             return trades.get(text, text)
+        if name == "welfare_card":
+            return {"yes": gettext_("yes"), "no": gettext_("no")}.get(text, "")
         if name in ("members", "annual_income") and parse_int(text) is not None:
             return str(parse_int(text))  # 31,000 typed is the 31000 saved
         return text
