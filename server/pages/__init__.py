@@ -10,6 +10,7 @@ from server.pages import (
     groups,
     home,
     households,
+    match,
     partners,
     progress,
     reports,
@@ -21,6 +22,6 @@ from server.pages import (
 )
 
 page_route_handlers = [*account.handlers, *field.handlers, *audit.handlers, *devices.handlers, *home.handlers, *villages.handlers, *users.handlers,
-                       *sages.handlers, *trainings.handlers, *households.handlers,
+                       *sages.handlers, *trainings.handlers, *households.handlers, *match.handlers,
                        *groups.handlers, *partners.handlers, *config.handlers, *progress.handlers, *reports.handlers,
                        *review.handlers]

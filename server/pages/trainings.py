@@ -47,6 +47,7 @@ from server.rules import (
     income_per_person,
     rank_candidates,
 )
+from server.trades import team_teaches
 from server.web import Form, FormState, as_list, render
 
 TRAININGS_PER_PAGE = 50
@@ -187,6 +188,7 @@ def _training_page(db: Session, user: User, training: Training, *, session_forms
                   out_of_order=days_out_of_order(sessions),
                   after_year=[s.day for s in sessions if after_fiscal_year(s.date, training.fiscal_year)],
                   kind_labels=session_kind_labels(), occupation_names=occupation_names(db), notice=notice,
+                  team_teaches=team_teaches(db, training.village_id, training.fiscal_year, training.occupation),
                   yours=yours, status_code=status_code)
 
 
