@@ -8,12 +8,15 @@ from litestar.response import Redirect, Template
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from server import funding
 from server.audit import audit
+from server.auth.web import NotFoundInArea
 from server.dates import to_input
 from server.i18n import gettext_
 from server.models import (
     Enrollment,
     FiveKAssessment,
+    FundingRequest,
     GroupMember,
     Household,
     OccupationGroup,
@@ -146,6 +149,7 @@ def group_create(db: Session, user: User, data: Form) -> Template | Redirect:
 
 def _group_page(db: Session, user: User, group: OccupationGroup, *, info: FormState | None = None,
                 members_form: FormState | None = None, five_k: FormState | None = None,
+                funding_form: FormState | None = None, funding_for: int | None = None,
                 status_code: int = 200, notice: str | None = None) -> Template:
     village = db.get(Village, group.village_id)
     members = list(db.exec(select(GroupMember, Household).join(Household, Household.id == GroupMember.household_id)
@@ -163,7 +167,8 @@ def _group_page(db: Session, user: User, group: OccupationGroup, *, info: FormSt
     return render("group.html", user=user, group=group, village=village, members=members, candidates=candidates,
                   history=history, elements=five_k_elements(db), info=info, trainings=trainings,
                   members_form=members_form or FormState(), five_k=five_k or FormState(values={"scores": []}),
-                  status_code=status_code, notice=notice, **_options(db))
+                  status_code=status_code, notice=notice, **_options(db),
+                  **funding.context(db, group_id=group.id, form=funding_form, form_for=funding_for))
 
 
 @get("/groups/{group_id:str}", sync_to_thread=True)
@@ -263,4 +268,36 @@ def group_assess(db: Session, user: User, group_id: str, data: Form) -> Template
     return Redirect(path=f"/groups/{group.id}#five-k")
 
 
-handlers = [group_list, group_new, group_create, group_page, group_update, group_members, group_assess]
+# --- funding ---------------------------------------------------------------------------------------
+
+def _group_request(db: Session, group: OccupationGroup, request_id: int) -> FundingRequest:
+    record = db.get(FundingRequest, request_id)
+    if record is None or record.group_id != group.id:
+        raise NotFoundInArea()
+    return record
+
+
+@post("/groups/{group_id:str}/funding", sync_to_thread=True)
+def group_funding_add(db: Session, user: User, group_id: str, data: Form) -> Template | Redirect:
+    group = group_in_area(db, user, group_id)
+    form, clean = funding.read_form(db, data, None)
+    if not form.ok:
+        return _group_page(db, user, group, funding_form=form, status_code=422)
+    funding.save(db, user_id=user.id, record=FundingRequest(group_id=group.id), clean=clean)
+    db.commit()
+    return Redirect(path=f"/groups/{group.id}#funding")
+
+
+@post("/groups/{group_id:str}/funding/{request_id:int}", sync_to_thread=True)
+def group_funding_update(db: Session, user: User, group_id: str, request_id: int, data: Form) -> Template | Redirect:
+    group = group_in_area(db, user, group_id)
+    record = _group_request(db, group, request_id)
+    form, clean = funding.read_form(db, data, record)
+    if not form.ok:
+        return _group_page(db, user, group, funding_form=form, funding_for=record.id, status_code=422)
+    funding.save(db, user_id=user.id, record=record, clean=clean)
+    db.commit()
+    return Redirect(path=f"/groups/{group.id}#funding")
+
+
+handlers = [group_funding_add, group_funding_update, group_list, group_new, group_create, group_page, group_update, group_members, group_assess]

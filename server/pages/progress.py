@@ -10,6 +10,7 @@ from sqlalchemy import distinct, select
 from sqlmodel import Session
 
 from server.audit import audit
+from server.funding import funding_source_names, funding_summary
 from server.auth.web import NotFoundInArea
 from server.i18n import current_locale, gettext_
 from server.models import (
@@ -136,7 +137,9 @@ def progress_page(request: Request, db: Session, user: User) -> Template | Redir
     response = render("progress.html", request=request, rows=[(k, names.get(k, k), rows[k]) for k in sorted(rows)],
                       total=total, by=by, per_village=households_per_village(db), days=range(1, TRAINING_DAYS + 1),
                       rounds=["baseline", *figures.round_kinds(options["follow_up_months"])], error=None,
-                      as_of=served.as_of, params=_filter_params(request), **_common(db, user, filters, request))
+                      as_of=served.as_of, params=_filter_params(request),
+                      funding=funding_summary(db, area=area, filters=filters),
+                      funding_source_names=funding_source_names(db), **_common(db, user, filters, request))
     response.background = served.refresh
     return response
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from server.audit import audit
+from server.funding import funding_source_names, funding_summary
 from server.auth.web import NotFoundInArea
 from server.i18n import gettext_
 from server.models import District, Enrollment, Household, TrainingSession, User, Village
@@ -23,7 +24,8 @@ from server.web import render
 def dataset_labels() -> dict[str, str]:
     return {"households": gettext_("Households"), "enrollments": gettext_("Enrollments"),
             "attendance": gettext_("Attendance (a column per day)"), "surveys": gettext_("Surveys"),
-            "groups": gettext_("Occupation-group registry"), "indicators": gettext_("Indicators by village")}
+            "groups": gettext_("Occupation-group registry"), "indicators": gettext_("Indicators by village"),
+            "funding": gettext_("Funding requests of groups and trainings")}
 
 
 @get("/reports", sync_to_thread=True)
@@ -142,7 +144,8 @@ def print_district(request: Request, db: Session, user: User, code: str) -> Temp
                   progress_rows=progress_rows, progress_total=progress_total, outcome_rows=outcome_rows,
                   outcome_total=outcome_total, rounds=figures.round_kinds(months), per_village=households_per_village(db),
                   printed_on=today(), digits=request.query_params.get("digits") or "arabic",
-                  days=range(1, TRAINING_DAYS + 1), **_common(db, user, filters, request))
+                  days=range(1, TRAINING_DAYS + 1), funding=funding_summary(db, area=area, filters=filters),
+                  funding_source_names=funding_source_names(db), **_common(db, user, filters, request))
 
 
 handlers = [reports_page, export, print_session, print_village, print_district]

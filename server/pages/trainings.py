@@ -9,12 +9,13 @@ from litestar.response import Redirect, Template
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from server import funding
 from server.audit import audit
 from server.auth.scope import area_village_ids
 from server.auth.web import NotFoundInArea
 from server.dates import to_input
 from server.i18n import current_locale, gettext_
-from server.models import Attendance, Enrollment, Household, Training, TrainingSession, User, Village
+from server.models import Attendance, Enrollment, FundingRequest, Household, Training, TrainingSession, User, Village
 from server.models.program import SESSION_KINDS
 from server.office import (
     area_villages,
@@ -169,7 +170,8 @@ def training_create(db: Session, user: User, data: Form) -> Template | Redirect:
 
 def _training_page(db: Session, user: User, training: Training, *, session_forms: dict[str, FormState] | None = None,
                    info_form: FormState | None = None, status_code: int = 200, notice: str | None = None,
-                   yours: list[tuple[str, str, str]] | None = None) -> Template:
+                   yours: list[tuple[str, str, str]] | None = None, funding_form: FormState | None = None,
+                   funding_for: int | None = None) -> Template:
     village = db.get(Village, training.village_id)
     sessions = _sessions(db, training.id)
     forms = {s.id: FormState(values={"date": to_input(s.date), "kind": s.kind, "destination": s.destination or "",
@@ -189,7 +191,8 @@ def _training_page(db: Session, user: User, training: Training, *, session_forms
                   after_year=[s.day for s in sessions if after_fiscal_year(s.date, training.fiscal_year)],
                   kind_labels=session_kind_labels(), occupation_names=occupation_names(db), notice=notice,
                   team_teaches=team_teaches(db, training.village_id, training.fiscal_year, training.occupation),
-                  yours=yours, status_code=status_code)
+                  yours=yours, status_code=status_code,
+                  **funding.context(db, training_id=training.id, form=funding_form, form_for=funding_for))
 
 
 @get("/trainings/{training_id:str}", sync_to_thread=True)
@@ -355,5 +358,33 @@ def selection_save(db: Session, user: User, training_id: str, data: Form) -> Tem
     return Redirect(path=f"/trainings/{training.id}")
 
 
-handlers = [training_list, training_new, training_create, training_page, training_update, session_update,
+# --- funding ---------------------------------------------------------------------------------------
+
+@post("/trainings/{training_id:str}/funding", sync_to_thread=True)
+def training_funding_add(db: Session, user: User, training_id: str, data: Form) -> Template | Redirect:
+    training = training_in_area(db, user, training_id)
+    form, clean = funding.read_form(db, data, None)
+    if not form.ok:
+        return _training_page(db, user, training, funding_form=form, status_code=422)
+    funding.save(db, user_id=user.id, record=FundingRequest(training_id=training.id), clean=clean)
+    db.commit()
+    return Redirect(path=f"/trainings/{training.id}#funding")
+
+
+@post("/trainings/{training_id:str}/funding/{request_id:int}", sync_to_thread=True)
+def training_funding_update(db: Session, user: User, training_id: str, request_id: int,
+                            data: Form) -> Template | Redirect:
+    training = training_in_area(db, user, training_id)
+    record = db.get(FundingRequest, request_id)
+    if record is None or record.training_id != training.id:
+        raise NotFoundInArea()
+    form, clean = funding.read_form(db, data, record)
+    if not form.ok:
+        return _training_page(db, user, training, funding_form=form, funding_for=record.id, status_code=422)
+    funding.save(db, user_id=user.id, record=record, clean=clean)
+    db.commit()
+    return Redirect(path=f"/trainings/{training.id}#funding")
+
+
+handlers = [training_funding_add, training_funding_update, training_list, training_new, training_create, training_page, training_update, session_update,
             selection_page, selection_save]
