@@ -33,7 +33,7 @@ def funding_sources(db: Session, *, active_only: bool = True) -> dict[str, Occup
     query = select(Occupation).where(Occupation.kind == "funding_source")
     if active_only:
         query = query.where(Occupation.active == True)  # noqa: E712
-    return {o.code: o for o in db.exec(query.order_by(Occupation.sort_order, Occupation.code))}
+    return {o.code: o for o in db.scalars(query.order_by(Occupation.sort_order, Occupation.code))}
 
 
 def funding_source_names(db: Session) -> dict[str, str]:
@@ -55,7 +55,8 @@ def requests_of(db: Session, *, group_id: str | None = None, training_id: str | 
     query = select(FundingRequest)
     query = query.where(FundingRequest.group_id == group_id) if group_id else query.where(
         FundingRequest.training_id == training_id)
-    return list(db.exec(query.order_by(FundingRequest.asked_on.is_(None), FundingRequest.asked_on, FundingRequest.id)))
+    return list(db.scalars(query.order_by(FundingRequest.asked_on.is_(None), FundingRequest.asked_on,
+                                          FundingRequest.id)))
 
 
 @dataclass
