@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,9 +101,13 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def read_upload(filename: str, content: bytes) -> UploadedTable:
+def read_upload(filename: str, content: bytes, *, names: Mapping[str, str] | None = None,
+                required: tuple[str, ...] = REQUIRED) -> UploadedTable:
     """The rows of the first sheet (XLSX) or of the CSV, keyed by column code, and the headers of the
-    columns the importer does not know (left out of the rows, and shown as ignored)."""
+    columns the importer does not know (left out of the rows, and shown as ignored).
+
+    `names` says which header (as `header_key` reads it) names which key, instead of the import's own
+    columns; `required`, the keys the file must have (a district's own list is mapped afterwards)."""
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
         from openpyxl import load_workbook
@@ -127,7 +132,7 @@ def read_upload(filename: str, content: bytes) -> UploadedTable:
     table = [row for row in table if any(row)]
     if not table:
         raise ImportFormatError(gettext_("The file is empty."))
-    known = header_names()
+    known = header_names() if names is None else names
     positions: dict[str, int] = {}
     ignored: list[str] = []
     for index, title in enumerate(table[0]):
@@ -136,7 +141,7 @@ def read_upload(filename: str, content: bytes) -> UploadedTable:
             positions[name] = index
         elif title.strip():
             ignored.append(title.strip())  # shown in the preview, never dropped unseen
-    missing = [f for f in REQUIRED if f not in positions]
+    missing = [f for f in required if f not in positions]
     if missing:
         raise ImportFormatError(gettext_("Columns missing from the header row: {columns}").format(
             columns=", ".join(f"{column_labels()[f]} ({f})" for f in missing)))

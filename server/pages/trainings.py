@@ -28,6 +28,7 @@ from server.office import (
     occupations,
     parse_int,
     poverty_line,
+    rank_by_welfare_card,
     stale_notice,
     text_value,
     training_in_area,
@@ -280,7 +281,8 @@ def _selection_page(db: Session, user: User, training: Training, *, form: FormSt
     village = db.get(Village, training.village_id)
     households = list(db.exec(select(Household).where(Household.village_id == training.village_id,
                                                       Household.deleted == False)).all())  # noqa: E712
-    ranked = rank_candidates(households)
+    welfare_first = rank_by_welfare_card(db)
+    ranked = rank_candidates(households, welfare_card_first=welfare_first)
     enrollments = {e.household_id: e for e in _enrollments(db, training.id)}
     limit = households_per_village(db)
     if form is None:
@@ -298,7 +300,7 @@ def _selection_page(db: Session, user: User, training: Training, *, form: FormSt
     db.commit()
     return render("selection.html", user=user, training=training, village=village, rows=rows, form=form,
                   limit=limit, poverty_line=line, occupation_names=occupation_names(db), notice=notice,
-                  status_code=status_code)
+                  welfare_first=welfare_first, status_code=status_code)
 
 
 @get("/trainings/{training_id:str}/select", sync_to_thread=True)
