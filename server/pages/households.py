@@ -315,7 +315,7 @@ def _mapping_page(db: Session, user: User, waiting: ImportPreview, *, chosen: di
     saved = district_lists.saved_mapping(db, district, headers)
     if chosen is None:
         chosen = dict(saved.columns) if saved is not None else district_lists.guess(headers)
-    return render("household_import_map.html", user=user, preview_id=waiting.id, headers=headers,
+    return render("household_import_map.html", user=user, preview_id=waiting.id, file_headers=headers,
                   samples=district_lists.samples(headers, waiting.rows), targets=district_lists.targets(),
                   chosen=chosen, saved=saved, name=name if name is not None else (saved.name if saved else ""),
                   can_save=district is not None, problems=problems or [], rows=len(waiting.rows),
