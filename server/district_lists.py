@@ -70,10 +70,13 @@ def read_any(filename: str, content: bytes) -> tuple[list[str], list[dict[str, s
     return headers, table.rows
 
 
-def fits_the_template(headers: list[str]) -> bool:
-    """Whether the file already has the import's own required columns (then no mapping is needed)."""
+def needs_mapping(headers: list[str]) -> bool:
+    """Whether a file is a list of its own, to be mapped: it lacks a column the import requires and has
+    a header the import does not know. (The import's own template with a column missing is answered
+    with what is missing, as before.)"""
     known = header_names()
-    return set(REQUIRED) <= {known[h] for h in headers if h in known}
+    names = {known[h] for h in headers if h in known}
+    return not set(REQUIRED) <= names and any(h not in known for h in headers)
 
 
 def headers_key(headers: list[str]) -> str:

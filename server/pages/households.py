@@ -287,7 +287,7 @@ def import_upload(db: Session, user: User, data: Upload) -> Template:
     content = upload.file.read()
     try:
         headers, raw = district_lists.read_any(upload.filename, content)
-        if not district_lists.fits_the_template(headers):
+        if district_lists.needs_mapping(headers):
             # A district's own list: its columns are mapped first (the rows wait on the server).
             _forget_previews(db, user)
             waiting = ImportPreview(user_id=user.id, rows=raw, headers=headers)
