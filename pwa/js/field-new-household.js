@@ -1,7 +1,7 @@
 // /field/villages/{id}/households/new: register a household found in the field (or edit one the
 // phone holds, or fix a rejected one), checked on the phone with the server's rules.
 
-import { boot, el, locale, pathParts, saveFailed, saved, savedNote, showFieldErrors, t } from "./field-common.js";
+import { boot, el, locale, occupationName, pathParts, saveFailed, saved, savedNote, showFieldErrors, t } from "./field-common.js";
 import { fillForm, readForm } from "./forms.js";
 import { loadView, save } from "./overlay.js";
 import { checkHousehold } from "./rules.js";
@@ -13,8 +13,20 @@ const query = new URLSearchParams(location.search);
 let householdId = query.get("household");
 let fixing = query.get("op");
 const FIELDS = { house_no: "text", head_name: "text", citizen_id: "cid", members: "int", annual_income: "int",
-                 phone: "text", consent: "bool", note: "text" };
+                 phone: "text", consent: "bool", interest: "text", welfare_card: "tri", note: "text" };
 let view = null;
+
+// The trade picker: the configuration's trades as the phone last pulled them (a retired trade the
+// household already has stays choosable, so an edit does not drop it).
+function fillTrades(current) {
+  const select = form.elements.interest;
+  const trades = view.where("occupation", (f) => f.kind === "trade" && f.active !== false)
+    .sort((a, b) => (a.fields.sort_order ?? 0) - (b.fields.sort_order ?? 0));
+  const codes = trades.map((r) => r.id);
+  if (current && !codes.includes(current)) codes.push(current);
+  select.replaceChildren(el("option", { value: "" }, "—"),
+    ...codes.map((code) => el("option", { value: code }, occupationName(view, code))));
+}
 
 async function render() {
   view = await loadView();
@@ -30,6 +42,7 @@ async function render() {
     const op = (await outboxAll()).find((o) => o.op_id === fixing);
     if (op) values = { ...values, ...op.fields };
   }
+  fillTrades(values.interest);
   fillForm(form, FIELDS, values);
 }
 

@@ -14,6 +14,8 @@ export function readForm(form, kinds) {
     const input = form.elements[name];
     if (!input) continue;
     if (kind === "bool") { values[name] = input.checked; continue; }
+    // A yes / no / not known choice: true, false or null.
+    if (kind === "tri") { values[name] = input.value === "yes" ? true : (input.value === "no" ? false : null); continue; }
     const raw = input.value.trim();
     if (kind === "int") {
       const cleaned = digits(raw);
@@ -35,6 +37,9 @@ export function fillForm(form, kinds, values) {
     const value = values[name];
     // What a form is filled with counts as saved: only what the officer types is unsaved input.
     if (kind === "bool") input.checked = input.defaultChecked = value === true;
-    else input.value = input.defaultValue = value === null || value === undefined ? "" : String(value);
+    else if (kind === "tri") {
+      input.value = value === true ? "yes" : (value === false ? "no" : "");
+      for (const option of input.options || []) option.defaultSelected = option.value === input.value;
+    } else input.value = input.defaultValue = value === null || value === undefined ? "" : String(value);
   }
 }

@@ -185,9 +185,9 @@ export function checkHousehold(values, locale = "th") {
   // A household may be registered before its survey: an income left out is unknown, an empty one is not.
   if ("annual_income" in v) problems.push(["annual_income", intProblem(readInt(v.annual_income), { optional: false })]);
   if ("village_id" in v) problems.unshift(["village_id", referenceProblem(read(v.village_id))]);
-  for (const name of ["note", "interest"]) {
-    if (name in v) problems.push([name, textProblem(read(v[name]), { maxLength: 1000 })]);
-  }
+  if ("welfare_card" in v) problems.push(["welfare_card", boolProblem(read(v.welfare_card))]);
+  if ("interest" in v) problems.push(["interest", textProblem(read(v.interest), { maxLength: 32 })]);
+  if ("note" in v) problems.push(["note", textProblem(read(v.note), { maxLength: 1000 })]);
   return answer(problems, locale);
 }
 

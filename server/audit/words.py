@@ -32,7 +32,8 @@ def entity_words() -> dict[str, str]:
             "partner_support": gettext_("Partner support"), "publicity_meeting": gettext_("Publicity meeting"),
             "poverty_line": gettext_("Poverty line"), "occupation": gettext_("Occupation"),
             "app_setting": gettext_("Settings"), "user": gettext_("User"), "device": gettext_("Device"),
-            "village": gettext_("Village"), "review_task": gettext_("Request to fix"), "conflict": gettext_("Conflict")}
+            "village": gettext_("Village"), "review_task": gettext_("Request to fix"), "conflict": gettext_("Conflict"),
+            "funding_request": gettext_("Funding request"), "import_mapping": gettext_("Column mapping of a household list")}
 
 
 def field_words() -> dict[str, str]:
@@ -54,7 +55,11 @@ def field_words() -> dict[str, str]:
             "changed": gettext_("Fields"), "username": gettext_("Username"), "role": gettext_("Role"),
             "amount": gettext_("Amount"), "from": gettext_("From"), "to": gettext_("To"),
             "score": gettext_("Score"), "group_id": gettext_("Group"), "training": gettext_("Training"),
-            "print": gettext_("Print"), "dataset": gettext_("Data"), "format": gettext_("Format")}
+            "print": gettext_("Print"), "dataset": gettext_("Data"), "format": gettext_("Format"),
+            "skills_note": gettext_("Other skills"), "welfare_card": gettext_("State welfare card"),
+            "source": gettext_("Funding source"), "amount_asked": gettext_("Amount asked (baht)"),
+            "amount_received": gettext_("Amount received (baht)"), "training_id": gettext_("Training"),
+            "match": gettext_("Trades wanted and taught"), "mapping": gettext_("Column mapping of a household list")}
 
 
 def _via_words() -> dict[str, str]:

@@ -28,6 +28,13 @@ GROUP_CATEGORIES = [  # the department's occupation-group categories
     ("community_tourism", "การท่องเที่ยวชุมชน", "Community tourism"),
     ("other_group", "อื่นๆ", "Other"),
 ]
+FUNDING_SOURCES = [  # where a group or a training may ask for money (the configuration's list)
+    ("cdd", "กรมการพัฒนาชุมชน", "Community Development Department"),
+    ("local_government", "องค์กรปกครองส่วนท้องถิ่น", "Local government"),
+    ("bank", "ธนาคาร", "Bank"),
+    ("village_fund", "กองทุนหมู่บ้าน", "Village fund"),
+    ("partner", "ภาคีการพัฒนา", "Development partner"),
+]
 FIVE_K = [
     ("members", "กลุ่ม/สมาชิก", "Group and members", "มีทะเบียนรายชื่อสมาชิก", "A member list exists"),
     ("committee", "กรรมการ", "Committee", "มีการเลือกคณะกรรมการ", "A committee has been chosen"),
@@ -39,6 +46,7 @@ POVERTY_LINES = [(2555, 2559, 30_000), (2560, 2564, 38_000), (2565, 2570, 38_000
 SETTINGS = {
     "households_per_village": "20",
     "follow_up_months": json.dumps([3, 6, 12]),
+    "rank_by_welfare_card": "0",  # 1: the selection lists holders of the state welfare card first
 }
 
 
@@ -48,6 +56,8 @@ def ensure_defaults(db: Session) -> None:
             db.add(Occupation(code=code, kind="trade", name_th=th, name_en=en, sort_order=order))
         for order, (code, th, en) in enumerate(GROUP_CATEGORIES):
             db.add(Occupation(code=code, kind="group_category", name_th=th, name_en=en, sort_order=order))
+        for order, (code, th, en) in enumerate(FUNDING_SOURCES):
+            db.add(Occupation(code=code, kind="funding_source", name_th=th, name_en=en, sort_order=order))
     if db.exec(select(FiveKElement)).first() is None:
         for order, (code, th, en, cth, cen) in enumerate(FIVE_K):
             db.add(FiveKElement(code=code, name_th=th, name_en=en, criterion_th=cth, criterion_en=cen,

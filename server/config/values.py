@@ -31,6 +31,11 @@ def households_per_village(db: Session) -> int:
         return DEFAULT_HOUSEHOLDS_PER_VILLAGE
 
 
+def rank_by_welfare_card(db: Session) -> bool:
+    """Whether target selection lists holders of the state welfare card first (the configuration says)."""
+    return setting(db, "rank_by_welfare_card", "0") == "1"
+
+
 def follow_up_months(db: Session) -> list[int]:
     try:
         value = json.loads(setting(db, "follow_up_months", json.dumps(DEFAULT_FOLLOW_UP_MONTHS)))

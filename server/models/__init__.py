@@ -3,9 +3,10 @@ from server.models.audit import AuditEntry
 from server.models.base import Synced, new_id, utcnow
 from server.models.config import AppSetting, FiveKElement, Occupation, PovertyLine
 from server.models.geography import District, Province, Subdistrict, Village
-from server.models.imports import ImportPreview
+from server.models.imports import ImportMapping, ImportPreview
 from server.models.groups import (
     FiveKAssessment,
+    FundingRequest,
     GroupMember,
     OccupationGroup,
     Partner,

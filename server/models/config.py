@@ -16,10 +16,11 @@ class PovertyLine(SQLModel, table=True):
 
 
 class Occupation(SQLModel, table=True):
-    """An occupation type (จปฐ. list) or a department group category."""
+    """A configured list's entry: an occupation type (จปฐ. list, the trades), a department group category,
+    or a funding source."""
 
     code: str = Field(primary_key=True, max_length=32)
-    kind: str = Field(max_length=16)  # trade | group_category
+    kind: str = Field(max_length=16)  # trade | group_category | funding_source
     name_th: str
     name_en: str
     sort_order: int = 0

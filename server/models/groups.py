@@ -79,3 +79,28 @@ class PublicityMeeting(SQLModel, table=True):
     held_on: date
     audience: str
     notes: str | None = None
+
+
+FUNDING_STATUSES = ("drafted", "submitted", "approved", "received", "refused")
+
+
+class FundingRequest(SQLModel, table=True):
+    """A request for money for a group or a training: to whom (a configured funding source), how much
+    was asked and received, and where it stands."""
+
+    __tablename__ = "funding_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: str | None = Field(default=None, foreign_key="occupation_group.id", index=True)
+    training_id: str | None = Field(default=None, foreign_key="training.id", index=True)
+    source: str = Field(max_length=32)  # code of a funding source (configuration)
+    amount_asked: int
+    status: str = Field(default="drafted", max_length=16)
+    asked_on: date | None = None
+    decided_on: date | None = None
+    received_on: date | None = None
+    amount_received: int = 0
+    proposal_file: str | None = Field(default=None, max_length=200)  # the proposal's file name
+    note: str | None = None
+    created_by_user_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)

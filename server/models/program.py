@@ -25,7 +25,8 @@ class Sage(Synced, table=True):
     name: str
     citizen_id: str | None = Field(default=None, max_length=13)
     phone: str | None = None
-    skills: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    skills: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)  # trade codes
+    skills_note: str | None = None  # what the sage teaches beyond the configured trades, in words
     found_by: str | None = None  # ศอช.ต., อช., village head…
     workshop_date: dt.date | None = None  # provincial trainer workshop attended
     note: str | None = None
@@ -103,7 +104,8 @@ class Household(Synced, table=True):
     annual_income: int | None = None  # baht per year, whole household; None: not known yet (never 0)
     phone: str | None = None
     consent: bool = False
-    interest: str | None = None  # trade the household wants to learn
+    interest: str | None = None  # code of the trade the household wants to learn
+    welfare_card: bool | None = None  # holds the state welfare card; None: not known
     note: str | None = None
     # house_sort_key(house_no), so the database sorts house numbers naturally. Kept on every write:
     # ORM writes by the events below, Core inserts by the column default, the sync engine by the

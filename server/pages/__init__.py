@@ -10,6 +10,7 @@ from server.pages import (
     groups,
     home,
     households,
+    match,
     partners,
     progress,
     reports,
@@ -22,5 +23,6 @@ from server.pages import (
 
 # Each module's routers declare who may open its routes (server/web/guards.py).
 page_routers = [*account.routers, *field.routers, *audit.routers, *devices.routers, *home.routers, *villages.routers,
-                *users.routers, *sages.routers, *trainings.routers, *households.routers, *groups.routers,
-                *partners.routers, *config.routers, *progress.routers, *reports.routers, *review.routers]
+                *users.routers, *sages.routers, *trainings.routers, *households.routers, *match.routers,
+                *groups.routers, *partners.routers, *config.routers, *progress.routers, *reports.routers,
+                *review.routers]

@@ -20,6 +20,7 @@ from server.program.field_checks import check_text
 from server.program.rules import check_poverty_line
 from server.web.forms import Form, FormState, int_value, text_value
 from server.web.templates import render
+from server.config.values import rank_by_welfare_card
 
 CODE = re.compile(r"[a-z0-9_]{2,32}")
 
@@ -29,7 +30,8 @@ def _page(db: Session, user: User, *, forms: dict[str, FormState] | None = None,
     forms = forms or {}
     forms.setdefault("settings", FormState(values={
         "households_per_village": households_per_village(db),
-        "follow_up_months": ", ".join(str(m) for m in follow_up_months(db))}))
+        "follow_up_months": ", ".join(str(m) for m in follow_up_months(db)),
+        "rank_by_welfare_card": rank_by_welfare_card(db)}))
     forms.setdefault("poverty_new", FormState())
     forms.setdefault("five_k_new", FormState())
     forms.setdefault("occupation_new", FormState(values={"kind": "trade"}))
@@ -53,7 +55,8 @@ def _set(db: Session, key: str, value: str) -> None:
 
 @post("/admin/config/settings", sync_to_thread=True)
 def save_settings(db: Session, user: User, data: Form) -> Template | Redirect:
-    form = FormState(values={k: text_value(data, k) or "" for k in ("households_per_village", "follow_up_months")})
+    form = FormState(values={**{k: text_value(data, k) or "" for k in ("households_per_village", "follow_up_months")},
+                             "rank_by_welfare_card": bool(data.get("rank_by_welfare_card"))})
     target = int_value(form, data, "households_per_village", required=True)
     if target is not None and not 1 <= target <= 500:
         form.error("households_per_village", gettext_("Between 1 and 500."))
@@ -71,8 +74,10 @@ def save_settings(db: Session, user: User, data: Form) -> Template | Redirect:
         return _page(db, user, forms={"settings": form}, status_code=422)
     _set(db, "households_per_village", str(target))
     _set(db, "follow_up_months", json.dumps(sorted(set(months))))
+    _set(db, "rank_by_welfare_card", "1" if data.get("rank_by_welfare_card") else "0")
     audit(db, action="update", entity="app_setting", user_id=user.id,
-          detail={"households_per_village": target, "follow_up_months": sorted(set(months))})
+          detail={"households_per_village": target, "follow_up_months": sorted(set(months)),
+                  "rank_by_welfare_card": bool(data.get("rank_by_welfare_card"))})
     db.commit()
     return Redirect(path="/admin/config?saved=1")
 
@@ -181,7 +186,7 @@ def save_occupation(db: Session, user: User, data: Form) -> Template | Redirect:
     if not CODE.fullmatch(code):
         form.error("code", gettext_("2–32 characters: letters a–z, digits or underscore."))
     kind = text_value(data, "kind") or (occupation.kind if occupation else None)
-    if kind not in ("trade", "group_category"):
+    if kind not in ("trade", "group_category", "funding_source"):
         form.error("kind", gettext_("Choose a kind."))
     values = _named(form, data, ("name_th", "name_en"))
     order = int_value(form, data, "sort_order") or 0

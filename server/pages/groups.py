@@ -21,9 +21,12 @@ from server.config.values import five_k_elements, occupation_names
 from server.core.dates import to_input
 from server.core.i18n import gettext_
 from server.core.numbers import parse_int
+from server.program import funding
+from server.auth.access import NotFoundInArea
 from server.models import (
     Enrollment,
     FiveKAssessment,
+    FundingRequest,
     GroupMember,
     Household,
     OccupationGroup,
@@ -153,6 +156,7 @@ def group_create(db: Session, user: User, data: Form) -> Template | Redirect:
 
 def _group_page(db: Session, user: User, group: OccupationGroup, *, info: FormState | None = None,
                 members_form: FormState | None = None, five_k: FormState | None = None,
+                funding_form: FormState | None = None, funding_for: int | None = None,
                 status_code: int = 200, notice: str | None = None) -> Template:
     village = db.get(Village, group.village_id)
     members = list(db.exec(select(GroupMember, Household).join(Household, Household.id == GroupMember.household_id)
@@ -170,7 +174,8 @@ def _group_page(db: Session, user: User, group: OccupationGroup, *, info: FormSt
     return render("group.html", user=user, group=group, village=village, members=members, candidates=candidates,
                   history=history, elements=five_k_elements(db), info=info, trainings=trainings,
                   members_form=members_form or FormState(), five_k=five_k or FormState(values={"scores": []}),
-                  status_code=status_code, notice=notice, **_options(db))
+                  status_code=status_code, notice=notice, **_options(db),
+                  **funding.context(db, group_id=group.id, form=funding_form, form_for=funding_for))
 
 
 @get("/groups/{group_id:str}", sync_to_thread=True)
@@ -269,7 +274,42 @@ def group_assess(db: Session, user: User, group_id: str, data: Form) -> Template
     return Redirect(path=f"/groups/{group.id}#five-k")
 
 
+# --- funding ---------------------------------------------------------------------------------------
+
+def _group_request(db: Session, group: OccupationGroup, request_id: int) -> FundingRequest:
+    record = db.get(FundingRequest, request_id)
+    if record is None or record.group_id != group.id:
+        raise NotFoundInArea()
+    return record
+
+
+@post("/groups/{group_id:str}/funding", sync_to_thread=True)
+def group_funding_add(db: Session, user: User, group_id: str, data: Form) -> Template | Redirect:
+    group = group_in_area(db, user, group_id)
+    form, clean = funding.read_form(db, data, None)
+    if not form.ok:
+        return _group_page(db, user, group, funding_form=form, status_code=422)
+    funding.save(db, user_id=user.id, record=FundingRequest(group_id=group.id), clean=clean)
+    db.commit()
+    return Redirect(path=f"/groups/{group.id}#funding")
+
+
+@post("/groups/{group_id:str}/funding/{request_id:int}", sync_to_thread=True)
+def group_funding_update(db: Session, user: User, group_id: str, request_id: int, data: Form) -> Template | Redirect:
+    group = group_in_area(db, user, group_id)
+    record = _group_request(db, group, request_id)
+    form, clean = funding.read_form(db, data, record)
+    if not form.ok:
+        return _group_page(db, user, group, funding_form=form, funding_for=record.id, status_code=422)
+    funding.save(db, user_id=user.id, record=record, clean=clean)
+    db.commit()
+    return Redirect(path=f"/groups/{group.id}#funding")
+
+
+
 # Who may open each route, declared once here (server/web/guards.py).
 routers = [
-    Router(path="/", guards=[signed_in], route_handlers=[group_list, group_new, group_create, group_page, group_update, group_members, group_assess]),
+    Router(path="/", guards=[signed_in], route_handlers=[group_list, group_new, group_create, group_page, group_update,
+                                                         group_members, group_assess, group_funding_add,
+                                                         group_funding_update]),
 ]

@@ -28,6 +28,7 @@ from server.core.numbers import parse_int
 from server.models import Household, ImportPreview, User, Village, utcnow
 from server.web.paging import page_of
 from server.program.field_checks import normalize_citizen_id
+from server.program import district_lists
 from server.program.household_import import (
     COLUMNS,
     ImportFormatError,
@@ -53,7 +54,16 @@ from server.web.templates import render, wants_fragment
 
 HOUSEHOLDS_PER_PAGE = 50
 HOUSEHOLD_FIELDS = ("village_id", "house_no", "head_name", "citizen_id", "members", "annual_income",
-                    "phone", "consent", "interest", "note")
+                    "phone", "consent", "interest", "welfare_card", "note")
+
+
+def welfare_card_value(text: str | None) -> bool | None:
+    """The form's choice of the welfare card: yes, no, or not known (blank)."""
+    return {"yes": True, "no": False}.get((text or "").strip())
+
+
+def welfare_card_choice(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
 # A preview not confirmed within this time must be uploaded again (it holds full citizen IDs).
 PREVIEW_LIFETIME = timedelta(hours=1)
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -64,6 +74,8 @@ def _context(db: Session, user: User) -> dict[str, Any]:
     return {"villages": villages, "village_options": village_options(villages),
             "village_names": {v.id: v.name for v, _s in villages},
             "trade_options": list(occupation_names(db, kind="trade", active_only=True).items()),
+            "welfare_options": [("yes", gettext_("Holds the state welfare card")),
+                                ("no", gettext_("Does not hold the state welfare card"))],
             "occupation_names": occupation_names(db)}
 
 
@@ -110,7 +122,7 @@ def _values(household: Household) -> dict[str, Any]:
             "citizen_id": household.citizen_id or "", "members": household.members,
             "annual_income": household.annual_income, "phone": household.phone or "",
             "interest": household.interest or "", "consent": household.consent, "note": household.note or "",
-            "seq": household.seq}
+            "welfare_card": welfare_card_choice(household.welfare_card), "seq": household.seq}
 
 
 def _read_form(db: Session, user: User, data: dict[str, Any], editing: Household | None) -> tuple[FormState, dict]:
@@ -123,6 +135,7 @@ def _read_form(db: Session, user: User, data: dict[str, Any], editing: Household
         "members": int_value(form, data, "members", required=True),
         "annual_income": int_value(form, data, "annual_income", required=True),
         "phone": text_value(data, "phone"), "interest": text_value(data, "interest"),
+        "welfare_card": welfare_card_value(text_value(data, "welfare_card")),
         "consent": bool(data.get("consent")), "note": text_value(data, "note"),
     }
     ids = area_village_ids(db, user)
@@ -150,6 +163,8 @@ def _typed_differences(household: Household, data: dict[str, Any],
             return villages.get(text, text)
         if name == "interest":
             return trades.get(text, text)
+        if name == "welfare_card":
+            return {"yes": gettext_("yes"), "no": gettext_("no")}.get(text, "")
         if name in ("members", "annual_income") and parse_int(text) is not None:
             return str(parse_int(text))  # 31,000 typed is the 31000 saved
         return text
@@ -270,8 +285,19 @@ def import_upload(db: Session, user: User, data: Upload) -> Template:
     if not isinstance(upload, UploadFile) or not upload.filename:
         return render("household_import.html", user=user, rows=None, columns=column_labels(), status_code=422,
                       error=gettext_("Choose a .csv or .xlsx file to upload."))
+    content = upload.file.read()
     try:
-        table = read_upload(upload.filename, upload.file.read())
+        headers, raw = district_lists.read_any(upload.filename, content)
+        if district_lists.needs_mapping(headers):
+            # A district's own list: its columns are mapped first (the rows wait on the server).
+            _forget_previews(db, user)
+            waiting = ImportPreview(user_id=user.id, rows=raw, headers=headers)
+            db.add(waiting)
+            audit(db, action="import_preview", entity="household", user_id=user.id,
+                  detail={"file": upload.filename[:120], "rows": len(raw), "mapping": True})
+            db.commit()
+            return _mapping_page(db, user, waiting)
+        table = read_upload(upload.filename, content)
     except ImportFormatError as exc:
         return render("household_import.html", user=user, rows=None, columns=column_labels(), status_code=422,
                       error=str(exc))
@@ -281,12 +307,63 @@ def import_upload(db: Session, user: User, data: Upload) -> Template:
     return _preview(db, user, table.rows, ignored=table.ignored)
 
 
+def _mapping_page(db: Session, user: User, waiting: ImportPreview, *, chosen: dict[str, str] | None = None,
+                  name: str | None = None, problems: list[str] | None = None, status_code: int = 200) -> Template:
+    """Each column of the file with what it holds, and what it maps to: the district's mapping saved for
+    these headers when there is one (offered, and named), else a guess from the headers."""
+    headers = list(waiting.headers or [])
+    district = district_lists.user_district(db, user)
+    saved = district_lists.saved_mapping(db, district, headers)
+    if chosen is None:
+        chosen = dict(saved.columns) if saved is not None else district_lists.guess(headers)
+    return render("household_import_map.html", user=user, preview_id=waiting.id, file_headers=headers,
+                  samples=district_lists.samples(headers, waiting.rows), targets=district_lists.targets(),
+                  chosen=chosen, saved=saved, name=name if name is not None else (saved.name if saved else ""),
+                  can_save=district is not None, problems=problems or [], rows=len(waiting.rows),
+                  status_code=status_code)
+
+
+def _waiting_list(db: Session, user: User, preview_id: str | None) -> ImportPreview | None:
+    """The user's own recent upload whose columns are still to be mapped."""
+    waiting = db.get(ImportPreview, preview_id) if preview_id else None
+    if waiting is None or waiting.user_id != user.id or waiting.headers is None:
+        return None
+    created = waiting.created_at if waiting.created_at.tzinfo else waiting.created_at.replace(tzinfo=timezone.utc)
+    return waiting if utcnow() - created <= PREVIEW_LIFETIME else None
+
+
+@post("/households/import/map", sync_to_thread=True)
+def import_map(db: Session, user: User, data: Form) -> Template:
+    """Read the waiting list through the mapping chosen (saved by name for the district when named), then
+    check its rows like any import's."""
+    waiting = _waiting_list(db, user, text_value(data, "preview_id"))
+    if waiting is None:
+        return render("household_import.html", user=user, rows=None, columns=column_labels(), status_code=422,
+                      error=gettext_("The preview has expired or was not found; upload the file again."))
+    headers = list(waiting.headers or [])
+    known = district_lists.targets()
+    chosen = {header: target for index, header in enumerate(headers)
+              if (target := text_value(data, f"column_{index}") or "") in known}
+    name = (text_value(data, "mapping_name") or "").strip()[:120]
+    problems = district_lists.check_mapping(chosen)
+    if problems:
+        return _mapping_page(db, user, waiting, chosen=chosen, name=name, problems=problems, status_code=422)
+    district = district_lists.user_district(db, user)
+    if name and district is not None:
+        district_lists.save_mapping(db, district=district, name=name, headers=headers, mapping=chosen, user=user)
+        audit(db, action="update", entity="import_mapping", user_id=user.id,
+              detail={"name": name, "district": district, "columns": len(chosen)})
+    rows = district_lists.convert(db, user, chosen, waiting.rows)
+    db.delete(waiting)
+    return _preview(db, user, rows)
+
+
 def _taken_preview(db: Session, user: User, preview_id: str | None) -> list[dict[str, str]] | None:
     """The rows of the user's own, recent preview, which is deleted in the same transaction (so it is
     confirmed at most once); None for an unknown, someone else's or expired preview."""
     preview = db.get(ImportPreview, preview_id) if preview_id else None
-    if preview is None or preview.user_id != user.id:
-        return None
+    if preview is None or preview.user_id != user.id or preview.headers is not None:
+        return None  # (a list whose columns are not mapped yet is never confirmed as it is)
     created = preview.created_at if preview.created_at.tzinfo else preview.created_at.replace(tzinfo=timezone.utc)
     rows = preview.rows if utcnow() - created <= PREVIEW_LIFETIME else None
     taken = db.exec(delete(ImportPreview).where(ImportPreview.id == preview.id,
@@ -331,6 +408,8 @@ def import_confirm(db: Session, user: User, data: Form) -> Template | Redirect:
 
 # Who may open each route, declared once here (server/web/guards.py).
 routers = [
-    Router(path="/", guards=[signed_in], route_handlers=[household_list, household_new, household_create, household_edit, household_update, import_page, import_upload, import_confirm]),
+    Router(path="/", guards=[signed_in], route_handlers=[household_list, household_new, household_create, household_edit,
+                                                         household_update, import_page, import_upload, import_map,
+                                                         import_confirm]),
     Router(path="/", guards=[public], route_handlers=[import_template, import_template_xlsx]),
 ]

@@ -19,6 +19,7 @@ from server.config.values import (
 from server.core.dates import thai_today
 from server.core.i18n import gettext_
 from server.core.numbers import parse_int
+from server.program.funding import funding_source_names, funding_summary
 from server.models import (
     User,
     Village,
@@ -61,7 +62,9 @@ def progress_page(request: Request, db: Session, user: User) -> Template | Redir
     response = render("progress.html", request=request, rows=[(k, names.get(k, k), rows[k]) for k in sorted(rows)],
                       total=total, by=by, per_village=households_per_village(db), days=range(1, TRAINING_DAYS + 1),
                       rounds=["baseline", *figures.round_kinds(options["follow_up_months"])], error=None,
-                      as_of=served.as_of, params=filter_params(request), **report_context(db, user, filters, request))
+                      as_of=served.as_of, params=filter_params(request),
+                      funding=funding_summary(db, area=area, filters=filters),
+                      funding_source_names=funding_source_names(db), **report_context(db, user, filters, request))
     response.background = BackgroundTask(served.refresh) if served.refresh else None
     return response
 

@@ -29,6 +29,7 @@ from server.models import (
     Village,
 )
 from server.program.rules import TRAINING_DAYS
+from server.program.funding import funding_source_names, funding_summary
 from server.reports import exports, figures
 from server.reports.report_area import FilterError, area_condition, parse_filters
 from server.reports.village_story import village_story
@@ -39,7 +40,8 @@ from server.web.templates import render
 def dataset_labels() -> dict[str, str]:
     return {"households": gettext_("Households"), "enrollments": gettext_("Enrollments"),
             "attendance": gettext_("Attendance (a column per day)"), "surveys": gettext_("Surveys"),
-            "groups": gettext_("Occupation-group registry"), "indicators": gettext_("Indicators by village")}
+            "groups": gettext_("Occupation-group registry"), "indicators": gettext_("Indicators by village"),
+            "funding": gettext_("Funding requests of groups and trainings")}
 
 
 @get("/reports", sync_to_thread=True)
@@ -155,7 +157,8 @@ def print_district(request: Request, db: Session, user: User, code: str) -> Temp
                   progress_rows=progress_rows, progress_total=progress_total, outcome_rows=outcome_rows,
                   outcome_total=outcome_total, rounds=figures.round_kinds(months), per_village=households_per_village(db),
                   printed_on=thai_today(), digits=request.query_params.get("digits") or "arabic",
-                  days=range(1, TRAINING_DAYS + 1), **report_context(db, user, filters, request))
+                  days=range(1, TRAINING_DAYS + 1), funding=funding_summary(db, area=area, filters=filters),
+                  funding_source_names=funding_source_names(db), **report_context(db, user, filters, request))
 
 
 # Who may open each route, declared once here (server/web/guards.py).

@@ -82,7 +82,7 @@ def _sage_context(db: Session, user: User) -> dict[str, Any]:
 def _sage_values(sage: Sage, trade_codes: set[str]) -> dict[str, Any]:
     return {"village_id": sage.village_id, "name": sage.name, "citizen_id": sage.citizen_id or "",
             "phone": sage.phone or "", "skills": [s for s in sage.skills if s in trade_codes],
-            "other_skills": ", ".join(s for s in sage.skills if s not in trade_codes),
+            "skills_note": sage.skills_note or "",
             "found_by": sage.found_by or "", "workshop_date": to_input(sage.workshop_date), "note": sage.note or "",
             "seq": sage.seq}
 
@@ -114,10 +114,11 @@ def _sage_filter(db: Session, user: User, params: dict[str, str]) -> list[Column
     text = params["q"].strip().lower()
     names = occupation_names(db) if skill or text else {}
     if skill:
-        conditions.append(_has_skill(db, skill, names))
+        conditions.append(or_(_has_skill(db, skill, names), Sage.skills_note.icontains(skill, autoescape=True)))
     if text:
         conditions.append(or_(Sage.name.icontains(text, autoescape=True),
-                              Sage.phone.contains(text, autoescape=True), _has_skill(db, text, names)))
+                              Sage.phone.contains(text, autoescape=True), _has_skill(db, text, names),
+                              Sage.skills_note.icontains(text, autoescape=True)))
     return conditions
 
 
@@ -138,14 +139,14 @@ def sage_list(request: Request, db: Session, user: User) -> Template:
 def _read_sage_form(db: Session, user: User, data: dict[str, Any]) -> tuple[FormState, dict[str, Any]]:
     """The typed values, checked; returns the form (values + errors) and the clean record fields."""
     skills = as_list(data, "skills")
-    other = [s.strip() for s in (text_value(data, "other_skills") or "").split(",") if s.strip()]
     form = FormState(values={**{k: text_value(data, k) or "" for k in
                                 ("village_id", "name", "citizen_id", "phone", "found_by", "note",
-                                 "other_skills", "seq", "workshop_date")}, "skills": skills})
+                                 "skills_note", "seq", "workshop_date")}, "skills": skills})
     clean: dict[str, Any] = {
         "village_id": text_value(data, "village_id"), "name": text_value(data, "name"),
         "citizen_id": normalize_citizen_id(text_value(data, "citizen_id")),
-        "phone": text_value(data, "phone"), "skills": list(dict.fromkeys(skills + other)),
+        "phone": text_value(data, "phone"), "skills": list(dict.fromkeys(skills)),
+        "skills_note": text_value(data, "skills_note"),
         "found_by": text_value(data, "found_by"), "note": text_value(data, "note"),
         "workshop_date": date_value(form, data, "workshop_date"),
     }
@@ -162,18 +163,16 @@ def _sage_typed_differences(sage: Sage, data: dict[str, Any], context: dict[str,
     """What a refused stale save typed, beside the sage's values saved now (only the fields that differ)."""
     trade_codes = {t.code for t in context["trades"]}
     villages, trades = context["village_names"], context["occupation_names"]
-    fields = ("name", "village_id", "phone", "citizen_id", "skills", "other_skills", "found_by", "workshop_date",
+    fields = ("name", "village_id", "phone", "citizen_id", "skills", "skills_note", "found_by", "workshop_date",
               "note")
     labels = {"name": gettext_("Name"), "village_id": gettext_("Village"), "phone": gettext_("Phone"),
               "citizen_id": gettext_("Citizen ID (optional)"), "skills": gettext_("Skills"),
-              "other_skills": gettext_("Other skills"), "found_by": gettext_("Found by"),
+              "skills_note": gettext_("Other skills"), "found_by": gettext_("Found by"),
               "workshop_date": gettext_("Attended the provincial trainer workshop on"), "note": gettext_("Note")}
 
     def shown(name: str, value: Any) -> str:
         if name == "skills":
             return ", ".join(sorted(trades.get(code, code) for code in set(value or [])))
-        if name == "other_skills":
-            return ", ".join(sorted({s.strip() for s in (value or "").split(",") if s.strip()}))
         text = "" if value is None else str(value).strip()
         if name == "village_id":
             return villages.get(text, text)

@@ -12,31 +12,23 @@ from sqlmodel import Session, select
 from server.web.audited import shows_personal_data
 from server.web.guards import signed_in
 from server.auth.access import NotFoundInArea
-from server.auth.areas import (
-    area_village_ids,
-    area_villages,
-    training_in_area,
-    village_options,
-)
+from server.program import funding
+from server.auth.areas import area_village_ids
+from server.core.dates import to_input
+from server.core.i18n import current_locale, gettext_
+from server.models import Attendance, Enrollment, FundingRequest, Household, Training, TrainingSession, User, Village
+from server.models.program import SESSION_KINDS
+from server.auth.areas import area_villages, training_in_area, village_options
+from server.web.forms import date_value, form_seq, int_value, is_stale, stale_notice, text_value
 from server.config.values import (
     households_per_village,
     occupation_names,
     occupations,
     poverty_line,
+    rank_by_welfare_card,
 )
-from server.core.dates import current_fiscal_year, to_input
-from server.core.i18n import current_locale, gettext_
 from server.core.numbers import parse_int
-from server.models import (
-    Attendance,
-    Enrollment,
-    Household,
-    Training,
-    TrainingSession,
-    User,
-    Village,
-)
-from server.models.program import SESSION_KINDS
+from server.core.dates import current_fiscal_year
 from server.web.paging import page_of
 from server.program.field_checks import check_text
 from server.program.rules import (
@@ -54,15 +46,10 @@ from server.web.forms import (
     Form,
     FormState,
     as_list,
-    date_value,
-    form_seq,
-    int_value,
-    is_stale,
-    stale_notice,
-    text_value,
     typed_differences,
 )
 from server.web.templates import render
+from server.program.trades import team_teaches
 
 TRAININGS_PER_PAGE = 50
 
@@ -183,7 +170,8 @@ def training_create(db: Session, user: User, data: Form) -> Template | Redirect:
 
 def _training_page(db: Session, user: User, training: Training, *, session_forms: dict[str, FormState] | None = None,
                    info_form: FormState | None = None, status_code: int = 200, notice: str | None = None,
-                   yours: list[tuple[str, str, str]] | None = None) -> Template:
+                   yours: list[tuple[str, str, str]] | None = None, funding_form: FormState | None = None,
+                   funding_for: int | None = None) -> Template:
     village = db.get(Village, training.village_id)
     sessions = _sessions(db, training.id)
     forms = {s.id: FormState(values={"date": to_input(s.date), "kind": s.kind, "destination": s.destination or "",
@@ -202,7 +190,9 @@ def _training_page(db: Session, user: User, training: Training, *, session_forms
                   out_of_order=days_out_of_order(sessions),
                   after_year=[s.day for s in sessions if after_fiscal_year(s.date, training.fiscal_year)],
                   kind_labels=session_kind_labels(), occupation_names=occupation_names(db), notice=notice,
-                  yours=yours, status_code=status_code)
+                  team_teaches=team_teaches(db, training.village_id, training.fiscal_year, training.occupation),
+                  yours=yours, status_code=status_code,
+                  **funding.context(db, training_id=training.id, form=funding_form, form_for=funding_for))
 
 
 @get("/trainings/{training_id:str}", sync_to_thread=True)
@@ -289,7 +279,8 @@ def _selection_page(db: Session, user: User, training: Training, *, form: FormSt
     village = db.get(Village, training.village_id)
     households = list(db.exec(select(Household).where(Household.village_id == training.village_id,
                                                       Household.deleted == False)).all())  # noqa: E712
-    ranked = rank_candidates(households)
+    welfare_first = rank_by_welfare_card(db)
+    ranked = rank_candidates(households, welfare_card_first=welfare_first)
     enrollments = {e.household_id: e for e in _enrollments(db, training.id)}
     limit = households_per_village(db)
     if form is None:
@@ -305,7 +296,7 @@ def _selection_page(db: Session, user: User, training: Training, *, form: FormSt
              "enrollment": enrollments.get(h.id)} for h in ranked]
     return render("selection.html", user=user, training=training, village=village, rows=rows, form=form,
                   limit=limit, poverty_line=line, occupation_names=occupation_names(db), notice=notice,
-                  status_code=status_code)
+                  welfare_first=welfare_first, status_code=status_code)
 
 
 @get("/trainings/{training_id:str}/select", sync_to_thread=True)
@@ -367,7 +358,38 @@ def selection_save(request: Request, db: Session, user: User, training_id: str, 
     return Redirect(path=f"/trainings/{training.id}")
 
 
+# --- funding ---------------------------------------------------------------------------------------
+
+@post("/trainings/{training_id:str}/funding", sync_to_thread=True)
+def training_funding_add(db: Session, user: User, training_id: str, data: Form) -> Template | Redirect:
+    training = training_in_area(db, user, training_id)
+    form, clean = funding.read_form(db, data, None)
+    if not form.ok:
+        return _training_page(db, user, training, funding_form=form, status_code=422)
+    funding.save(db, user_id=user.id, record=FundingRequest(training_id=training.id), clean=clean)
+    db.commit()
+    return Redirect(path=f"/trainings/{training.id}#funding")
+
+
+@post("/trainings/{training_id:str}/funding/{request_id:int}", sync_to_thread=True)
+def training_funding_update(db: Session, user: User, training_id: str, request_id: int,
+                            data: Form) -> Template | Redirect:
+    training = training_in_area(db, user, training_id)
+    record = db.get(FundingRequest, request_id)
+    if record is None or record.training_id != training.id:
+        raise NotFoundInArea()
+    form, clean = funding.read_form(db, data, record)
+    if not form.ok:
+        return _training_page(db, user, training, funding_form=form, funding_for=record.id, status_code=422)
+    funding.save(db, user_id=user.id, record=record, clean=clean)
+    db.commit()
+    return Redirect(path=f"/trainings/{training.id}#funding")
+
+
+
 # Who may open each route, declared once here (server/web/guards.py).
 routers = [
-    Router(path="/", guards=[signed_in], route_handlers=[training_list, training_new, training_create, training_page, training_update, session_update, selection_page, selection_save]),
+    Router(path="/", guards=[signed_in], route_handlers=[training_list, training_new, training_create, training_page,
+                                                         training_update, session_update, selection_page,
+                                                         selection_save, training_funding_add, training_funding_update]),
 ]

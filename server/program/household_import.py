@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,9 +11,10 @@ from sqlmodel import Session, select
 
 from server.auth.areas import area_village_ids
 from server.core.i18n import LOCALES, current_locale, gettext_, translations
-from server.models import Occupation, User, Village
+from server.models import User, Village
 from server.program.field_checks import normalize_citizen_id
 from server.synced.write import problems
+from server.program.trades import name_key, trades_by_name
 
 MAX_ROWS = 2000
 # The columns a file may have, in the order the page documents them and the template carries them:
@@ -27,6 +29,7 @@ COLUMN_LABELS: dict[str, str] = {
     "annual_income": "Household income per year (baht)",
     "phone": "Phone",
     "interest": "Trade the household wants to learn",
+    "welfare_card": "State welfare card",
     "note": "Note",
 }
 OTHER_NAMES: dict[str, tuple[str, ...]] = {
@@ -38,6 +41,7 @@ OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "annual_income": ("income", "income per year", "รายได้ต่อปี", "รายได้ครัวเรือนต่อปี", "รายได้"),
     "phone": ("โทรศัพท์", "เบอร์โทร"),
     "interest": ("อาชีพที่สนใจ", "interest"),
+    "welfare_card": ("welfare card", "บัตรสวัสดิการแห่งรัฐ", "บัตรสวัสดิการ", "ถือบัตรสวัสดิการแห่งรัฐ"),
     "note": ("หมายเหตุ",),
 }
 REQUIRED = ("village_code", "house_no", "head_name", "members", "annual_income")
@@ -97,9 +101,13 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def read_upload(filename: str, content: bytes) -> UploadedTable:
+def read_upload(filename: str, content: bytes, *, names: Mapping[str, str] | None = None,
+                required: tuple[str, ...] = REQUIRED) -> UploadedTable:
     """The rows of the first sheet (XLSX) or of the CSV, keyed by column code, and the headers of the
-    columns the importer does not know (left out of the rows, and shown as ignored)."""
+    columns the importer does not know (left out of the rows, and shown as ignored).
+
+    `names` says which header (as `header_key` reads it) names which key, instead of the import's own
+    columns; `required`, the keys the file must have (a district's own list is mapped afterwards)."""
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
         from openpyxl import load_workbook
@@ -124,7 +132,7 @@ def read_upload(filename: str, content: bytes) -> UploadedTable:
     table = [row for row in table if any(row)]
     if not table:
         raise ImportFormatError(gettext_("The file is empty."))
-    known = header_names()
+    known = header_names() if names is None else names
     positions: dict[str, int] = {}
     ignored: list[str] = []
     for index, title in enumerate(table[0]):
@@ -133,7 +141,7 @@ def read_upload(filename: str, content: bytes) -> UploadedTable:
             positions[name] = index
         elif title.strip():
             ignored.append(title.strip())  # shown in the preview, never dropped unseen
-    missing = [f for f in REQUIRED if f not in positions]
+    missing = [f for f in required if f not in positions]
     if missing:
         raise ImportFormatError(gettext_("Columns missing from the header row: {columns}").format(
             columns=", ".join(f"{column_labels()[f]} ({f})" for f in missing)))
@@ -162,16 +170,31 @@ def _as_int(text: str) -> int | str | None:
             return text
 
 
+# How lists write whether a household holds the state welfare card (compared by `header_key`).
+WELFARE_YES = ("1", "y", "yes", "true", "x", "✓", "มี", "ใช่", "ถือ", "ถือบัตร", "มีบัตร", "ได้รับ")
+WELFARE_NO = ("0", "n", "no", "false", "-", "ไม่มี", "ไม่ใช่", "ไม่ถือ", "ไม่มีบัตร", "ไม่ได้รับ")
+
+
+def welfare_card_cell(text: str) -> bool | str | None:
+    """A welfare-card cell: True or False, None when blank (not known); other text stays, for the rules
+    to refuse with their message."""
+    key = header_key(text)
+    if not key:
+        return None
+    if key in WELFARE_YES:
+        return True
+    if key in WELFARE_NO:
+        return False
+    return text
+
+
 def check_rows(db: Session, user: User, rows: list[dict[str, str]]) -> list[ImportRow]:
     """Check every row: the village code (in the user's area), duplicate citizen IDs within the file,
     and the household rules every way in shares (fields, a citizen ID already registered)."""
     locale = current_locale.get()
     ids = area_village_ids(db, user)
     villages = {v.code: v for v in db.exec(select(Village).where(Village.deleted == False))}  # noqa: E712
-    trades: dict[str, str] = {}
-    for occupation in db.exec(select(Occupation).where(Occupation.kind == "trade")):
-        for label in (occupation.code, occupation.name_th, occupation.name_en):
-            trades[label.strip().lower()] = occupation.code
+    trades = trades_by_name(db)
     result: list[ImportRow] = []
     first_line: dict[str, int] = {}
     for index, raw in enumerate(rows, start=2):
@@ -190,7 +213,9 @@ def check_rows(db: Session, user: User, rows: list[dict[str, str]]) -> list[Impo
             "members": _as_int(values.get("members", "")),
             "annual_income": _as_int(values.get("annual_income", "")),
             "phone": values.get("phone", "").strip() or None,
-            "interest": trades.get(interest_text.lower(), interest_text) or None,
+            # A trade's code or name; any other text is refused by the trade rule every way in shares.
+            "interest": trades.get(name_key(interest_text), interest_text) or None,
+            "welfare_card": welfare_card_cell(values.get("welfare_card", "")),
             "note": values.get("note", "").strip() or None,
         }
         cid = clean["citizen_id"]
@@ -211,7 +236,7 @@ def template_table() -> list[list[str]]:
     and one example row."""
     example = {"village_code": "34140101", "house_no": "12/3", "head_name": gettext_("Mrs Sample Example"),
                "citizen_id": "", "members": "4", "annual_income": "60000", "phone": "0812345678",
-               "interest": "orchard", "note": ""}
+               "interest": "orchard", "welfare_card": "", "note": ""}
     return [list(column_labels().values()), [example[name] for name in COLUMN_LABELS]]
 
 

@@ -12,22 +12,31 @@ from typing import Any
 
 from server.config.values import households_per_village
 from server.program import field_checks, rules
+from server.program.trades import check_trade_codes
 from sync.spec import Records
 
 
 def check_household_record(records: Records, values: dict[str, Any], record_id: str) -> list[field_checks.FieldError]:
-    """A citizen ID is registered once: no other household that is not deleted holds it.
+    """A citizen ID is registered once: no other household that is not deleted holds it. The trade
+    the household wants to learn is one of the configured trades (`unknown_reference` otherwise).
 
     The whole register counts, not only the writer's area: one person heads one household, wherever
     it was registered first. Saving the same household again is no duplicate of itself.
     """
+    errors = check_trade_codes(records.session, "interest", values.get("interest"))
     citizen_id = values.get("citizen_id")
     if not citizen_id:
-        return []
+        return errors
     for row in records.rows("household", citizen_id=citizen_id):
         if row["id"] != record_id and not row["deleted"]:
-            return [rules.duplicate_citizen_id("citizen_id")]
-    return []
+            return [*errors, rules.duplicate_citizen_id("citizen_id")]
+    return errors
+
+
+def check_sage_record(records: Records, values: dict[str, Any], record_id: str) -> list[rules.FieldError]:
+    """A sage's skills are trade codes of the configuration's list (`unknown_reference` otherwise); what
+    the sage teaches beyond it is written in `skills_note`."""
+    return check_trade_codes(records.session, "skills", values.get("skills"))
 
 
 def check_enrollment_record(records: Records, values: dict[str, Any], record_id: str) -> list[field_checks.FieldError]:

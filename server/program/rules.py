@@ -17,6 +17,7 @@ from server.core.dates import (
 from server.program.field_checks import (
     FieldError,
     refusal,
+    required,
     check_bool,
     check_choice,
     check_citizen_id,
@@ -73,9 +74,12 @@ def check_household(data: dict[str, Any], *, partial: bool = False, income_known
         errors += check_phone("phone", data.get("phone"))
     if present("consent"):
         errors += check_bool("consent", data.get("consent"))
-    for name in ("note", "interest"):
-        if name in data:
-            errors += check_text(name, data.get(name), max_length=1000)
+    if "welfare_card" in data:
+        errors += check_bool("welfare_card", data.get("welfare_card"))
+    if "interest" in data:
+        errors += check_text("interest", data.get("interest"), max_length=32)
+    if "note" in data:
+        errors += check_text("note", data.get("note"), max_length=1000)
     return errors
 
 
@@ -91,15 +95,17 @@ def default_session_kind(day: int) -> str:
 # --- office: sages, trainer teams, target selection, groups, configuration -------------------
 
 def check_sage(data: dict[str, Any]) -> list[FieldError]:
-    """A sage in the registry: a name; citizen ID optional but valid when given; skills as short texts."""
+    """A sage in the registry: a name; citizen ID optional but valid when given; skills as trade codes
+    (whether each is a configured trade is `server.program.trades.check_trade_codes`), anything else in words."""
     errors = check_text("name", data.get("name"), max_length=120, optional=False)
     errors += check_citizen_id("citizen_id", data.get("citizen_id"))
     errors += check_phone("phone", data.get("phone"))
     errors += check_text("found_by", data.get("found_by"), max_length=120)
     errors += check_text("note", data.get("note"), max_length=1000)
+    errors += check_text("skills_note", data.get("skills_note"), max_length=1000)
     skills = data.get("skills") or []
-    if any(not isinstance(s, str) or len(s) > 100 for s in skills):
-        errors.append(invalid('skills', 'Each skill may be at most 100 characters'))
+    if any(not isinstance(s, str) or len(s) > 32 for s in skills):
+        errors.append(invalid("skills", "Skills are chosen from the list of trades"))
     return errors
 
 
@@ -139,12 +145,15 @@ def team_missing(*, has_lead: bool, members: int) -> tuple[bool, int]:
     return (not has_lead, max(0, TEAM_SIZE - 1 - members))
 
 
-def rank_candidates(households: list[Any]) -> list[Any]:
+def rank_candidates(households: list[Any], *, welfare_card_first: bool = False) -> list[Any]:
     """Candidates for a training, lowest income per person first; an unknown income comes after
-    every known one (a household not yet surveyed is never taken for the poorest)."""
+    every known one (a household not yet surveyed is never taken for the poorest). Where the
+    configuration says so, holders of the state welfare card come first, each part in that order.
+    (A reason is still asked where a poorer household is left out: `check_selection`.)"""
     def key(h: Any) -> tuple:
         per_person = income_per_person(h.annual_income, h.members)
-        return (per_person is None, per_person or 0, str(h.house_no))
+        card = welfare_card_first and getattr(h, "welfare_card", None) is not True
+        return (card, per_person is None, per_person or 0, str(h.house_no))
     return sorted(households, key=key)
 
 
@@ -214,6 +223,27 @@ def check_group(data: dict[str, Any]) -> list[FieldError]:
     errors += check_int("fund_balance", data.get("fund_balance"), optional=True)
     for name in ("rules", "activities", "note"):
         errors += check_text(name, data.get(name), max_length=4000)
+    return errors
+
+
+def check_funding_request(data: dict[str, Any], *, statuses: tuple[str, ...],
+                          sources: Iterable[str]) -> list[FieldError]:
+    """A request for money: a configured source, an amount asked, a known status; the amount received
+    only once received (and never more than a bank's whole year: `MAX_INCOME`); dates in order."""
+    errors = check_choice("source", data.get("source"), tuple(sources))
+    errors += check_int("amount_asked", data.get("amount_asked"), minimum=1, optional=False)
+    errors += check_choice("status", data.get("status"), statuses)
+    errors += check_int("amount_received", data.get("amount_received"), optional=True)
+    errors += check_text("proposal_file", data.get("proposal_file"), max_length=200)
+    errors += check_text("note", data.get("note"), max_length=2000)
+    received = data.get("amount_received") or 0
+    if isinstance(received, int) and received > 0 and data.get("status") != "received":
+        errors.append(invalid("amount_received", "Record an amount received only when the status is received"))
+    if data.get("status") == "received" and not received:
+        errors.append(required("amount_received"))
+    asked_on, received_on = data.get("asked_on"), data.get("received_on")
+    if isinstance(asked_on, dt.date) and isinstance(received_on, dt.date) and received_on < asked_on:
+        errors.append(invalid("received_on", "The day received cannot be before the day asked"))
     return errors
 
 

@@ -25,10 +25,12 @@ from sqlmodel import Session
 
 from server.core.dates import to_input
 from server.core.i18n import translations
+from server.program.funding import in_fiscal_year
 from server.models import (
     Attendance,
     District,
     Enrollment,
+    FundingRequest,
     Household,
     Occupation,
     OccupationGroup,
@@ -223,9 +225,41 @@ def groups(req: Request) -> tuple[list[str], Any, Callable[[Any], list[Any]]]:
     return headers, query, row
 
 
+FUNDING_STATUS_LABELS = {"drafted": "Drafted", "submitted": "Submitted", "approved": "Approved",
+                         "received": "Received", "refused": "Refused"}
+
+
+def funding(req: Request) -> tuple[list[str], Any, Callable[[Any], list[Any]]]:
+    """Funding requests of the area's groups and trainings in the fiscal year (of the day asked)."""
+    headers = [*PLACE_HEADERS, "Group or training", "Funding source", "Status", "Asked on", "Amount asked (baht)",
+               "Answered on", "Received on", "Amount received (baht)", "Proposal file name", "Notes"]
+    source = Occupation.__table__.alias("source")
+    trade = Occupation.__table__.alias("trade")
+    query = (select(*_place(), OccupationGroup.name.label("group_name"), trade.c.name_th.label("trade_name"),
+                    Training.fiscal_year, source.c.name_th.label("source_name"), FundingRequest.source,
+                    FundingRequest.status, FundingRequest.asked_on, FundingRequest.amount_asked,
+                    FundingRequest.decided_on, FundingRequest.received_on, FundingRequest.amount_received,
+                    FundingRequest.proposal_file, FundingRequest.note)
+             .select_from(FundingRequest)
+             .outerjoin(OccupationGroup, OccupationGroup.id == FundingRequest.group_id)
+             .outerjoin(Training, Training.id == FundingRequest.training_id)
+             .outerjoin(trade, trade.c.code == Training.occupation)
+             .outerjoin(source, source.c.code == FundingRequest.source))
+    query = (_with_place(query, func.coalesce(OccupationGroup.village_id, Training.village_id))
+             .where(*_in_area(req), in_fiscal_year(req.filters.fiscal_year))
+             .order_by(Village.code, FundingRequest.asked_on, FundingRequest.id))
+
+    def row(r: Any) -> list[Any]:
+        what = r.group_name or f"{thai('Training')}: {r.trade_name or ''} {r.fiscal_year or ''}".strip()
+        return [r.code, r.name, r.subdistrict, r.district, what, r.source_name or r.source,
+                thai(FUNDING_STATUS_LABELS.get(r.status, r.status)), _be(r.asked_on), r.amount_asked,
+                _be(r.decided_on), _be(r.received_on), r.amount_received or 0, r.proposal_file or "", r.note or ""]
+    return headers, query, row
+
+
 DATASETS: dict[str, Callable[[Request], tuple[list[str], Any, Callable[[Any], list[Any]]]]] = {
     "households": households, "enrollments": enrollments, "attendance": attendance, "surveys": surveys,
-    "groups": groups,
+    "groups": groups, "funding": funding,
 }
 ALL_DATASETS = (*DATASETS, "indicators")
 

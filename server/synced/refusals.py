@@ -34,3 +34,7 @@ def immutable(field: str) -> FieldError:
 
 def op_id_taken(field: str) -> FieldError:
     return refusal(field, 'invalid', 'This op_id was already used by another device; send the op again with a new op_id')
+
+
+def unknown_trade(field: str) -> FieldError:
+    return refusal(field, "unknown_reference", "Not a trade of the configured list: choose one from the list")

@@ -8,6 +8,15 @@ from sqlalchemy import Select, select
 from sqlmodel import Session
 
 from server.core.house_numbers import house_sort_key
+from server.program import rules
+from server.program.record_rules import (
+    check_attendance_record,
+    check_enrollment_record,
+    check_household_record,
+    check_sage_record,
+    check_session_record,
+    check_survey_record,
+)
 from server.models import (
     Attendance,
     District,
@@ -26,14 +35,7 @@ from server.models import (
     Village,
 )
 from server.models.review import ReviewTask
-from server.program import field_checks, rules
-from server.program.record_rules import (
-    check_attendance_record,
-    check_enrollment_record,
-    check_household_record,
-    check_session_record,
-    check_survey_record,
-)
+from server.program import field_checks
 from server.review.task_rules import (
     check_review_task,
     phone_may_change_task,
@@ -135,7 +137,9 @@ def _enrich_groups(session: Session, found: dict[str, dict[str, Any]]) -> None:
 
 
 def _occupations(session: Session) -> list[dict[str, Any]]:
-    rows = session.execute(select(Occupation).order_by(Occupation.sort_order, Occupation.code)).scalars()
+    # Funding sources are an office list: phones need the trades and the group categories only.
+    rows = session.execute(select(Occupation).where(Occupation.kind != "funding_source")
+                           .order_by(Occupation.sort_order, Occupation.code)).scalars()
     return [{"id": o.code, "kind": o.kind, "name_th": o.name_th, "name_en": o.name_en,
              "sort_order": o.sort_order, "active": o.active, "deleted": not o.active} for o in rows]
 
@@ -154,7 +158,7 @@ ENTITIES = [
         name="household", table=Household.__table__, scope="village_id",
         kinds={"village_id": REF, "house_no": TEXT, "head_name": TEXT, "citizen_id": TEXT,
                "members": INT, "annual_income": INT, "phone": TEXT, "consent": BOOL,
-               "interest": TEXT, "note": TEXT},
+               "interest": TEXT, "welfare_card": BOOL, "note": TEXT},
         refs={"village_id": "village"}, required=("village_id", "house_no", "head_name"),
         defaults={"members": 1, "consent": False},
         validate=_check_household, check=check_household_record, prepare=_prepare_citizen_id,
@@ -164,9 +168,10 @@ ENTITIES = [
     EntitySpec(
         name="sage", table=Sage.__table__, scope="village_id",
         kinds={"village_id": REF, "name": TEXT, "citizen_id": TEXT, "phone": TEXT, "skills": LIST,
-               "found_by": TEXT, "workshop_date": DATE, "note": TEXT},
+               "skills_note": TEXT, "found_by": TEXT, "workshop_date": DATE, "note": TEXT},
         refs={"village_id": "village"}, required=("village_id", "name"), defaults={"skills": []},
-        validate=_check_sage, prepare=_prepare_citizen_id, scope_select=_own_village(Sage),
+        validate=_check_sage, check=check_sage_record, prepare=_prepare_citizen_id,
+        scope_select=_own_village(Sage),
     ),
     EntitySpec(
         name="enrollment", table=Enrollment.__table__, scope="household_id",

@@ -137,8 +137,8 @@ def test_a_field_day_from_sign_in_to_conflict(demo):
 
 ENTITY_FIELDS = {  # SYNC.md, Entities: the minimum fields of each pushable record
     "household": {"village_id", "house_no", "head_name", "citizen_id", "members", "annual_income",
-                  "phone", "consent", "note"},
-    "sage": {"village_id", "name", "citizen_id", "phone", "skills", "note"},
+                  "phone", "consent", "interest", "welfare_card", "note"},
+    "sage": {"village_id", "name", "citizen_id", "phone", "skills", "skills_note", "note"},
     "enrollment": {"training_id", "household_id", "occupation", "status"},
     "attendance": {"session_id", "household_id", "present", "note"},
     "survey": {"household_id", "kind", "surveyed_on", "annual_income", "trade_income_month",
@@ -159,10 +159,10 @@ def test_every_entity_of_the_contract_is_created_offline_and_pulled_back_whole(d
         _op("household", ids["household"], {
             "village_id": village["id"], "house_no": "99/9", "head_name": "นางสมมุติ ทดลองใหม่",
             "citizen_id": "1101700230708", "members": 3, "annual_income": 45_000, "phone": "0812345678",
-            "consent": True, "note": "ลงทะเบียนในหมู่บ้าน"}),
+            "consent": True, "interest": "orchard", "welfare_card": True, "note": "ลงทะเบียนในหมู่บ้าน"}),
         _op("sage", ids["sage"], {"village_id": village["id"], "name": "นายปราชญ์ สาธิต",
                                   "citizen_id": None, "phone": "0899999999",
-                                  "skills": ["จักสาน", "ทำสบู่สมุนไพร"], "note": None}),
+                                  "skills": ["orchard"], "skills_note": "จักสาน, ทำสบู่สมุนไพร", "note": None}),
         _op("enrollment", ids["enrollment"], {"training_id": training["id"], "household_id": ids["household"],
                                               "occupation": training["fields"]["occupation"],
                                               "status": "selected"}),

@@ -15,6 +15,7 @@ DATA = {
     "server/config/reference_data.py": "the default configuration rows, with their Thai and English names",
     "server/demo.py": "the fictitious demo district",
     "server/program/household_import.py": "the Thai column headings an uploaded file may use",
+    "server/program/district_lists.py": "the Thai column headings of the department's household lists",
     "server/pages/partners.py": "the support organisations' names and meeting audiences, stored in Thai",
     "server/pages/sages.py": "who found a sage, stored in Thai",
     "server/review/names.py": "the Thai titles a name may start with, to compare names without them",

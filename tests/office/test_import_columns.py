@@ -11,11 +11,11 @@ from tests.office.test_import import preview_id
 from tests.support.factories import valid_citizen_id
 
 THAI = ["รหัสหมู่บ้าน", "บ้านเลขที่", "หัวหน้าครัวเรือน", "เลขประจำตัวประชาชน", "จำนวนสมาชิก",
-        "รายได้ครัวเรือนต่อปี (บาท)", "โทรศัพท์", "อาชีพที่ครัวเรือนต้องการเรียนรู้", "หมายเหตุ"]
+        "รายได้ครัวเรือนต่อปี (บาท)", "โทรศัพท์", "อาชีพที่ครัวเรือนต้องการเรียนรู้", "บัตรสวัสดิการแห่งรัฐ", "หมายเหตุ"]
 ENGLISH = ["Village code", "House no.", "Head of household", "Citizen ID", "Members",
-           "Household income per year (baht)", "Phone", "Trade the household wants to learn", "Note"]
+           "Household income per year (baht)", "Phone", "Trade the household wants to learn", "State welfare card", "Note"]
 CODES = ["village_code", "house_no", "head_name", "citizen_id", "members", "annual_income", "phone",
-         "interest", "note"]
+         "interest", "welfare_card", "note"]
 
 
 def upload(client, content: bytes, filename="households.csv"):
@@ -28,7 +28,7 @@ def as_csv(header: list[str], *rows: list[str]) -> bytes:
 
 
 def row(n: int) -> list[str]:
-    return ["34140101", f"77/{n}", f"นางหัว{n} ทดสอบ", valid_citizen_id(300 + n), "3", "36000", "", "ทำสวน", "ทดลอง"]
+    return ["34140101", f"77/{n}", f"นางหัว{n} ทดสอบ", valid_citizen_id(300 + n), "3", "36000", "", "ทำสวน", "", "ทดลอง"]
 
 
 def imported(engine, house_no: str) -> Household:

@@ -10,7 +10,7 @@ from tests.support.factories import valid_citizen_id
 
 def _sage_form(world, **overrides):
     data = {"name": "นายสมมุติ ปราชญ์ใหม่", "village_id": world.villages["34140101"], "phone": "0891234567",
-            "citizen_id": valid_citizen_id(42), "skills": ["orchard", "livestock"], "other_skills": "จักสาน, สบู่สมุนไพร",
+            "citizen_id": valid_citizen_id(42), "skills": ["orchard", "livestock"], "skills_note": "จักสาน, สบู่สมุนไพร",
             "found_by": "อช.", "workshop_date": "24/11/2569", "note": ""}
     data.update(overrides)
     return data
@@ -22,7 +22,8 @@ def test_a_new_sage_is_saved_with_skills_and_a_buddhist_era_workshop_date(north,
     with Session(engine) as db:
         sage = db.exec(select(Sage).where(Sage.name == "นายสมมุติ ปราชญ์ใหม่")).one()
         assert sage.workshop_date == dt.date(2026, 11, 24)
-        assert sage.skills == ["orchard", "livestock", "จักสาน", "สบู่สมุนไพร"]
+        assert sage.skills == ["orchard", "livestock"]
+        assert sage.skills_note == "จักสาน, สบู่สมุนไพร"
         assert sage.seq > 0
         assert db.get(ChangeFeed, ("sage", sage.id)) is not None  # phones will pull it
     page = north.get("/sages").text
@@ -43,7 +44,7 @@ def test_bad_input_is_shown_per_field_and_what_was_typed_is_kept(north, world, e
 
 
 def test_search_by_skill_and_subdistrict_as_a_fragment(north, world):
-    post_form(north, "/sages", _sage_form(world, skills=[], other_skills="ทอผ้าไหม"))
+    post_form(north, "/sages", _sage_form(world, skills=[], skills_note="ทอผ้าไหม"))
     fragment = north.get("/sages", params={"skill": "ทอผ้า"}, headers={"HX-Request": "true"})
     assert "<html" not in fragment.text and "นายสมมุติ ปราชญ์ใหม่" in fragment.text
     assert "ปราชญ์ทดสอบ1" not in fragment.text

@@ -1,0 +1,34 @@
+"""A village's match: for each trade, the households that want to learn it and the sages who teach it,
+and the trade a course of the village would best teach."""
+from __future__ import annotations
+
+from litestar import get
+from litestar.response import Template
+from sqlmodel import Session, select
+
+from server.audit.log import audit
+from server.models import Training, User
+from server.config.values import occupation_names
+from server.auth.areas import village_in_area
+from server.reports.village_progress import current_fiscal_year
+from server.program.rules import income_per_person
+from server.program.trades import village_match
+from server.web.templates import render
+
+
+@get("/villages/{village_id:str}/match", sync_to_thread=True)
+def match_page(db: Session, user: User, village_id: str) -> Template:
+    village = village_in_area(db, user, village_id)
+    matches, suggestion = village_match(db, village)
+    fiscal_year = current_fiscal_year()
+    trainings = db.exec(select(Training).where(Training.village_id == village.id, Training.deleted == False,  # noqa: E712
+                                               Training.fiscal_year == fiscal_year)).all()
+    # The page names households and their incomes: a look at personal data, recorded.
+    audit(db, action="view", entity="household", user_id=user.id, detail={"match": village.id})
+    db.commit()
+    return render("village_match.html", user=user, village=village, matches=matches, suggestion=suggestion,
+                  trainings=trainings, fiscal_year=fiscal_year, occupation_names=occupation_names(db),
+                  per_person=income_per_person)
+
+
+handlers = [match_page]
