@@ -2,10 +2,12 @@
 and the trade a course of the village would best teach."""
 from __future__ import annotations
 
-from litestar import get
+from litestar import Request, Router, get
 from litestar.response import Template
 from sqlmodel import Session, select
 
+from server.web.audited import shows_personal_data
+from server.web.guards import signed_in
 from server.audit.log import audit
 from server.models import Training, User
 from server.config.values import occupation_names
@@ -17,7 +19,8 @@ from server.web.templates import render
 
 
 @get("/villages/{village_id:str}/match", sync_to_thread=True)
-def match_page(db: Session, user: User, village_id: str) -> Template:
+@shows_personal_data("household")
+def match_page(request: Request, db: Session, user: User, village_id: str) -> Template:
     village = village_in_area(db, user, village_id)
     matches, suggestion = village_match(db, village)
     fiscal_year = current_fiscal_year()
@@ -31,4 +34,7 @@ def match_page(db: Session, user: User, village_id: str) -> Template:
                   per_person=income_per_person)
 
 
-handlers = [match_page]
+# Who may open each route, declared once here (server/web/guards.py).
+routers = [
+    Router(path="/", guards=[signed_in], route_handlers=[match_page]),
+]
