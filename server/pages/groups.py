@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Router, Request, get, post
+from litestar import Request, Router, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from server.web.audited import shows_personal_data
-from server.web.guards import signed_in
 from server.audit.log import audit
+from server.auth.access import NotFoundInArea
 from server.auth.areas import (
     area_villages,
     group_in_area,
@@ -21,8 +20,6 @@ from server.config.values import five_k_elements, occupation_names
 from server.core.dates import to_input
 from server.core.i18n import gettext_
 from server.core.numbers import parse_int
-from server.program import funding
-from server.auth.access import NotFoundInArea
 from server.models import (
     Enrollment,
     FiveKAssessment,
@@ -35,11 +32,13 @@ from server.models import (
     Village,
 )
 from server.models.groups import GROUP_ROLES
-from server.web.paging import page_of
+from server.program import funding
 from server.program.field_checks import check_text
 from server.program.rules import check_group, check_not_future
 from server.reports.report_area import area_condition
 from server.synced.write import Stale, save_synced
+from server.web import funding_forms
+from server.web.audited import shows_personal_data
 from server.web.forms import (
     Form,
     FormState,
@@ -51,6 +50,8 @@ from server.web.forms import (
     stale_notice,
     text_value,
 )
+from server.web.guards import signed_in
+from server.web.paging import page_of
 from server.web.templates import render
 
 GROUPS_PER_PAGE = 50
@@ -175,7 +176,7 @@ def _group_page(db: Session, user: User, group: OccupationGroup, *, info: FormSt
                   history=history, elements=five_k_elements(db), info=info, trainings=trainings,
                   members_form=members_form or FormState(), five_k=five_k or FormState(values={"scores": []}),
                   status_code=status_code, notice=notice, **_options(db),
-                  **funding.context(db, group_id=group.id, form=funding_form, form_for=funding_for))
+                  **funding_forms.context(db, group_id=group.id, form=funding_form, form_for=funding_for))
 
 
 @get("/groups/{group_id:str}", sync_to_thread=True)
@@ -286,7 +287,7 @@ def _group_request(db: Session, group: OccupationGroup, request_id: int) -> Fund
 @post("/groups/{group_id:str}/funding", sync_to_thread=True)
 def group_funding_add(db: Session, user: User, group_id: str, data: Form) -> Template | Redirect:
     group = group_in_area(db, user, group_id)
-    form, clean = funding.read_form(db, data, None)
+    form, clean = funding_forms.read_form(db, data, None)
     if not form.ok:
         return _group_page(db, user, group, funding_form=form, status_code=422)
     funding.save(db, user_id=user.id, record=FundingRequest(group_id=group.id), clean=clean)
@@ -298,7 +299,7 @@ def group_funding_add(db: Session, user: User, group_id: str, data: Form) -> Tem
 def group_funding_update(db: Session, user: User, group_id: str, request_id: int, data: Form) -> Template | Redirect:
     group = group_in_area(db, user, group_id)
     record = _group_request(db, group, request_id)
-    form, clean = funding.read_form(db, data, record)
+    form, clean = funding_forms.read_form(db, data, record)
     if not form.ok:
         return _group_page(db, user, group, funding_form=form, funding_for=record.id, status_code=422)
     funding.save(db, user_id=user.id, record=record, clean=clean)

@@ -4,22 +4,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from litestar import Router, Request, get, post
+from litestar import Request, Router, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from server.web.audited import shows_personal_data
-from server.web.guards import signed_in
 from server.auth.access import NotFoundInArea
-from server.program import funding
-from server.auth.areas import area_village_ids
-from server.core.dates import to_input
-from server.core.i18n import current_locale, gettext_
-from server.models import Attendance, Enrollment, FundingRequest, Household, Training, TrainingSession, User, Village
-from server.models.program import SESSION_KINDS
-from server.auth.areas import area_villages, training_in_area, village_options
-from server.web.forms import date_value, form_seq, int_value, is_stale, stale_notice, text_value
+from server.auth.areas import (
+    area_village_ids,
+    area_villages,
+    training_in_area,
+    village_options,
+)
 from server.config.values import (
     households_per_village,
     occupation_names,
@@ -27,9 +23,21 @@ from server.config.values import (
     poverty_line,
     rank_by_welfare_card,
 )
+from server.core.dates import current_fiscal_year, to_input
+from server.core.i18n import current_locale, gettext_
 from server.core.numbers import parse_int
-from server.core.dates import current_fiscal_year
-from server.web.paging import page_of
+from server.models import (
+    Attendance,
+    Enrollment,
+    FundingRequest,
+    Household,
+    Training,
+    TrainingSession,
+    User,
+    Village,
+)
+from server.models.program import SESSION_KINDS
+from server.program import funding
 from server.program.field_checks import check_text
 from server.program.rules import (
     TRAINING_DAYS,
@@ -40,16 +48,26 @@ from server.program.rules import (
     income_per_person,
     rank_candidates,
 )
+from server.program.trades import team_teaches
 from server.reports.report_area import area_condition
 from server.synced.write import Refused, Stale, problems, save_synced
+from server.web import funding_forms
+from server.web.audited import shows_personal_data
 from server.web.forms import (
     Form,
     FormState,
     as_list,
+    date_value,
+    form_seq,
+    int_value,
+    is_stale,
+    stale_notice,
+    text_value,
     typed_differences,
 )
+from server.web.guards import signed_in
+from server.web.paging import page_of
 from server.web.templates import render
-from server.program.trades import team_teaches
 
 TRAININGS_PER_PAGE = 50
 
@@ -192,7 +210,7 @@ def _training_page(db: Session, user: User, training: Training, *, session_forms
                   kind_labels=session_kind_labels(), occupation_names=occupation_names(db), notice=notice,
                   team_teaches=team_teaches(db, training.village_id, training.fiscal_year, training.occupation),
                   yours=yours, status_code=status_code,
-                  **funding.context(db, training_id=training.id, form=funding_form, form_for=funding_for))
+                  **funding_forms.context(db, training_id=training.id, form=funding_form, form_for=funding_for))
 
 
 @get("/trainings/{training_id:str}", sync_to_thread=True)
@@ -363,7 +381,7 @@ def selection_save(request: Request, db: Session, user: User, training_id: str, 
 @post("/trainings/{training_id:str}/funding", sync_to_thread=True)
 def training_funding_add(db: Session, user: User, training_id: str, data: Form) -> Template | Redirect:
     training = training_in_area(db, user, training_id)
-    form, clean = funding.read_form(db, data, None)
+    form, clean = funding_forms.read_form(db, data, None)
     if not form.ok:
         return _training_page(db, user, training, funding_form=form, status_code=422)
     funding.save(db, user_id=user.id, record=FundingRequest(training_id=training.id), clean=clean)
@@ -378,7 +396,7 @@ def training_funding_update(db: Session, user: User, training_id: str, request_i
     record = db.get(FundingRequest, request_id)
     if record is None or record.training_id != training.id:
         raise NotFoundInArea()
-    form, clean = funding.read_form(db, data, record)
+    form, clean = funding_forms.read_form(db, data, record)
     if not form.ok:
         return _training_page(db, user, training, funding_form=form, funding_for=record.id, status_code=422)
     funding.save(db, user_id=user.id, record=record, clean=clean)

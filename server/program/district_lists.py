@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from server.core.dates import utc_now
 from server.auth.areas import area_village_ids
 from server.program.household_import import REQUIRED, header_key, header_names, read_upload
 from server.core.i18n import gettext_
@@ -160,7 +161,7 @@ def save_mapping(db: Session, *, district: str, name: str, headers: list[str], m
     record.headers_key = headers_key(headers)
     record.columns = {h: t for h, t in mapping.items() if t}
     record.created_by_user_id = user.id
-    record.updated_at = dt.datetime.now(dt.timezone.utc)
+    record.updated_at = utc_now()
     db.add(record)
     return record
 

@@ -10,14 +10,11 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlmodel import Session
 
 from server.audit.log import audit
-from server.core.dates import to_input
 from server.core.i18n import current_locale, gettext_
 from server.models import FundingRequest, Occupation, OccupationGroup, Training, Village
 from server.models.groups import FUNDING_STATUSES
 from server.program.rules import FieldError, check_funding_request, fiscal_year_span
-from server.web.forms import date_value, int_value, text_value
 from server.reports.report_area import Filters, geocode_within
-from server.web.forms import FormState
 
 # Requests whose money is still to come (asked and not yet answered, or approved and not yet paid).
 OPEN_STATUSES = ("submitted", "approved")
@@ -127,56 +124,6 @@ def funding_summary(db: Session, *, area: ColumnElement[bool], filters: Filters)
 
 FORM_FIELDS = ("source", "amount_asked", "status", "asked_on", "decided_on", "received_on", "amount_received",
                "proposal_file", "note")
-
-
-def form_values(request: FundingRequest) -> dict[str, Any]:
-    return {"source": request.source, "amount_asked": request.amount_asked, "status": request.status,
-            "asked_on": to_input(request.asked_on), "decided_on": to_input(request.decided_on),
-            "received_on": to_input(request.received_on), "amount_received": request.amount_received or "",
-            "proposal_file": request.proposal_file or "", "note": request.note or ""}
-
-
-def read_form(db: Session, data: dict[str, Any], editing: FundingRequest | None):  # noqa: ANN201
-    """The typed request, checked: (form with values and messages, clean values)."""
-    form = FormState(values={name: text_value(data, name) or "" for name in FORM_FIELDS})
-    clean: dict[str, Any] = {
-        "source": text_value(data, "source"), "status": text_value(data, "status") or "drafted",
-        "amount_asked": int_value(form, data, "amount_asked", required=True),
-        "amount_received": int_value(form, data, "amount_received") or 0,
-        "asked_on": date_value(form, data, "asked_on"), "decided_on": date_value(form, data, "decided_on"),
-        "received_on": date_value(form, data, "received_on"),
-        # Only the file's name: the proposal itself stays where the office keeps its documents.
-        "proposal_file": (text_value(data, "proposal_file") or "").replace("\\", "/").rsplit("/", 1)[-1] or None,
-        "note": text_value(data, "note"),
-    }
-    form.add(check_request(db, clean, editing=editing))
-    return form, clean
-
-
-def context(db: Session, *, group_id: str | None = None, training_id: str | None = None,
-            form: Any = None, form_for: int | None = None) -> dict[str, Any]:
-    """What the funding section of a group's or a training's page shows; `form` answers the request
-    `form_for` (None: the new request's form)."""
-    requests = requests_of(db, group_id=group_id, training_id=training_id)
-    forms = {r.id: FormState(values=form_values(r)) for r in requests}
-    new = FormState(values={"status": "drafted"})
-    if form is not None:
-        if form_for is None:
-            new = form
-        else:
-            forms[form_for] = form
-    sources = funding_sources(db, active_only=False)
-    names = funding_source_names(db)
-    active = [(code, names[code]) for code, o in sources.items() if o.active]
-    total = FundingLine(requests=len(requests), asked=sum(r.amount_asked for r in requests),
-                        received=sum(r.amount_received or 0 for r in requests),
-                        waiting=sum(r.amount_asked for r in requests if r.status in OPEN_STATUSES),
-                        refused=sum(r.amount_asked for r in requests if r.status == "refused"))
-    return {"funding_requests": requests, "funding_forms": forms, "funding_new": new,
-            "funding_source_options": active,
-            "funding_source_names": names,
-            "funding_statuses": list(status_labels().items()), "funding_total": total,
-            "funding_action": f"/groups/{group_id}/funding" if group_id else f"/trainings/{training_id}/funding"}
 
 
 def save(db: Session, *, user_id: int, record: FundingRequest, clean: dict[str, Any]) -> None:

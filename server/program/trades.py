@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.program import rules
+from server.program.field_checks import FieldError
+from server.synced.refusals import unknown_trade
 from server.models import Occupation
 
 
@@ -56,7 +57,7 @@ def split_skills(items: Iterable[str], names: dict[str, str]) -> tuple[list[str]
     return codes, rest
 
 
-def check_trade_codes(session: Session, field: str, value: Any) -> list[rules.FieldError]:
+def check_trade_codes(session: Session, field: str, value: Any) -> list[FieldError]:
     """The one rule on trade codes, every way in: a code (or each code of a list) is one of the
     configured, active trades; anything else is `unknown_reference`. Shapes are checked elsewhere."""
     values = value if isinstance(value, list) else [value]
@@ -64,7 +65,7 @@ def check_trade_codes(session: Session, field: str, value: Any) -> list[rules.Fi
     if not wanted:
         return []
     if wanted - trade_codes(session):
-        return [rules.unknown_trade(field)]
+        return [unknown_trade(field)]
     return []
 
 
