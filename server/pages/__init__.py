@@ -15,6 +15,7 @@ from server.pages import (
     reports,
     review,
     sages,
+    signoff,
     trainings,
     users,
     villages,
@@ -23,4 +24,4 @@ from server.pages import (
 page_route_handlers = [*account.handlers, *field.handlers, *audit.handlers, *devices.handlers, *home.handlers, *villages.handlers, *users.handlers,
                        *sages.handlers, *trainings.handlers, *households.handlers,
                        *groups.handlers, *partners.handlers, *config.handlers, *progress.handlers, *reports.handlers,
-                       *review.handlers]
+                       *review.handlers, *signoff.handlers]

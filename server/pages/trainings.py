@@ -37,6 +37,7 @@ from server.paging import page_of
 from server.progress import current_fiscal_year
 from server.records import Refused, Stale, problems, save_synced
 from server.reports.scope import area_condition
+from server.signoff import signed_off_rounds
 from server.rules import (
     TRAINING_DAYS,
     after_fiscal_year,
@@ -187,7 +188,8 @@ def _training_page(db: Session, user: User, training: Training, *, session_forms
                   out_of_order=days_out_of_order(sessions),
                   after_year=[s.day for s in sessions if after_fiscal_year(s.date, training.fiscal_year)],
                   kind_labels=session_kind_labels(), occupation_names=occupation_names(db), notice=notice,
-                  yours=yours, status_code=status_code)
+                  yours=yours, signed_off=signed_off_rounds(db, [training.id]).get(training.id),
+                  status_code=status_code)
 
 
 @get("/trainings/{training_id:str}", sync_to_thread=True)
@@ -293,7 +295,7 @@ def _selection_page(db: Session, user: User, training: Training, *, form: FormSt
     db.commit()
     return render("selection.html", user=user, training=training, village=village, rows=rows, form=form,
                   limit=limit, poverty_line=line, occupation_names=occupation_names(db), notice=notice,
-                  status_code=status_code)
+                  signed_off=signed_off_rounds(db, [training.id]).get(training.id), status_code=status_code)
 
 
 @get("/trainings/{training_id:str}/select", sync_to_thread=True)
