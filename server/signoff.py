@@ -31,7 +31,7 @@ from server.models.review import ReviewTask
 from server.models.signoff import RoundSignoff
 from server.office import follow_up_months
 from server.review import quality
-from server.rules import thai_today
+from server.rules import THAI_TIME, thai_today
 from sync.changes import lock_counter
 
 ROUND_SURVEYS = ("baseline", "after_training")
@@ -225,6 +225,14 @@ class SignedOff:
     at: dt.datetime | None
     reason: str | None
 
+    @property
+    def on(self) -> dt.date | None:
+        """The day of the sign-off in Thai time."""
+        if self.at is None:
+            return None
+        at = self.at if self.at.tzinfo else self.at.replace(tzinfo=dt.timezone.utc)
+        return at.astimezone(THAI_TIME).date()
+
 
 def signed_off_rounds(db: Session, training_ids: list[str]) -> dict[str, SignedOff]:
     """{training id: who signed it off and when} for the signed-off ones among `training_ids`."""
@@ -246,3 +254,37 @@ def user_display(user: User | None) -> str:
 def signed_off_count(db: Session, training_ids_query: Any) -> int:
     return db.scalar(select(func.count()).select_from(RoundSignoff).where(
         RoundSignoff.training_id.in_(training_ids_query), RoundSignoff.status == "signed_off")) or 0
+
+
+@dataclass
+class AreaRounds:
+    """The training rounds of an area in a fiscal year, with the signed-off ones and who signed them."""
+
+    total: int
+    rows: list[tuple[Training, Any, SignedOff | None]]  # (training, village, sign-off) of the signed-off ones
+
+    @property
+    def signed(self) -> int:
+        return len(self.rows)
+
+
+def area_rounds(db: Session, area: Any, fiscal_year: int, geocode: str = "", occupation: str | None = None) -> AreaRounds:
+    """Rounds of the user's area (`area`, a condition on Village) under a geocode prefix: how many there
+    are, counted by the database, and the signed-off ones (a district has a few hundred at most)."""
+    from server.models import Village
+    from server.reports.scope import geocode_within
+
+    where = [Training.deleted == False, Training.fiscal_year == fiscal_year, area]  # noqa: E712
+    if geocode:
+        where.append(geocode_within(Village.code, geocode))
+    if occupation:
+        where.append(Training.occupation == occupation)
+    base = select(Training.id).join(Village, Village.id == Training.village_id).where(*where)
+    total = db.scalar(select(func.count()).select_from(base.subquery())) or 0
+    found = db.exec(select(Training, Village, RoundSignoff, User).join(Village, Village.id == Training.village_id)
+                    .join(RoundSignoff, RoundSignoff.training_id == Training.id)
+                    .outerjoin(User, User.id == RoundSignoff.signed_off_by_user_id)
+                    .where(*where, RoundSignoff.status == "signed_off")
+                    .order_by(Village.code, Training.occupation)).all()
+    return AreaRounds(total=total, rows=[(t, v, SignedOff(t.id, user_display(u), s.signed_off_at, s.reason))
+                                         for t, v, s, u in found])

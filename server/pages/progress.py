@@ -45,6 +45,7 @@ from server.reports.scope import (
     parse_filters,
 )
 from server.rules import TRAINING_DAYS
+from server.signoff import area_rounds, signed_off_rounds
 from server.web import render
 
 OUTCOME_BREAKDOWNS = ("district", "subdistrict", "village", "occupation")
@@ -136,7 +137,9 @@ def progress_page(request: Request, db: Session, user: User) -> Template | Redir
     response = render("progress.html", request=request, rows=[(k, names.get(k, k), rows[k]) for k in sorted(rows)],
                       total=total, by=by, per_village=households_per_village(db), days=range(1, TRAINING_DAYS + 1),
                       rounds=["baseline", *figures.round_kinds(options["follow_up_months"])], error=None,
-                      as_of=served.as_of, params=_filter_params(request), **_common(db, user, filters, request))
+                      as_of=served.as_of, params=_filter_params(request),
+                      signoffs=area_rounds(db, area, filters.fiscal_year, filters.area, filters.occupation),
+                      **_common(db, user, filters, request))
     response.background = served.refresh
     return response
 
@@ -247,7 +250,8 @@ def village_story(db: Session, village: Village, fiscal_year: int) -> dict[str, 
             surveys.setdefault(survey.household_id, {})[survey.kind] = survey
         present = {s.id: sum(1 for e, h in enrolled if e.status == "selected" and marks.get((s.id, h.id)))
                    for s in sessions}
-        courses.append({"training": training, "sessions": sessions, "enrolled": enrolled, "marks": marks,
+        courses.append({"training": training, "signed_off": signed_off_rounds(db, [training.id]).get(training.id),
+                        "sessions": sessions, "enrolled": enrolled, "marks": marks,
                         "surveys": surveys, "present": present,
                         "selected": sum(1 for e, _h in enrolled if e.status == "selected")})
     groups = []

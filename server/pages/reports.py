@@ -17,6 +17,7 @@ from server.pages.progress import _common, _filter_error, _filter_params, today,
 from server.reports import exports, figures
 from server.reports.scope import FilterError, area_condition, parse_filters
 from server.rules import TRAINING_DAYS
+from server.signoff import area_rounds
 from server.web import render
 
 
@@ -138,7 +139,8 @@ def print_district(request: Request, db: Session, user: User, code: str) -> Temp
     from server.pages.progress import unit_names
 
     names = unit_names(db, sorted(set(progress_rows) | set(outcome_rows)))
-    return render("print_district.html", request=request, district=district, names=names,
+    rounds_signed = area_rounds(db, area, filters.fiscal_year, code, filters.occupation)
+    return render("print_district.html", request=request, district=district, names=names, signoffs=rounds_signed,
                   progress_rows=progress_rows, progress_total=progress_total, outcome_rows=outcome_rows,
                   outcome_total=outcome_total, rounds=figures.round_kinds(months), per_village=households_per_village(db),
                   printed_on=today(), digits=request.query_params.get("digits") or "arabic",

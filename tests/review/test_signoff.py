@@ -106,3 +106,23 @@ def test_only_a_supervisor_signs_off_and_only_in_their_district(client, area, of
     assert post(boss, f"/trainings/{training}/signoff", {"reason": "twice"}).status_code == 409
     listed = boss.get(f"/signoff?fy={area.training.fiscal_year}&status=signed_off")
     assert f'data-round="{training}" data-signed-off="yes"' in listed.text
+
+
+def test_progress_and_the_district_summary_say_which_rounds_are_signed_off_and_by_whom(client, area, office, engine):
+    _round_with_a_household(client, area)
+    boss = office("boss")
+    year = area.training.fiscal_year
+    assert 'data-signed-off-rounds="0"' in boss.get(f"/progress?year={year}").text
+    post(boss, f"/trainings/{area.training.id}/signoff", {"reason": "checked on paper"})
+
+    progress = boss.get(f"/progress?year={year}").text
+    assert 'data-signed-off-rounds="1"' in progress and "signed off: 1 of 1" in progress
+    village = boss.get(f"/progress/villages/{area.villages[0].code}?year={year}").text
+    assert f'data-signed-off="{area.training.id}"' in village
+    summary = boss.get(f"/print/districts/3414?year={year}")
+    assert summary.status_code == 200
+    row = re.search(rf'<tr data-signed-off="{area.training.id}">(.*?)</tr>', summary.text, re.S).group(1)
+    with Session(engine) as db:
+        from server.models import User
+        boss_name = db.exec(select(User.display_name).where(User.username == "boss")).one()
+    assert area.villages[0].name in row and boss_name in row
