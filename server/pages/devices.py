@@ -11,12 +11,13 @@ from litestar.response import Redirect, Template
 from msgspec import Meta, Struct
 from sqlmodel import Session, select
 
-from server.api.auth import issue_device_token
+from server.api.auth import issue_device_token, rename_device
 from server.audit import audit
 from server.auth.scope import managed_user_ids
 from server.auth.web import NotFoundInArea, session_user
 from server.models import Device, User
-from server.web import render
+from server.office import text_value
+from server.web import Form, render
 
 
 class BrowserTokenRequest(Struct, forbid_unknown_fields=False):
@@ -33,6 +34,18 @@ def device_list(db: Session, user: User) -> Template:
     if owners is not None:
         query = query.where(Device.user_id.in_(owners))
     return render("devices.html", user=user, devices=db.exec(query).all())
+
+
+@post("/devices/{device_id:str}/name", sync_to_thread=True)
+def device_rename(db: Session, user: User, device_id: str, data: Form) -> Redirect:
+    """A supervisor (or the owner, or an admin) names a phone so it can be told apart."""
+    device = db.get(Device, device_id) if len(device_id) <= 36 else None
+    owners = managed_user_ids(db, user)
+    if device is None or (owners is not None and device.user_id not in owners):
+        raise NotFoundInArea()
+    if rename_device(db, device, text_value(data, "name") or "", by=user):
+        db.commit()
+    return Redirect(path="/devices")
 
 
 @post("/devices/{device_id:str}/revoke", sync_to_thread=True)
@@ -62,11 +75,11 @@ def device_token_for_browser(db: Session, request: Request, data: BrowserTokenRe
     if user is None:
         return Response(content={"error": "login_required", "message": "Sign in first"},
                         status_code=401, media_type=MediaType.JSON)
-    name = (data.device_name if data is not None else "") or request.headers.get("user-agent", "")
-    token = issue_device_token(db, user=user, device_name=name,
-                               app_version=request.headers.get("x-app-version"), via="browser")
+    token = issue_device_token(db, user=user, device_name=data.device_name if data is not None else "",
+                               app_version=request.headers.get("x-app-version"), via="browser",
+                               user_agent=request.headers.get("user-agent"))
     db.commit()
     return Response(content=token, status_code=201, media_type=MediaType.JSON)
 
 
-handlers = [device_list, device_revoke, device_token_for_browser]
+handlers = [device_list, device_rename, device_revoke, device_token_for_browser]

@@ -1,4 +1,5 @@
-"""a training round's sign-off (round_signoff): its records locked until a supervisor reopens it
+"""a training round's sign-off (round_signoff): its records locked until a supervisor reopens it;
+what waits on a phone at its last sync (device.pending_ops)
 
 Revision ID: 0012
 Revises: 0009
@@ -33,7 +34,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('training_id')
     )
+    with op.batch_alter_table('device') as batch_op:
+        batch_op.add_column(sa.Column('pending_ops', sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('device') as batch_op:
+        batch_op.drop_column('pending_ops')
     op.drop_table('round_signoff')
