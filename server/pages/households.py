@@ -42,6 +42,7 @@ from server.office import (
 from server.paging import page_of
 from server.progress import current_fiscal_year
 from server.records import Refused, Stale, problems, save_synced
+from server.review import needs_fix
 from server.rules import income_per_person, normalize_citizen_id
 from server.web import Form, FormState, render, wants_fragment
 
@@ -181,12 +182,13 @@ def household_create(db: Session, user: User, data: Form) -> Template | Redirect
 
 
 @get("/households/{household_id:str}/edit", sync_to_thread=True)
-def household_edit(db: Session, user: User, household_id: str) -> Template:
+def household_edit(request: Request, db: Session, user: User, household_id: str) -> Template:
     household = record_in_area(db, user, Household, household_id)
     audit(db, action="view", entity="household", record_id=household.id, user_id=user.id)
     db.commit()
     return render("household_form.html", user=user, form=FormState(values=_values(household)),
-                  household=household, **_context(db, user))
+                  household=household, fix=needs_fix.for_household(db, user, household),
+                  done=request.query_params.get("done"), **_context(db, user))
 
 
 def _stale_form(db: Session, user: User, household: Household, data: dict[str, Any]) -> Template:

@@ -200,7 +200,16 @@ def task_create(db: Session, user: User, entity: str, record_id: str, data: Form
         message = next((e.message(_locale()) for e in refused.errors), gettext_("Write what needs fixing."))
         return _record_page(db, user, entity, record_id, note_error=message, note=note, status_code=422)
     db.commit()
+    back = text_value(data, "back") or ""
+    if _safe_path(back):  # sent from the page that shows the record: back to it
+        return Redirect(path=f"{back}{'&' if '?' in back else '?'}done=task_opened#needs-fix-{record_id}")
     return Redirect(path=f"/review/records/{entity}/{record_id}?done=task_opened")
+
+
+def _safe_path(path: str) -> bool:
+    """A path of this site (no scheme, no host, no way out of it)."""
+    return (path.startswith("/") and not path.startswith("//") and "\\" not in path and len(path) < 300
+            and all(ch.isalnum() or ch in "/-_?=&.%" for ch in path))
 
 
 def _locale() -> str:

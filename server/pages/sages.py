@@ -33,6 +33,7 @@ from server.office import (
 from server.paging import page_of
 from server.progress import current_fiscal_year
 from server.records import Refused, Stale, problems, save_synced
+from server.review import needs_fix
 from server.reports.scope import area_condition
 from server.rules import (
     TEAM_SIZE,
@@ -208,8 +209,11 @@ def sage_edit(request: Request, db: Session, user: User, sage_id: str) -> Templa
     db.commit()
     context = _sage_context(db, user)
     form = FormState(values=_sage_values(sage, {t.code for t in context["trades"]}))
-    template = "_sage_edit_row.html" if wants_fragment(request) else "sage_form.html"
-    return render(template, user=user, form=form, sage=sage, **context)
+    if wants_fragment(request):
+        return render("_sage_edit_row.html", user=user, form=form, sage=sage, **context)
+    fix = needs_fix.for_records(db, user, [("sage", sage.id)], back=f"/sages/{sage.id}/edit")
+    return render("sage_form.html", user=user, form=form, sage=sage, fix=fix, done=request.query_params.get("done"),
+                  **context)
 
 
 @get("/sages/{sage_id:str}/row", sync_to_thread=True)

@@ -36,7 +36,9 @@ from server.office import (
 from server.paging import page_of
 from server.progress import current_fiscal_year
 from server.records import Refused, Stale, problems, save_synced
+from server.register import register as attendance_register
 from server.reports.scope import area_condition
+from server.review import needs_fix
 from server.signoff import signed_off_rounds
 from server.rules import (
     TRAINING_DAYS,
@@ -357,3 +359,39 @@ def selection_save(db: Session, user: User, training_id: str, data: Form) -> Tem
 
 handlers = [training_list, training_new, training_create, training_page, training_update, session_update,
             selection_page, selection_save]
+
+
+# --- the attendance register --------------------------------------------------------------------
+
+@get("/trainings/{training_id:str}/register", sync_to_thread=True)
+def register_page(db: Session, user: User, training_id: str) -> Template:
+    """Households × days: present or absent, the officer's note, who marked it from which phone."""
+    training = training_in_area(db, user, training_id)
+    audit(db, action="view", entity="household", user_id=user.id, detail={"list": True, "training": training.id})
+    db.commit()
+    return render("register.html", user=user, training=training, village=db.get(Village, training.village_id),
+                  register=attendance_register(db, training), occupation_names=occupation_names(db),
+                  signed_off=signed_off_rounds(db, [training.id]).get(training.id))
+
+
+@get("/trainings/{training_id:str}/register/{day:int}", sync_to_thread=True)
+def register_day(request: Request, db: Session, user: User, training_id: str, day: int) -> Template:
+    """One training day, a row per household: the mark, the note, who and which phone, its open requests
+    and "needs fix" on each mark."""
+    training = training_in_area(db, user, training_id)
+    book = attendance_register(db, training)
+    session = next((s for s in book.sessions if s.day == day), None)
+    if session is None:
+        raise NotFoundInArea()
+    marks = [(h, book.mark(h.id, session.id)) for h in book.households]
+    fix = needs_fix.for_records(db, user, [("attendance", m.attendance.id) for _h, m in marks if m],
+                                back=f"/trainings/{training.id}/register/{day}")
+    audit(db, action="view", entity="household", user_id=user.id, detail={"list": True, "training": training.id})
+    db.commit()
+    return render("register_day.html", user=user, training=training, village=db.get(Village, training.village_id),
+                  session=session, marks=marks, register=book, fix=fix, occupation_names=occupation_names(db),
+                  kind_labels=session_kind_labels(), done=request.query_params.get("done"),
+                  signed_off=signed_off_rounds(db, [training.id]).get(training.id))
+
+
+handlers += [register_page, register_day]
