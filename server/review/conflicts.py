@@ -100,6 +100,14 @@ class Side:
     officer: str = ""  # the user's name
 
     @property
+    def device_label(self) -> str:
+        """The phone's name without the officer's name it may start with (shown beside it already)."""
+        for who in (self.officer, self.username):
+            if who and self.device.startswith(f"{who} · "):
+                return self.device[len(who) + 3:]
+        return self.device
+
+    @property
     def captured_moment(self) -> datetime | None:
         """The phone's clock as a moment (None when it sent no readable time with an offset)."""
         return phone_time(self.captured_at)
@@ -195,11 +203,14 @@ def rows_for(db: Session, conflicts: list[Conflict], user: User | None = None) -
     # The kept value's own op: its device clock and arrival, from the audit entry of its seq.
     kept_ops: dict[tuple[str, int], AuditEntry] = {}
     record_ids = {c.record_id for c in conflicts}
+    # The first entry of a seq is the op that made it: a later op answered `conflict` changed nothing
+    # and carries the same seq, but its clock is the other side's.
     for entry in db.exec(select(AuditEntry).where(AuditEntry.record_id.in_(record_ids),
-                                                  AuditEntry.action.in_(("create", "update", "delete")))):
+                                                  AuditEntry.action.in_(("create", "update", "delete")))
+                         .order_by(AuditEntry.id)):
         seq = (entry.detail or {}).get("seq")
         if isinstance(seq, int):
-            kept_ops[(entry.record_id, seq)] = entry
+            kept_ops.setdefault((entry.record_id, seq), entry)
     current: dict[tuple[str, str], dict[str, Any]] = {}
     for entity in {c.entity for c in conflicts}:
         spec = REGISTRY.entities.get(entity)

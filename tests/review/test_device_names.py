@@ -49,7 +49,7 @@ def test_a_phone_is_named_after_its_officer_and_model_and_renamed_on_the_phone_o
     assert "สมชาย เครื่องเหลือง" in page
 
     post(boss, f"/devices/{galaxy_id}/name", {"name": "สมชาย กาแล็กซี่"})
-    assert 'value="สมชาย กาแล็กซี่"' in boss.get("/devices").text
+    assert 'data-device-name>สมชาย กาแล็กซี่<' in boss.get("/devices").text
     assert post(office("elsewhere"), f"/devices/{galaxy_id}/name", {"name": "x"}).status_code == 404
     with Session(engine) as db:
         renames = db.exec(select(AuditEntry.detail).where(AuditEntry.action == "rename_device")
