@@ -59,3 +59,13 @@ document.addEventListener("input", (event) => {
 document.addEventListener("change", (event) => {
   if (event.target.matches("input[type=checkbox]")) countChecked();
 });
+// The wide menu's groups: one open at a time, closed by a click elsewhere or Escape (they open without this).
+document.addEventListener("click", (event) => {
+  for (const group of document.querySelectorAll("details.menu-group[open]")) {
+    if (!group.contains(event.target)) group.removeAttribute("open");
+  }
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  for (const group of document.querySelectorAll("details.menu-group[open]")) group.removeAttribute("open");
+});

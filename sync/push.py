@@ -516,6 +516,13 @@ class Batch:
             if problems:
                 raise _Rejected(*_unique(problems))
 
+    def _check_locked(self, spec: EntitySpec, values: dict[str, Any], record_id: str) -> None:
+        """A record of a signed-off round changes for nobody, a phone or the office (`spec.locked`)."""
+        if spec.locked is not None:
+            problems = spec.locked(self.view, values, record_id)
+            if problems:
+                raise _Rejected(*problems)
+
     def _next_seq(self) -> int:
         self.seq += 1
         return self.seq
@@ -530,6 +537,7 @@ class Batch:
         village = self._village_of(spec, {**values, "id": op.id})
         if not self._in_area(village):
             raise _Rejected(self.errors.forbidden(spec.scope if spec.scope != "id" else "id"))
+        self._check_locked(spec, values, op.id)
         seq = self._next_seq()
         row = {name: to_storage(kind, values.get(name)) for name, kind in spec.kinds.items()
                if name in spec.table.c}
@@ -555,6 +563,7 @@ class Batch:
         if not self._in_area(self._village_of(spec, values)):
             raise _Rejected(self.errors.forbidden("id"))
         self._check_base_seq(base_seq, values)
+        self._check_locked(spec, values, values["id"])
         stored = {name: to_api(values.get(name)) for name in spec.kinds}
         self._check_values(spec, {**stored, **fields}, record_id=values["id"], only=set(fields),
                            refs_to_check=[n for n in spec.refs if n in fields])
@@ -612,6 +621,7 @@ class Batch:
         self._check_base_seq(op.base_seq, values)
         if values["deleted"]:
             return {"op_id": op.op_id, "status": "applied", "id": op.id, "seq": values["seq"]}
+        self._check_locked(spec, values, op.id)
         base = op.base_seq or 0
         device = self.actor.device_id
         versions = values["field_versions"] or {}

@@ -103,6 +103,10 @@ class EntitySpec:
     # device_check(stored values or None when new, action, pushed fields) -> errors. Server-side
     # pushes (no device: a supervisor's resolution, a merge) are not limited by it.
     device_check: Callable[[dict[str, Any] | None, str, dict[str, Any]], list[Error]] | None = None
+    # Whether the record may change at all (a training round signed off locks its records):
+    # locked(records, the record's values, its id) -> errors (code `locked`). Asked of the stored
+    # record and of what it would become, on every create, edit and delete, whoever pushes.
+    locked: Checker | None = None
 
     @property
     def fields(self) -> tuple[str, ...]:

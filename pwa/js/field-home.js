@@ -4,6 +4,7 @@ import { badge, boot, byHouseNo, el, kindLabel, locale, occupationName, sessionL
 import { formatDate } from "./format.js";
 import { loadView } from "./overlay.js";
 import { getMeta } from "./store.js";
+import { renameDevice } from "./sync.js";
 
 
 function villageCard(view, village) {
@@ -58,4 +59,20 @@ async function render() {
   box.replaceChildren(...[toFix(view), ...villages.map((v) => villageCard(view, v))].filter(Boolean));
 }
 
+// The phone's name, as the officer types it; the server keeps it for /devices and the conflict queue.
+async function nameForm() {
+  const form = document.querySelector('[data-form="device-name"]');
+  if (!form) return;
+  const input = form.elements.device_name;
+  const result = form.querySelector("[data-device-name-result]");
+  input.value = (await getMeta("device_name")) || "";
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const answer = await renameDevice(input.value.trim());
+    result.textContent = answer.ok ? result.dataset.savedText.replace("{name}", answer.name)
+      : answer.reason === "offline" ? result.dataset.offlineText : result.dataset.refusedText;
+  });
+}
+
+nameForm();
 boot({ render });

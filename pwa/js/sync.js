@@ -47,9 +47,13 @@ function appVersion() {
 
 async function api(path, token, options = {}) {
   let response;
+  // What waits in the outbox goes with every call, so /devices shows it beside the last sync.
+  let waiting = "";
+  try { waiting = String((await outboxCounts()).pending); } catch (_e) { /* not known: sent empty */ }
   try {
     response = await fetch(path, { ...options, cache: "no-store", credentials: "omit",
-      headers: { ...(options.headers || {}), Authorization: `Bearer ${token}`, "X-App-Version": appVersion() } });
+      headers: { ...(options.headers || {}), Authorization: `Bearer ${token}`, "X-App-Version": appVersion(),
+                 "X-Pending-Ops": waiting } });
   } catch (_error) {
     throw new Offline();
   }
@@ -390,6 +394,21 @@ export async function ensureDeviceToken() {
     return "ok";
   } catch (_error) {
     return "offline";
+  }
+}
+
+// The officer names this phone (PUT /api/auth/device) so a supervisor can tell it from the others.
+export async function renameDevice(name) {
+  const token = await getMeta("token");
+  if (!token) return { ok: false, reason: "sign_in" };
+  try {
+    const response = await api("/api/auth/device", token, {
+      method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name }) });
+    const data = await response.json();
+    await setMeta({ device_name: data.name });
+    return { ok: true, name: data.name };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Offline ? "offline" : "refused" };
   }
 }
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from litestar import Router, Request, delete, get, post
+from litestar import put
 from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -16,6 +17,7 @@ from server.api.schemas import (
     INVALID_REQUEST,
     UNAUTHORIZED,
     DeviceInfo,
+    DeviceNameRequest,
     ErrorBody,
     TokenRequest,
     TokenResponse,
@@ -29,10 +31,11 @@ from server.auth.signin import authenticate, aware_utc
 from server.core.db import write_intent, writer_beside
 from server.models import Device, User
 from server.core.dates import utc_now
+from server.auth.device_names import clean, default_name
+from server.models.base import new_id
 
 # last_seen_at is written at most this often per device, so reads do not turn into writes.
 _SEEN_EVERY = timedelta(seconds=60)
-DEVICE_NAME_MAX = 100
 _UNAUTHORIZED = {400: INVALID_REQUEST, 401: UNAUTHORIZED}
 
 
@@ -61,6 +64,13 @@ def check_token(db: Session, authorization: str) -> tuple[Device, User]:
     return device, user
 
 
+def _pending_ops(header: str | None, before: int | None) -> int | None:
+    """What waits in the phone's outbox as it says (`X-Pending-Ops`); anything else keeps what it said before."""
+    if header is None or not header.strip().isdigit() or len(header.strip()) > 7:
+        return before
+    return int(header.strip())
+
+
 def provide_caller(request: Request, db: Session) -> Caller:
     """The `caller` dependency: the device behind `Authorization: Bearer <token>`, or 401.
 
@@ -70,28 +80,31 @@ def provide_caller(request: Request, db: Session) -> Caller:
         device, user = check_token(db, request.headers.get("authorization", ""))
     now = utc_now()
     version = (request.headers.get("x-app-version") or "")[:64].replace("\x00", "") or device.app_version
+    pending = _pending_ops(request.headers.get("x-pending-ops"), device.pending_ops)
     seen = aware_utc(device.last_seen_at)
-    if seen is None or now - seen > _SEEN_EVERY or version != device.app_version:
+    if seen is None or now - seen > _SEEN_EVERY or version != device.app_version or pending != device.pending_ops:
         with writer_beside(db) as writer:
             writer.execute(update(Device).where(Device.id == device.id)
-                           .values(last_seen_at=now, app_version=version))
+                           .values(last_seen_at=now, app_version=version, pending_ops=pending))
         set_committed_value(device, "last_seen_at", now)
         set_committed_value(device, "app_version", version)
+        set_committed_value(device, "pending_ops", pending)
     # The check's read transaction ends here: the handler begins its own (a write one for a push).
     db.commit()
     return Caller(user=user, device=device)
 
 
 def issue_device_token(db: Session, *, user: User, device_name: str, app_version: str | None,
-                       via: str) -> TokenResponse:
+                       via: str, user_agent: str | None = None) -> TokenResponse:
     """A new device of `user` with its bearer token, audited; the caller commits.
 
     The token is returned once and only its hash is kept, whether the phone signed in with a
     password (`via="api"`) or from a signed-in browser (`via="browser"`).
     """
     token = new_token()
-    name = " ".join(device_name.replace("\x00", "").split())[:DEVICE_NAME_MAX] or "device"
-    device = Device(user_id=user.id, name=name, token_hash=hash_token(token),
+    device_id = new_id()
+    name = default_name(user, device_id=device_id, given=device_name, user_agent=user_agent)
+    device = Device(id=device_id, user_id=user.id, name=name, token_hash=hash_token(token),
                     last_seen_at=utc_now(),
                     app_version=(app_version or "")[:64].replace("\x00", "") or None)
     db.add(device)
@@ -124,7 +137,8 @@ def create_token(data: TokenRequest, db: Session, request: Request) -> TokenResp
         db.commit()  # the failure count is kept
         raise ApiError(401, "invalid_credentials", "Wrong username or password")
     response = issue_device_token(db, user=result.user, device_name=data.device_name,
-                                  app_version=request.headers.get("x-app-version"), via="api")
+                                  app_version=request.headers.get("x-app-version"), via="api",
+                                  user_agent=request.headers.get("user-agent"))
     db.commit()
     return response
 
@@ -144,7 +158,31 @@ def _device_info(device: Device, username: str, current_id: str) -> DeviceInfo:
     return DeviceInfo(id=device.id, name=device.name, user_id=device.user_id, username=username,
                       created_at=_iso(device.created_at), last_seen_at=_iso(device.last_seen_at),
                       app_version=device.app_version, revoked_at=_iso(device.revoked_at),
-                      current=device.id == current_id)
+                      current=device.id == current_id, pending_ops=device.pending_ops)
+
+
+def rename_device(db: Session, device: Device, name: str, *, by: User, device_id: str | None = None) -> bool:
+    """Give a device a new name (audited); the caller commits. False when the name is empty."""
+    name = clean(name)
+    if not name:
+        return False
+    if name != device.name:
+        audit(db, action="rename_device", user_id=by.id, entity="device", record_id=device.id, device_id=device_id,
+              detail={"name_before": device.name, "device_name": name})
+        device.name = name
+        db.add(device)
+    return True
+
+
+@put("/auth/device", operation_id="renameDevice", sync_to_thread=True, tags=["auth"],
+     summary="Rename the calling device (the officer names the phone so a supervisor can tell it apart)",
+     responses=_UNAUTHORIZED)
+def rename_own_device(data: DeviceNameRequest, caller: Caller, db: Session) -> DeviceInfo:
+    device = db.get(Device, caller.device.id)
+    if not rename_device(db, device, data.name, by=caller.user, device_id=device.id):
+        raise ApiError(400, "invalid_request", "The name is empty")
+    db.commit()
+    return _device_info(device, caller.user.username, device.id)
 
 
 @get("/devices", operation_id="listDevices", sync_to_thread=True, tags=["auth"],
@@ -178,5 +216,5 @@ def revoke_device(device_id: str, caller: Caller, db: Session) -> None:
 # Who may open each route, declared once here (server/web/guards.py).
 routers = [
     Router(path="/", guards=[public], route_handlers=[create_token]),
-    Router(path="/", guards=[device_token], route_handlers=[revoke_token, list_devices, revoke_device]),
+    Router(path="/", guards=[device_token], route_handlers=[revoke_token, rename_own_device, list_devices, revoke_device]),
 ]

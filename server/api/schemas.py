@@ -51,6 +51,12 @@ class TokenRequest(Struct, forbid_unknown_fields=False):
     device_name: Annotated[str, Meta(max_length=100)] = ""
 
 
+class DeviceNameRequest(Struct, forbid_unknown_fields=False):
+    """A new name for the calling device (PUT /api/auth/device)."""
+
+    name: Annotated[str, Meta(min_length=1, max_length=100)]
+
+
 class UserInfo(Struct):
     id: int
     username: str
@@ -73,6 +79,7 @@ class DeviceInfo(Struct):
     app_version: str | None
     revoked_at: str | None
     current: bool
+    pending_ops: int | None = None  # what the phone said waited in its outbox at its last sync
 
 
 class PushOp(Struct, forbid_unknown_fields=False):

@@ -19,7 +19,8 @@ def action_words() -> dict[str, str]:
             "view": gettext_("viewed"), "export": gettext_("exported"), "import": gettext_("imported"),
             "import_preview": gettext_("previewed an import"), "revoke_device": gettext_("revoked a device"),
             "resolve_conflict": gettext_("resolved a conflict"), "close_task": gettext_("closed a request"),
-            "reopen_task": gettext_("reopened a request")}
+            "reopen_task": gettext_("reopened a request"), "sign_off": gettext_("signed off a training round"),
+            "reopen_round": gettext_("reopened a training round"), "rename_device": gettext_("renamed a device")}
 
 
 def entity_words() -> dict[str, str]:
@@ -59,7 +60,17 @@ def field_words() -> dict[str, str]:
             "skills_note": gettext_("Other skills"), "welfare_card": gettext_("State welfare card"),
             "source": gettext_("Funding source"), "amount_asked": gettext_("Amount asked (baht)"),
             "amount_received": gettext_("Amount received (baht)"), "training_id": gettext_("Training"),
-            "match": gettext_("Trades wanted and taught"), "mapping": gettext_("Column mapping of a household list")}
+            "match": gettext_("Trades wanted and taught"), "mapping": gettext_("Column mapping of a household list"),
+            "open": gettext_("Still open"), "conflicts": gettext_("Conflicts"), "tasks": gettext_("Requests to fix"),
+            "findings": gettext_("Data-quality findings"), "missing_attendance": gettext_("Attendance not taken"),
+            "missing_surveys": gettext_("Surveys not done"), "unchanged": gettext_("Unchanged"),
+            "clock_skew": gettext_("Phone's clock wrong"), "moved_from": gettext_("Moved from"),
+            "household_id": gettext_("Household"), "session_id": gettext_("Training day"),
+            "trade_income_month": gettext_("Income from the trade per month (baht)"),
+            "practising_trade": gettext_("Practises the trade"), "record_entity": gettext_("Kind of record"),
+            "record_id": gettext_("Record"), "fixed_note": gettext_("Officer's answer"),
+            "found_by": gettext_("Found through"), "workshop_date": gettext_("Trainer workshop attended on"),
+            "device_name": gettext_("Device name"), "name_before": gettext_("Name before")}
 
 
 def _via_words() -> dict[str, str]:
@@ -90,7 +101,9 @@ def value_words(value: Any) -> str:
     return str(value)
 
 
-def in_words(action: str, entity: str | None, detail: dict[str, Any] | None) -> EntryInWords:
+def in_words(action: str, entity: str | None, detail: dict[str, Any] | None, words: Any = None) -> EntryInWords:
+    """An entry in words. `words` (a `server.review.record_words.RecordWords`) reads changed values as a record
+    page does: references as names, money in baht, trades by name, citizen IDs masked."""
     detail = dict(detail or {})
     names = field_words()
     entry = EntryInWords(action=action_words().get(action, action),
@@ -100,11 +113,17 @@ def in_words(action: str, entity: str | None, detail: dict[str, Any] | None) -> 
         detail.pop("fields", None)
         for name, pair in changes.items():
             old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
-            entry.changes.append((names.get(name, name), value_words(old), value_words(new)))
-    for key in ("fields", "changed"):
+            if words is not None and entity:
+                entry.changes.append((words.label(entity, name), words.text(entity, name, old),
+                                      words.text(entity, name, new)))
+            else:
+                entry.changes.append((names.get(name, name), value_words(old), value_words(new)))
+    if isinstance(detail.get("open"), dict):
+        detail["open"] = ", ".join(f"{names.get(k, k)}: {v}" for k, v in detail["open"].items())
+    for key in ("fields", "changed", "conflicts", "unchanged"):
         if isinstance(detail.get(key), list):
             detail[key] = [names.get(name, name) for name in detail[key]]
-    for key in ("op_id", "seq", "base_seq", "captured_at"):  # the sync engine's bookkeeping
+    for key in ("op_id", "seq", "base_seq", "captured_at", "locked_kinds", "signed_off_by"):  # bookkeeping
         detail.pop(key, None)
     if detail.get("via") in _via_words():
         detail["via"] = _via_words()[detail["via"]]

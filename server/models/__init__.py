@@ -26,6 +26,7 @@ from server.models.program import (
 )
 from server.models.reports import ReportSnapshot
 from server.models.review import ReviewTask
+from server.models.signoff import RoundSignoff
 from server.models.syncstate import ChangeFeed, Conflict, FeedDeparture, PullArea, SyncCounter, SyncOp
 from server.models.users import Device, LoginThrottle, User, UserArea, WebSession
 

@@ -66,3 +66,4 @@ class Device(SQLModel, table=True):
     last_seen_at: datetime | None = None
     app_version: str | None = None
     revoked_at: datetime | None = None
+    pending_ops: int | None = None  # changes waiting in the phone's outbox at its last sync, as it said

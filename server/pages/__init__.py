@@ -16,6 +16,7 @@ from server.pages import (
     reports,
     review,
     sages,
+    signoff,
     trainings,
     users,
     villages,
@@ -25,4 +26,4 @@ from server.pages import (
 page_routers = [*account.routers, *field.routers, *audit.routers, *devices.routers, *home.routers, *villages.routers,
                 *users.routers, *sages.routers, *trainings.routers, *households.routers, *match.routers,
                 *groups.routers, *partners.routers, *config.routers, *progress.routers, *reports.routers,
-                *review.routers]
+                *review.routers, *signoff.routers]

@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from server.web.guards import admins
 from server.audit.words import action_words, in_words
+from server.review.record_words import RecordWords
 from server.models import AuditEntry, User
 from server.web.templates import render
 
@@ -36,8 +37,11 @@ def audit_log(request: Request, db: Session, user: User) -> Template:
     words = action_words()
     actions = [(code, words.get(code, code))
                for code in db.exec(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()]
-    entries = [(entry, who, in_words(entry.action, entry.entity, entry.detail)) for entry, who in rows]
+    record_words = RecordWords(db, user)
+    record_names = record_words.record_names([(entry.entity, entry.record_id) for entry, _who in rows])
+    entries = [(entry, who, in_words(entry.action, entry.entity, entry.detail, record_words)) for entry, who in rows]
     return render("audit.html", user=user, entries=entries, filters=filters, page=page, total=total,
+                  record_names=record_names,
                   pages=max(1, -(-total // PAGE_SIZE)), actions=actions)
 
 

@@ -18,6 +18,9 @@ from server.core.dates import utc_now
 from server.models import Device, User
 from server.web.browser_session import session_user
 from server.web.templates import render
+from server.api.auth import rename_device
+from server.web.forms import text_value
+from server.web.forms import Form
 
 
 class BrowserTokenRequest(Struct, forbid_unknown_fields=False):
@@ -34,6 +37,18 @@ def device_list(db: Session, user: User) -> Template:
     if owners is not None:
         query = query.where(Device.user_id.in_(owners))
     return render("devices.html", user=user, devices=db.exec(query).all())
+
+
+@post("/devices/{device_id:str}/name", sync_to_thread=True)
+def device_rename(db: Session, user: User, device_id: str, data: Form) -> Redirect:
+    """A supervisor (or the owner, or an admin) names a phone so it can be told apart."""
+    device = db.get(Device, device_id) if len(device_id) <= 36 else None
+    owners = managed_user_ids(db, user)
+    if device is None or (owners is not None and device.user_id not in owners):
+        raise NotFoundInArea()
+    if rename_device(db, device, text_value(data, "name") or "", by=user):
+        db.commit()
+    return Redirect(path="/devices")
 
 
 @post("/devices/{device_id:str}/revoke", sync_to_thread=True)
@@ -63,9 +78,9 @@ def device_token_for_browser(db: Session, request: Request, data: BrowserTokenRe
     if user is None:
         return Response(content={"error": "login_required", "message": "Sign in first"},
                         status_code=401, media_type=MediaType.JSON)
-    name = (data.device_name if data is not None else "") or request.headers.get("user-agent", "")
-    token = issue_device_token(db, user=user, device_name=name,
-                               app_version=request.headers.get("x-app-version"), via="browser")
+    token = issue_device_token(db, user=user, device_name=data.device_name if data is not None else "",
+                               app_version=request.headers.get("x-app-version"), via="browser",
+                               user_agent=request.headers.get("user-agent"))
     db.commit()
     return Response(content=token, status_code=201, media_type=MediaType.JSON)
 
@@ -85,6 +100,6 @@ def session_user_for_phone(db: Session, request: Request) -> Response:
 
 # Who may open each route, declared once here (server/web/guards.py).
 routers = [
-    Router(path="/", guards=[signed_in], route_handlers=[device_list, device_revoke]),
+    Router(path="/", guards=[signed_in], route_handlers=[device_list, device_rename, device_revoke]),
     Router(path="/", guards=[public], route_handlers=[device_token_for_browser, session_user_for_phone]),
 ]

@@ -51,6 +51,7 @@ from server.web.forms import (
     typed_differences,
 )
 from server.web.templates import render, wants_fragment
+from server.review import needs_fix
 
 HOUSEHOLDS_PER_PAGE = 50
 HOUSEHOLD_FIELDS = ("village_id", "house_no", "head_name", "citizen_id", "members", "annual_income",
@@ -202,7 +203,8 @@ def household_create(db: Session, user: User, data: Form) -> Template | Redirect
 def household_edit(request: Request, db: Session, user: User, household_id: str) -> Template:
     household = record_in_area(db, user, Household, household_id)
     return render("household_form.html", user=user, form=FormState(values=_values(household)),
-                  household=household, **_context(db, user))
+                  household=household, fix=needs_fix.for_household(db, user, household),
+                  done=request.query_params.get("done"), **_context(db, user))
 
 
 def _stale_form(db: Session, user: User, household: Household, data: dict[str, Any]) -> Template:

@@ -8,7 +8,6 @@ from sqlmodel import Session, select
 
 from server.web.audited import shows_personal_data
 from server.web.guards import signed_in
-from server.audit.log import audit
 from server.models import Training, User
 from server.config.values import occupation_names
 from server.auth.areas import village_in_area
@@ -26,9 +25,6 @@ def match_page(request: Request, db: Session, user: User, village_id: str) -> Te
     fiscal_year = current_fiscal_year()
     trainings = db.exec(select(Training).where(Training.village_id == village.id, Training.deleted == False,  # noqa: E712
                                                Training.fiscal_year == fiscal_year)).all()
-    # The page names households and their incomes: a look at personal data, recorded.
-    audit(db, action="view", entity="household", user_id=user.id, detail={"match": village.id})
-    db.commit()
     return render("village_match.html", user=user, village=village, matches=matches, suggestion=suggestion,
                   trainings=trainings, fiscal_year=fiscal_year, occupation_names=occupation_names(db),
                   per_person=income_per_person)

@@ -38,6 +38,7 @@ from server.reports.report_area import (
 from server.reports.village_story import village_story
 from server.web.report_context import filter_error_page, filter_params, report_context
 from server.web.templates import render
+from server.review.signoff import area_rounds
 
 OUTCOME_BREAKDOWNS = ("district", "subdistrict", "village", "occupation")
 RECORDS_PER_PAGE = 100
@@ -64,7 +65,9 @@ def progress_page(request: Request, db: Session, user: User) -> Template | Redir
                       rounds=["baseline", *figures.round_kinds(options["follow_up_months"])], error=None,
                       as_of=served.as_of, params=filter_params(request),
                       funding=funding_summary(db, area=area, filters=filters),
-                      funding_source_names=funding_source_names(db), **report_context(db, user, filters, request))
+                      funding_source_names=funding_source_names(db),
+                      signoffs=area_rounds(db, area, filters.fiscal_year, filters.area, filters.occupation),
+                      **report_context(db, user, filters, request))
     response.background = BackgroundTask(served.refresh) if served.refresh else None
     return response
 

@@ -35,6 +35,7 @@ from server.reports.report_area import FilterError, area_condition, parse_filter
 from server.reports.village_story import village_story
 from server.web.report_context import filter_error_page, filter_params, report_context
 from server.web.templates import render
+from server.review.signoff import area_rounds
 
 
 def dataset_labels() -> dict[str, str]:
@@ -153,7 +154,8 @@ def print_district(request: Request, db: Session, user: User, code: str) -> Temp
     from server.reports.report_area import unit_names
 
     names = unit_names(db, sorted(set(progress_rows) | set(outcome_rows)))
-    return render("print_district.html", request=request, district=district, names=names,
+    rounds_signed = area_rounds(db, area, filters.fiscal_year, code, filters.occupation)
+    return render("print_district.html", request=request, district=district, names=names, signoffs=rounds_signed,
                   progress_rows=progress_rows, progress_total=progress_total, outcome_rows=outcome_rows,
                   outcome_total=outcome_total, rounds=figures.round_kinds(months), per_village=households_per_village(db),
                   printed_on=thai_today(), digits=request.query_params.get("digits") or "arabic",

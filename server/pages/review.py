@@ -30,6 +30,8 @@ from server.synced.specs import REGISTRY
 from server.synced.write import Refused, Stale
 from server.web.forms import Form, as_list, text_value
 from server.web.templates import render
+from server.review.reviewed_records import describe
+from server.review.record_words import RecordWords
 
 REVIEWERS = ("supervisor", "admin")
 
@@ -169,10 +171,11 @@ def _record_page(db: Session, user: User, entity: str, record_id: str, *, notice
                  note_error: str | None = None, note: str = "", status_code: int = 200) -> Template:
     record = reviewable_record(db, user, entity, record_id)
     spec = REGISTRY.entities[entity]
-    fields = [(name, getattr(record, name)) for name in spec.kinds]
-    open_conflicts = queue.rows_for(db, queue.open_conflicts_of_record(db, user, entity, record_id))
+    fields = RecordWords(db, user).fields(entity, {name: getattr(record, name) for name in spec.kinds})
+    place = describe(db, [(entity, record_id)]).get((entity, record_id))
+    open_conflicts = queue.rows_for(db, queue.open_conflicts_of_record(db, user, entity, record_id), user)
     return render("review_record.html", user=user, entity=entity, record=record, fields=fields,
-                  label=entity_label(entity), tasks=review_tasks.tasks_of_record(db, entity, record_id),
+                  label=entity_label(entity), place=place, tasks=review_tasks.tasks_of_record(db, entity, record_id),
                   conflicts=open_conflicts, as_of=queue.counter_now(db), notice=notice, note_error=note_error,
                   note=note, reviewer=user.role in REVIEWERS, kind_label=survey_kind_label, entity_label=entity_label,
                   query="", status_code=status_code)
@@ -199,7 +202,16 @@ def task_create(db: Session, user: User, entity: str, record_id: str, data: Form
         message = next((e.message(_locale()) for e in refused.errors), gettext_("Write what needs fixing."))
         return _record_page(db, user, entity, record_id, note_error=message, note=note, status_code=422)
     db.commit()
+    back = text_value(data, "back") or ""
+    if _safe_path(back):  # sent from the page that shows the record: back to it
+        return Redirect(path=f"{back}{'&' if '?' in back else '?'}done=task_opened#needs-fix-{record_id}")
     return Redirect(path=f"/review/records/{entity}/{record_id}?done=task_opened")
+
+
+def _safe_path(path: str) -> bool:
+    """A path of this site (no scheme, no host, no way out of it)."""
+    return (path.startswith("/") and not path.startswith("//") and "\\" not in path and len(path) < 300
+            and all(ch.isalnum() or ch in "/-_?=&.%" for ch in path))
 
 
 def _locale() -> str:
@@ -339,9 +351,11 @@ def quality_rule(request: Request, db: Session, user: User, rule: str) -> Templa
     for finding in findings:
         if finding.group:
             groups.setdefault(finding.group, []).append(finding)
+    record_words = RecordWords(db, user)
+    record_words.record_names([("training", f.facts.get("training_id")) for f in findings])
     return render("review_quality.html", user=user, rule=rule, titles=_rule_titles(), findings=findings,
                   described=described, groups=groups, entity_label=entity_label, kind_label=survey_kind_label,
-                  area=area)
+                  area=area, record_words=record_words)
 
 
 def _today():
@@ -428,9 +442,13 @@ def area_audit(request: Request, db: Session, user: User) -> Template | Response
         return Response(content=buffer.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
     page = page_of(db, query, request.query_params.get("page"), audit_view.PAGE_SIZE)
-    rows = [(entry, who, device, in_words(entry.action, entry.entity, entry.detail)) for entry, who, device in
-            db.exec(query.offset(page.offset).limit(page.size))]
+    found = list(db.exec(query.offset(page.offset).limit(page.size)))
+    record_words = RecordWords(db, user)
+    record_names = record_words.record_names([(entry.entity, entry.record_id) for entry, _who, _device in found])
+    rows = [(entry, who, device, in_words(entry.action, entry.entity, entry.detail, record_words))
+            for entry, who, device in found]
     return render("review_audit.html", user=user, rows=rows, filters=filters, problems=problems,
+                  record_names=record_names,
                   actions=[(code, words.get(code, code)) for code in codes], query=urlencode(filters.query()),
                   **page.context("/review/audit", filters.query()))
 

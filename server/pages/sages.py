@@ -34,6 +34,9 @@ from server.models import (
 )
 from server.web.paging import page_of
 from server.program.field_checks import normalize_citizen_id
+from server.synced.write import Refused, Stale, problems, save_synced
+from server.review import needs_fix
+from server.reports.report_area import area_condition
 from server.program.rules import (
     TEAM_SIZE,
     check_one_team_a_year,
@@ -41,8 +44,6 @@ from server.program.rules import (
     check_team_member,
     team_missing,
 )
-from server.reports.report_area import area_condition
-from server.synced.write import Refused, Stale, problems, save_synced
 from server.web.forms import (
     Form,
     FormState,
@@ -215,8 +216,11 @@ def sage_edit(request: Request, db: Session, user: User, sage_id: str) -> Templa
     # The edit form shows the full citizen ID, so opening it is recorded like any other look at one.
     context = _sage_context(db, user)
     form = FormState(values=_sage_values(sage, {t.code for t in context["trades"]}))
-    template = "_sage_edit_row.html" if wants_fragment(request) else "sage_form.html"
-    return render(template, user=user, form=form, sage=sage, **context)
+    if wants_fragment(request):
+        return render("_sage_edit_row.html", user=user, form=form, sage=sage, **context)
+    fix = needs_fix.for_records(db, user, [("sage", sage.id)], back=f"/sages/{sage.id}/edit")
+    return render("sage_form.html", user=user, form=form, sage=sage, fix=fix, done=request.query_params.get("done"),
+                  **context)
 
 
 @get("/sages/{sage_id:str}/row", sync_to_thread=True)

@@ -39,6 +39,12 @@ from server.models import (
 from server.models.program import SESSION_KINDS
 from server.program import funding
 from server.program.field_checks import check_text
+from server.web.paging import page_of
+from server.synced.write import Refused, Stale, problems, save_synced
+from server.reports.attendance_register import register as attendance_register
+from server.reports.report_area import area_condition
+from server.review import needs_fix
+from server.review.signoff import signed_off_rounds
 from server.program.rules import (
     TRAINING_DAYS,
     after_fiscal_year,
@@ -49,10 +55,9 @@ from server.program.rules import (
     rank_candidates,
 )
 from server.program.trades import team_teaches
-from server.reports.report_area import area_condition
-from server.synced.write import Refused, Stale, problems, save_synced
 from server.web import funding_forms
 from server.web.audited import shows_personal_data
+from server.web.guards import signed_in
 from server.web.forms import (
     Form,
     FormState,
@@ -65,8 +70,6 @@ from server.web.forms import (
     text_value,
     typed_differences,
 )
-from server.web.guards import signed_in
-from server.web.paging import page_of
 from server.web.templates import render
 
 TRAININGS_PER_PAGE = 50
@@ -209,7 +212,8 @@ def _training_page(db: Session, user: User, training: Training, *, session_forms
                   after_year=[s.day for s in sessions if after_fiscal_year(s.date, training.fiscal_year)],
                   kind_labels=session_kind_labels(), occupation_names=occupation_names(db), notice=notice,
                   team_teaches=team_teaches(db, training.village_id, training.fiscal_year, training.occupation),
-                  yours=yours, status_code=status_code,
+                  yours=yours, signed_off=signed_off_rounds(db, [training.id]).get(training.id),
+                  status_code=status_code,
                   **funding_forms.context(db, training_id=training.id, form=funding_form, form_for=funding_for))
 
 
@@ -314,7 +318,8 @@ def _selection_page(db: Session, user: User, training: Training, *, form: FormSt
              "enrollment": enrollments.get(h.id)} for h in ranked]
     return render("selection.html", user=user, training=training, village=village, rows=rows, form=form,
                   limit=limit, poverty_line=line, occupation_names=occupation_names(db), notice=notice,
-                  welfare_first=welfare_first, status_code=status_code)
+                  welfare_first=welfare_first,
+                  signed_off=signed_off_rounds(db, [training.id]).get(training.id), status_code=status_code)
 
 
 @get("/trainings/{training_id:str}/select", sync_to_thread=True)
@@ -404,10 +409,41 @@ def training_funding_update(db: Session, user: User, training_id: str, request_i
     return Redirect(path=f"/trainings/{training.id}#funding")
 
 
+# --- the attendance register --------------------------------------------------------------------
+
+@get("/trainings/{training_id:str}/register", sync_to_thread=True)
+@shows_personal_data("household")
+def register_page(request: Request, db: Session, user: User, training_id: str) -> Template:
+    """Households × days: present or absent, the officer's note, who marked it from which phone."""
+    training = training_in_area(db, user, training_id)
+    return render("register.html", user=user, training=training, village=db.get(Village, training.village_id),
+                  register=attendance_register(db, training), occupation_names=occupation_names(db),
+                  signed_off=signed_off_rounds(db, [training.id]).get(training.id))
+
+
+@get("/trainings/{training_id:str}/register/{day:int}", sync_to_thread=True)
+@shows_personal_data("household")
+def register_day(request: Request, db: Session, user: User, training_id: str, day: int) -> Template:
+    """One training day, a row per household: the mark, the note, who and which phone, its open requests
+    and "needs fix" on each mark."""
+    training = training_in_area(db, user, training_id)
+    book = attendance_register(db, training)
+    session = next((s for s in book.sessions if s.day == day), None)
+    if session is None:
+        raise NotFoundInArea()
+    marks = [(h, book.mark(h.id, session.id)) for h in book.households]
+    fix = needs_fix.for_records(db, user, [("attendance", m.attendance.id) for _h, m in marks if m],
+                                back=f"/trainings/{training.id}/register/{day}")
+    return render("register_day.html", user=user, training=training, village=db.get(Village, training.village_id),
+                  session=session, marks=marks, register=book, fix=fix, occupation_names=occupation_names(db),
+                  kind_labels=session_kind_labels(), done=request.query_params.get("done"),
+                  signed_off=signed_off_rounds(db, [training.id]).get(training.id))
+
 
 # Who may open each route, declared once here (server/web/guards.py).
 routers = [
     Router(path="/", guards=[signed_in], route_handlers=[training_list, training_new, training_create, training_page,
                                                          training_update, session_update, selection_page,
-                                                         selection_save, training_funding_add, training_funding_update]),
+                                                         selection_save, training_funding_add, training_funding_update,
+                                                         register_page, register_day]),
 ]

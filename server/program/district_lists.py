@@ -4,7 +4,6 @@ district and offered again when a file with the same headers comes; the rows are
 import's own columns and checked like any import."""
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from decimal import Decimal, InvalidOperation

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from server.review.signoff import signed_off_rounds
 from server.models import (
     Attendance,
     Enrollment,
@@ -60,7 +61,8 @@ def village_story(db: Session, village: Village, fiscal_year: int) -> dict[str, 
             surveys.setdefault(survey.household_id, {})[survey.kind] = survey
         present = {s.id: sum(1 for e, h in enrolled if e.status == "selected" and marks.get((s.id, h.id)))
                    for s in sessions}
-        courses.append({"training": training, "sessions": sessions, "enrolled": enrolled, "marks": marks,
+        courses.append({"training": training, "signed_off": signed_off_rounds(db, [training.id]).get(training.id),
+                        "sessions": sessions, "enrolled": enrolled, "marks": marks,
                         "surveys": surveys, "present": present,
                         "selected": sum(1 for e, _h in enrolled if e.status == "selected")})
     groups = []

@@ -25,6 +25,7 @@ from server.models import Attendance, AuditEntry, Conflict, Device, User
 from server.review.reviewed_records import Described, describe, is_record_id
 from server.synced.apply import apply_ops
 from server.synced.specs import REGISTRY
+from server.review.record_words import RecordWords, field_label
 from sync.changes import current_seq, lock_counter
 from sync.push import Actor, Op, clock_skew
 from sync.spec import to_api
@@ -96,6 +97,31 @@ class Side:
     captured_at: str | None
     arrived_at: datetime | None
     skewed: bool
+    text: str = ""  # the value in words
+    officer: str = ""  # the user's name
+
+    @property
+    def device_label(self) -> str:
+        """The phone's name without the officer's name it may start with (shown beside it already)."""
+        for who in (self.officer, self.username):
+            if who and self.device.startswith(f"{who} · "):
+                return self.device[len(who) + 3:]
+        return self.device
+
+    @property
+    def captured_moment(self) -> datetime | None:
+        """The phone's clock as a moment (None when it sent no readable time with an offset)."""
+        return phone_time(self.captured_at)
+
+
+def phone_time(captured_at: str | None) -> datetime | None:
+    if not captured_at:
+        return None
+    try:
+        moment = datetime.fromisoformat(captured_at.replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 @dataclass
@@ -108,6 +134,10 @@ class ConflictRow:
     other: Side
     resolved_by: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # The same in words (server.review.record_words): the field's label and each value as a person reads it.
+    field_label: str = ""
+    current_text: str = ""
+    resolved_text: str = ""
 
 
 def _area_condition(db: Session, user: User) -> list[Any]:
@@ -137,7 +167,7 @@ def conflict_page(db: Session, user: User, filters: Filters, page: int) -> tuple
     total = db.exec(select(func.count()).select_from(Conflict).where(*conditions)).one()
     found = list(db.exec(select(Conflict).where(*conditions).order_by(Conflict.created_at, Conflict.id)
                          .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all())
-    return rows_for(db, found), total
+    return rows_for(db, found, user), total
 
 
 def conflicts_by_ids(db: Session, user: User, ids: list[str]) -> list[Conflict]:
@@ -154,24 +184,34 @@ def open_conflicts_of_record(db: Session, user: User, entity: str, record_id: st
                         .order_by(Conflict.created_at)).all())
 
 
-def rows_for(db: Session, conflicts: list[Conflict]) -> list[ConflictRow]:
-    """Each conflict with its record, the value stored now, and who captured each side, when."""
+def rows_for(db: Session, conflicts: list[Conflict], user: User | None = None) -> list[ConflictRow]:
+    """Each conflict with its record, the value stored now, and who captured each side, when, with
+    every value in words for `user` (citizen IDs masked unless an administrator reads)."""
     if not conflicts:
         return []
     described = describe(db, [(c.entity, c.record_id) for c in conflicts])
     user_ids = {c.kept_user_id for c in conflicts} | {c.other_user_id for c in conflicts} | {
         c.resolved_by_user_id for c in conflicts}
-    users = dict(db.exec(select(User.id, User.username).where(User.id.in_(user_ids - {None}))).all())
+    people = {u.id: u for u in db.exec(select(User).where(User.id.in_(user_ids - {None}))).all()}
+    users = {i: u.username for i, u in people.items()}
+    names = {i: u.display_name or u.username for i, u in people.items()}
+    words = RecordWords(db, user)
+    for c in conflicts:
+        for value in (c.kept, c.other, c.resolved_value):
+            words.learn(c.entity, {c.field: value})
     device_ids = {c.kept_device_id for c in conflicts} | {c.other_device_id for c in conflicts}
     devices = dict(db.exec(select(Device.id, Device.name).where(Device.id.in_(device_ids - {None}))).all())
     # The kept value's own op: its device clock and arrival, from the audit entry of its seq.
     kept_ops: dict[tuple[str, int], AuditEntry] = {}
     record_ids = {c.record_id for c in conflicts}
+    # The first entry of a seq is the op that made it: a later op answered `conflict` changed nothing
+    # and carries the same seq, but its clock is the other side's.
     for entry in db.exec(select(AuditEntry).where(AuditEntry.record_id.in_(record_ids),
-                                                  AuditEntry.action.in_(("create", "update", "delete")))):
+                                                  AuditEntry.action.in_(("create", "update", "delete")))
+                         .order_by(AuditEntry.id)):
         seq = (entry.detail or {}).get("seq")
         if isinstance(seq, int):
-            kept_ops[(entry.record_id, seq)] = entry
+            kept_ops.setdefault((entry.record_id, seq), entry)
     current: dict[tuple[str, str], dict[str, Any]] = {}
     for entity in {c.entity for c in conflicts}:
         spec = REGISTRY.entities.get(entity)
@@ -182,6 +222,12 @@ def rows_for(db: Session, conflicts: list[Conflict]) -> list[ConflictRow]:
             current[(entity, row["id"])] = dict(row)
 
     rows = []
+
+    def said(c: Conflict, value: Any) -> str:
+        if c.field == "_deleted":
+            return gettext_("deleted") if value else gettext_("kept")
+        return words.text(c.entity, c.field, value)
+
     for c in conflicts:
         stored = current.get((c.entity, c.record_id))
         kept_entry = kept_ops.get((c.record_id, c.kept_seq)) if c.kept_seq is not None else None
@@ -197,10 +243,13 @@ def rows_for(db: Session, conflicts: list[Conflict]) -> list[ConflictRow]:
             conflict=c, record=described.get((c.entity, c.record_id)), current=now_value,
             record_seq=stored["seq"] if stored else None,
             kept=Side(c.kept, users.get(c.kept_user_id, ""), devices.get(c.kept_device_id, ""), kept_captured,
-                      kept_arrived, _skewed(kept_captured, kept_arrived)),
+                      kept_arrived, _skewed(kept_captured, kept_arrived), text=said(c, c.kept),
+                      officer=names.get(c.kept_user_id, "")),
             other=Side(c.other, users.get(c.other_user_id, ""), devices.get(c.other_device_id, ""),
-                       c.other_captured_at, c.created_at, _skewed(c.other_captured_at, c.created_at)),
-            resolved_by=users.get(c.resolved_by_user_id, "")))
+                       c.other_captured_at, c.created_at, _skewed(c.other_captured_at, c.created_at),
+                       text=said(c, c.other), officer=names.get(c.other_user_id, "")),
+            resolved_by=names.get(c.resolved_by_user_id, ""), field_label=field_label(c.entity, c.field),
+            current_text=said(c, now_value), resolved_text=said(c, c.resolved_value)))
     return rows
 
 

@@ -17,6 +17,7 @@ from server.program.record_rules import (
     check_session_record,
     check_survey_record,
 )
+from server.program.round_locks import LOCKS
 from server.models import (
     Attendance,
     District,
@@ -179,7 +180,7 @@ ENTITIES = [
         refs={"training_id": "training", "household_id": "household"},
         natural_key=("training_id", "household_id"), required=("training_id", "household_id"),
         defaults={"status": "selected"}, validate=rules.check_enrollment, check=check_enrollment_record,
-        scope_select=_via_household(Enrollment),
+        scope_select=_via_household(Enrollment), locked=LOCKS["enrollment"],
     ),
     EntitySpec(
         name="attendance", table=Attendance.__table__, scope="household_id",
@@ -187,7 +188,7 @@ ENTITIES = [
         refs={"session_id": "session", "household_id": "household"},
         natural_key=("session_id", "household_id"), required=("session_id", "household_id"),
         defaults={"present": False}, validate=rules.check_attendance, check=check_attendance_record,
-        scope_select=_via_household(Attendance),
+        scope_select=_via_household(Attendance), locked=LOCKS["attendance"],
     ),
     EntitySpec(
         name="survey", table=Survey.__table__, scope="household_id",
@@ -195,7 +196,7 @@ ENTITIES = [
                "trade_income_month": INT, "practising_trade": BOOL, "note": TEXT},
         refs={"household_id": "household"}, natural_key=("household_id", "kind"),
         required=("household_id", "kind"), validate=rules.check_survey, check=check_survey_record,
-        scope_select=_via_household(Survey),
+        scope_select=_via_household(Survey), locked=LOCKS["survey"],
     ),
     # Reference data: pulled by phones, changed only in the office. A natural key here is a uniqueness
     # the office's writes keep (server.synced.write), never a merge rule.

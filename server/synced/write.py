@@ -79,7 +79,9 @@ def save_synced(db: Session, record: Any, *, entity: str, values: Mapping[str, A
     2. Reads a stored record again; a deleted one, or one whose seq is not `expected_seq` (the seq
        the form was loaded with), raises `Stale`. A new record whose natural key is taken raises
        `Stale` too (someone else created it meanwhile).
-    3. Checks the entity's rules on the whole record (`problems`); raises `Refused` with the errors.
+    3. Refuses (`Refused`, code `locked`) a record of a signed-off training round (`spec.locked`, as a
+       push does), then checks the entity's rules on the whole record (`problems`); raises `Refused`
+       with the errors.
        On `Stale` or `Refused` the transaction is rolled back: nothing of it is kept and the lock is
        released before the caller renders its answer.
     4. Sets the values, stamps the change (a record that moves village takes its dependents along)
@@ -107,6 +109,13 @@ def save_synced(db: Session, record: Any, *, entity: str, values: Mapping[str, A
     if not (is_new or changed or touch):
         return []
     merged = {**current, **values}
+    if spec.locked is not None:
+        view = StoredRecords(db, REGISTRY)
+        locked = (spec.locked(view, merged, record.id) if is_new
+                  else spec.locked(view, current, record.id) or spec.locked(view, merged, record.id))
+        if locked:
+            db.rollback()
+            raise Refused(locked)
     if is_new:
         _natural_key_free(db, spec, merged)
     errors = problems(db, entity, merged, record_id=record.id, only=None if is_new else set(changed))

@@ -9,7 +9,8 @@ from sqlmodel import Session
 
 from tests.sync.helpers import make_area, sign_in
 
-OPERATION_IDS = {"createDeviceToken", "revokeDeviceToken", "syncPush", "syncPull", "listDevices", "revokeDevice"}
+OPERATION_IDS = {"createDeviceToken", "revokeDeviceToken", "renameDevice", "syncPush", "syncPull", "listDevices",
+                 "revokeDevice"}
 
 
 def resolve(doc, schema):

@@ -20,11 +20,14 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 360, "height": 740}
 SHOTS = Path(os.environ.get("SAMMACHIP_SHOTS", "")) if os.environ.get("SAMMACHIP_SHOTS") else None
-EVERYONE = ["/", "/villages", "/sages", "/teams", "/trainings", "/households", "/groups", "/progress",
-            "/outcomes", "/reports", "/partners", "/devices", "/review"]
-MENU = {"officer": ["/", "/field", *EVERYONE[1:]],
-        "supervisor": EVERYONE,
-        "admin": [*EVERYONE, "/admin/users", "/admin/config", "/admin/audit"]}
+# The menu's groups, in order: the program's work; review; reports; settings.
+WORK = ["/villages", "/sages", "/teams", "/trainings", "/households", "/groups", "/partners"]
+REPORTS = ["/progress", "/outcomes", "/reports"]
+MENU = {"officer": ["/", "/field", *WORK, "/review", *REPORTS, "/devices"],
+        "supervisor": ["/", *WORK, "/review", "/signoff", *REPORTS, "/devices"],
+        "admin": ["/", *WORK, "/review", "/signoff", *REPORTS, "/devices", "/admin/users", "/admin/config",
+                  "/admin/audit"]}
+GROUPS = ["work", "review", "reports", "settings"]
 
 
 @pytest.fixture(scope="module")
@@ -149,14 +152,33 @@ def test_the_menu_opens_and_marks_the_page_without_javascript(demo_server, brows
     context.close()
 
 
-def test_a_wide_screen_shows_the_menu_as_a_row_with_the_current_page_marked(demo_server, browser):
+@pytest.mark.parametrize("role", ["officer", "admin"])
+def test_a_wide_screen_shows_the_menu_groups_in_one_row_with_the_current_page_marked(demo_server, browser, role):
     base_url, _details = demo_server
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=base_url)
-    page = sign_in(context, "officer")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=base_url, locale="th-TH")
+    page = sign_in(context, role)
     page.goto("/trainings")
     expect(page.locator("details.menu")).to_be_hidden()
     expect(page.locator('nav.wide-menu a[aria-current="page"]')).to_have_attribute("href", "/trainings")
-    expect(page.locator("nav.wide-menu a")).to_have_count(len(MENU["officer"]))
+    expect(page.locator("nav.wide-menu a")).to_have_count(len(MENU[role]))
+    groups = page.locator("nav.wide-menu details.menu-group")
+    assert [g.get_attribute("data-menu-group") for g in groups.all()] == GROUPS
+    tops = {round(g.locator("summary").bounding_box()["y"]) for g in groups.all()}
+    assert len(tops) == 1  # one row
+    assert page.locator("header.topbar").bounding_box()["height"] < 80
+    expect(page.locator('details.menu-group[data-menu-group="work"] > summary')).to_have_class("here")
+    shoot(page, f"wide-{role}-menu-closed")
+    page.click('details.menu-group[data-menu-group="reports"] > summary')
+    reports = page.locator('details.menu-group[data-menu-group="reports"] .menu-drop a')
+    assert [a.get_attribute("href") for a in reports.all()] == REPORTS
+    for link in reports.all():
+        expect(link).to_be_visible()
+    shoot(page, f"wide-{role}-menu-reports")
+    reports.nth(0).click()
+    assert page.url.endswith("/progress")
+    expect(page.locator('nav.wide-menu a[aria-current="page"]')).to_have_attribute("href", "/progress")
+    expect(page.locator('details.menu-group[data-menu-group="reports"] > summary')).to_have_class("here")
+    assert overflow(page) <= 0
     context.close()
 
 

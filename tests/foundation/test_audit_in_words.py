@@ -28,7 +28,7 @@ def test_a_change_reads_as_field_old_and_new_value_in_thai_and_english(client, e
     table = page[page.index('id="audit-entries"'):]
     assert "แก้ไข · ครัวเรือน" in table
     assert "จำนวนสมาชิก: 4 → 5" in table
-    assert "รายได้ครัวเรือนต่อปี (บาท): 40000 → 36000" in table
+    assert "รายได้ครัวเรือนต่อปี (บาท): 40,000 บาท → 36,000 บาท" in table
     cid = valid_citizen_id(7)
     assert f"x-xxxx-xxxxx-{cid[10:12]}-{cid[12]}" in table and cid not in table
     assert "เข้าสู่ระบบ" in table and "เปิดดู · ครัวเรือน" in table

@@ -34,5 +34,5 @@ def test_expected_answers_are_not_logged_as_errors(client, caplog):
 
 def test_the_api_schema_lists_the_phone_api_only(client):
     paths = client.get("/schema/openapi.json").json()["paths"]
-    assert set(paths) == {"/api/auth/token", "/api/devices", "/api/devices/{device_id}",
+    assert set(paths) == {"/api/auth/token", "/api/auth/device", "/api/devices", "/api/devices/{device_id}",
                           "/api/sync/pull", "/api/sync/push"}

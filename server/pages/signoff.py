@@ -1,0 +1,139 @@
+"""Sign-off pages: a district's training rounds and whether each is signed off; one round's open
+items, its sign-off (with a written reason when something is open) and its reopening."""
+from __future__ import annotations
+
+from litestar import Router, Request, get, post
+from litestar.response import Redirect, Template
+from sqlmodel import Session, select
+
+from server.web.guards import reviewers, signed_in
+from server.core.i18n import gettext_
+from server.models import Training, User, Village
+from server.models.signoff import RoundSignoff
+from server.config.values import occupation_names
+from server.core.numbers import parse_int
+from server.web.forms import text_value
+from server.auth.areas import training_in_area
+from server.web.paging import page_of
+from server.reports.village_progress import current_fiscal_year
+from server.reports.report_area import area_condition
+from server.pages.review import _rule_titles as rule_titles
+from server.review.reviewed_records import describe, entity_label, survey_kind_label
+from server.review.signoff import (
+    REASON_MAX,
+    SignoffRefused,
+    open_items,
+    reopen,
+    sign_off,
+    signoff_of,
+    user_display,
+)
+from server.web.forms import Form, FormState
+from server.web.templates import render
+
+SIGNERS = ("supervisor", "admin")
+ROUNDS_PER_PAGE = 50
+
+
+def refusal_message(code: str) -> str:
+    return {
+        "already": gettext_("This round is already signed off."),
+        "not_signed_off": gettext_("This round is not signed off."),
+        "reason_required": gettext_("Something is still open in this round: write why it is signed off anyway."),
+        "reopen_reason_required": gettext_("Write why the round is reopened."),
+        "reason_too_long": gettext_("The reason is too long (at most {n} characters).").format(n=REASON_MAX),
+    }.get(code, code)
+
+
+def open_item_labels() -> dict[str, str]:
+    return {"conflicts": gettext_("Conflicts to settle"), "tasks": gettext_("Needs-fix tasks not closed"),
+            "findings": gettext_("Data-quality findings"), "missing_attendance": gettext_("Attendance not taken"),
+            "missing_surveys": gettext_("Surveys not done")}
+
+
+@get("/signoff", sync_to_thread=True)
+def rounds_page(request: Request, db: Session, user: User) -> Template:
+    """The training rounds of the user's area in a fiscal year, signed off or not, paged by the database."""
+    fiscal_year = parse_int(request.query_params.get("fy")) or current_fiscal_year()
+    status = request.query_params.get("status") or "all"
+    query = (select(Training, Village, RoundSignoff, User).join(Village, Village.id == Training.village_id)
+             .outerjoin(RoundSignoff, (RoundSignoff.training_id == Training.id) & (RoundSignoff.status == "signed_off"))
+             .outerjoin(User, User.id == RoundSignoff.signed_off_by_user_id)
+             .where(Training.deleted == False, Training.fiscal_year == fiscal_year,  # noqa: E712
+                    area_condition(db, user)))
+    if status == "signed_off":
+        query = query.where(RoundSignoff.id.is_not(None))
+    elif status == "open":
+        query = query.where(RoundSignoff.id.is_(None))
+    page = page_of(db, query, request.query_params.get("page"), ROUNDS_PER_PAGE)
+    rows = list(db.exec(query.order_by(Village.code, Training.occupation, Training.id)
+                        .offset(page.offset).limit(page.size)).all())
+    return render("signoff_rounds.html", user=user, rows=rows, fiscal_year=fiscal_year, status=status,
+                  occupation_names=occupation_names(db), user_display=user_display,
+                  **page.context("/signoff", {"fy": fiscal_year, "status": status}))
+
+
+def _round_page(db: Session, user: User, training: Training, *, form: FormState | None = None,
+                notice: str | None = None, status_code: int = 200) -> Template:
+    village = db.get(Village, training.village_id)
+    row = signoff_of(db, training.id)
+    people = {u.id: u for u in db.exec(select(User).where(User.id.in_(
+        [i for i in (row.signed_off_by_user_id, row.reopened_by_user_id) if i] if row else [0]))).all()}
+    items = open_items(db, training)
+    described = describe(db, [(c.entity, c.record_id) for c in items.conflicts]
+                         + [(t.record_entity, t.record_id) for t in items.tasks])
+    return render("signoff_round.html", user=user, training=training, village=village, signoff=row,
+                  signed_off=row is not None and row.status == "signed_off", people=people,
+                  user_display=user_display, items=items, labels=open_item_labels(),
+                  occupation_names=occupation_names(db), entity_label=entity_label,
+                  survey_kind_label=survey_kind_label, described=described, rule_titles=rule_titles(),
+                  may_sign=user.role in SIGNERS,
+                  form=form or FormState(), notice=notice, status_code=status_code)
+
+
+@get("/trainings/{training_id:str}/signoff", sync_to_thread=True)
+def round_page(request: Request, db: Session, user: User, training_id: str) -> Template:
+    training = training_in_area(db, user, training_id)
+    done = request.query_params.get("done")
+    notice = {"signed_off": gettext_("The round is signed off: its records are now read-only, on phones too."),
+              "reopened": gettext_("The round is open again: its records may change.")}.get(done or "")
+    return _round_page(db, user, training, notice=notice)
+
+
+@post("/trainings/{training_id:str}/signoff", sync_to_thread=True)
+def round_sign_off(db: Session, user: User, training_id: str, data: Form) -> Template | Redirect:
+    training = training_in_area(db, user, training_id)
+    reason = text_value(data, "reason")
+    try:
+        sign_off(db, user, training, reason=reason)
+    except SignoffRefused as refused:
+        db.rollback()
+        form = FormState(values={"reason": reason or ""})
+        form.error("reason", refusal_message(refused.code))
+        return _round_page(db, user, training, form=form, status_code=409 if refused.code == "already" else 422)
+    db.commit()
+    return Redirect(path=f"/trainings/{training.id}/signoff?done=signed_off")
+
+
+@post("/trainings/{training_id:str}/reopen", sync_to_thread=True)
+def round_reopen(db: Session, user: User, training_id: str, data: Form) -> Template | Redirect:
+    training = training_in_area(db, user, training_id)
+    reason = text_value(data, "reopen_reason")
+    try:
+        reopen(db, user, training, reason=reason)
+    except SignoffRefused as refused:
+        db.rollback()
+        form = FormState(values={"reopen_reason": reason or ""})
+        code = "reopen_reason_required" if refused.code == "reason_required" else refused.code
+        form.error("reopen_reason", refusal_message(code))
+        return _round_page(db, user, training, form=form,
+                           status_code=409 if refused.code == "not_signed_off" else 422)
+    db.commit()
+    return Redirect(path=f"/trainings/{training.id}/signoff?done=reopened")
+
+
+# Who may open each route, declared once here (server/web/guards.py).
+routers = [
+    Router(path="/", guards=[signed_in], route_handlers=[rounds_page, round_page]),
+    Router(path="/", guards=[reviewers], route_handlers=[round_sign_off, round_reopen]),
+]
