@@ -1,7 +1,7 @@
 """The app factory: settings, database, templates, pages, the sync API and static files in one place."""
 from __future__ import annotations
 
-from litestar import Litestar, Router, get
+from litestar import Litestar, MediaType, Response, Router, get
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
@@ -12,22 +12,35 @@ from litestar.openapi import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
 from server.api import api_route_handlers
 from server.api.docs import PlainSchemaPage
 from server.db import make_engine
 from server.deps import db_session_middleware, provide_db
-from server.settings import ROOT, Settings
+from server.settings import STATIC_DIR, TEMPLATES_DIR, Settings
 from server.static_urls import static_cache_middleware, static_url
 
-PWA_DIR = ROOT / "pwa"
-TEMPLATES_DIR = ROOT / "templates"
+PWA_DIR = STATIC_DIR
 
 
 @get("/healthz", include_in_schema=False, sync_to_thread=False)
 def healthz() -> dict[str, str]:
+    """Liveness: the process answers (restart it if not). Touches nothing else."""
     return {"status": "ok"}
+
+
+@get("/readyz", include_in_schema=False, sync_to_thread=True)
+def readyz(db: Session) -> Response:
+    """Readiness: the database answers and carries the schema (send requests here only if so)."""
+    try:
+        db.execute(text("SELECT version_num FROM alembic_version")).first()
+    except SQLAlchemyError:
+        return Response(content={"status": "unavailable"}, status_code=503, media_type=MediaType.JSON)
+    return Response(content={"status": "ok"}, media_type=MediaType.JSON)
 
 
 def _configure_templates(engine: JinjaTemplateEngine) -> None:
@@ -52,7 +65,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # Pages are for browsers, not API clients: they stay out of the OpenAPI schema.
     # Grouped in routers: registering a second method on a path directly on the app re-runs the
     # first handler's registration, which wraps a sync handler for the thread pool twice.
-    handlers = [healthz, static, Router(path="/", route_handlers=page_route_handlers, include_in_schema=False)]
+    handlers = [healthz, readyz, static, Router(path="/", route_handlers=page_route_handlers, include_in_schema=False)]
     if api_route_handlers:
         handlers.append(Router(path="/", route_handlers=api_route_handlers))
 
