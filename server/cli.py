@@ -1,4 +1,4 @@
-"""The `sammachip` console command: serve, migrate, seed-demo, seed-scale, create-user."""
+"""The `sammachip` console command: serve, migrate, seed-demo, seed-scale, create-user, backup, restore."""
 from __future__ import annotations
 
 import argparse
@@ -103,6 +103,39 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
+    from server.backup import BackupError, backup
+
+    started = time.perf_counter()
+    try:
+        size = backup(_settings().database_url, Path(args.path))
+    except BackupError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    print(f"backup written to {args.path} ({size / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
+    from server.backup import BackupError, restore
+
+    started = time.perf_counter()
+    try:
+        restore(_settings().database_url, Path(args.path), force=args.force)
+    except BackupError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    print(f"restored from {args.path} in {time.perf_counter() - started:.1f} s; run `sammachip migrate` "
+          "if the backup is older than this release")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -153,6 +186,13 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--district")
     create.add_argument("--password", help="prompted for when omitted")
     create.set_defaults(func=cmd_create_user)
+    backup = sub.add_parser("backup", help="back up the database to PATH (safe while the server runs)")
+    backup.add_argument("path")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="restore a backup into an empty database")
+    restore.add_argument("path")
+    restore.add_argument("--force", action="store_true", help="replace a database that already holds data")
+    restore.set_defaults(func=cmd_restore)
     args = parser.parse_args(argv)
     return args.func(args)
 
