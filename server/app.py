@@ -7,7 +7,6 @@ from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
@@ -21,6 +20,7 @@ from server.api import api_route_handlers
 from server.api.docs import PlainSchemaPage
 from server.db import make_engine
 from server.deps import db_session_middleware, provide_db
+from server.observability import MetricsAccess, configure_logging, metrics, request_log_middleware
 from server.settings import STATIC_DIR, TEMPLATES_DIR, Settings
 from server.static_urls import static_cache_middleware, static_url
 
@@ -54,6 +54,7 @@ def _configure_templates(engine: JinjaTemplateEngine) -> None:
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     settings.check_safe()
+    configure_logging()
     engine = engine or make_engine(settings.database_url)
 
     from server.pages import page_route_handlers
@@ -65,11 +66,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # Pages are for browsers, not API clients: they stay out of the OpenAPI schema.
     # Grouped in routers: registering a second method on a path directly on the app re-runs the
     # first handler's registration, which wraps a sync handler for the thread pool twice.
-    handlers = [healthz, readyz, static, Router(path="/", route_handlers=page_route_handlers, include_in_schema=False)]
+    handlers = [healthz, readyz, metrics, static, Router(path="/", route_handlers=page_route_handlers, include_in_schema=False)]
     if api_route_handlers:
         handlers.append(Router(path="/", route_handlers=api_route_handlers))
 
-    return Litestar(
+    app = Litestar(
         route_handlers=handlers,
         middleware=[db_session_middleware],
         # Whatever touches the database runs in the thread pool; `provide_db` only hands over the
@@ -88,12 +89,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         openapi_config=OpenAPIConfig(title="Sammachip API", version="1", path="/schema",
                                      render_plugins=[PlainSchemaPage()]),
         exception_handlers=exception_handlers(),
-        state=State({"settings": settings, "engine": engine}),
+        state=State({"settings": settings, "engine": engine, "metrics_access": MetricsAccess.from_env()}),
         request_max_body_size=6 * 1024 * 1024,
-        # Expected outcomes (sign-in needed, 404, 403) are not logged; bugs are, by the catch-all
-        # handler in server/web.py, with their traceback.
-        logging_config=LoggingConfig(log_exceptions="never", configure_root_logger=False,
-                                     loggers={"sammachip": {"level": "INFO", "handlers": ["queue_listener"],
-                                                            "propagate": False}}),
+        # Logging is server/observability.py's: expected outcomes (sign-in needed, 404, 403) are not
+        # logged as errors; bugs are, by the catch-all handler in server/web.py, with their traceback.
+        logging_config=None,
         debug=False,
     )
+    # Around everything the app does (routing, error handlers included): the request id and line.
+    app.asgi_handler = request_log_middleware(app.asgi_handler)
+    return app

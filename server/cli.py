@@ -137,9 +137,16 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # The processes add up their metrics in files of a directory they share (set before the
+        # metrics are first imported, here and in each worker).
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="sammachip-metrics-")
     import uvicorn
 
     from server.app import create_app
+    from server.observability import uvicorn_log_config
 
     settings = _settings()
     app = create_app(settings)  # also refuses unsafe settings before any worker starts
@@ -147,8 +154,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("Sammachip demo: http://%s:%d — accounts admin / supervisor / officer, password "
               "sammachip-demo" % (args.host, args.port), flush=True)
     # Requests still running at SIGTERM get a few seconds; every database wait is bounded anyway.
+    # One line per request comes from the app (server/observability.py), in place of uvicorn's access log.
     options = {"host": args.host, "port": args.port, "log_level": "info", "proxy_headers": True,
-               "timeout_graceful_shutdown": 10}
+               "timeout_graceful_shutdown": 10, "access_log": False, "log_config": uvicorn_log_config()}
     if args.workers > 1:
         # Several processes share nothing but the database (sessions, sync order and snapshots live
         # there), so each builds its own app from the same environment.

@@ -28,6 +28,7 @@ from server.auth.passwords import hash_token, new_token
 from server.auth.signin import authenticate, aware_utc
 from server.db import write_intent, writer_beside
 from server.models import Device, User
+from server.observability import note_user
 
 # last_seen_at is written at most this often per device, so reads do not turn into writes.
 _SEEN_EVERY = timedelta(seconds=60)
@@ -78,6 +79,7 @@ def provide_caller(request: Request, db: Session) -> Caller:
         set_committed_value(device, "app_version", version)
     # The check's read transaction ends here: the handler begins its own (a write one for a push).
     db.commit()
+    note_user(user.id)
     return Caller(user=user, device=device)
 
 

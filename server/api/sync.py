@@ -23,6 +23,7 @@ from server.api.schemas import (
 )
 from server.auth.scope import area_village_ids
 from server.db import writer_beside
+from server.observability import count_sync_ops
 from server.sync_specs import REGISTRY
 from sync.pull import (
     DEFAULT_LIMIT,
@@ -60,6 +61,7 @@ def push(data: PushRequest, caller: Caller, db: Session) -> PushResponse:
               captured_at=o.captured_at, fields=o.fields) for o in data.ops]
     outcome = apply_push(db, REGISTRY, Actor(user_id=caller.user.id, device_id=caller.device.id, area=area), ops)
     db.commit()
+    count_sync_ops(outcome.results)
     area_print = fingerprint(sorted(area)) if area is not None else None
     cursor = Cursor(seq=outcome.last_seq, area=area_print).encode()
     return {"results": outcome.results, "cursor": cursor}  # type: ignore[return-value]
