@@ -66,7 +66,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # Pages are for browsers, not API clients: they stay out of the OpenAPI schema.
     # Grouped in routers: registering a second method on a path directly on the app re-runs the
     # first handler's registration, which wraps a sync handler for the thread pool twice.
-    handlers = [healthz, readyz, metrics, static, Router(path="/", route_handlers=page_route_handlers, include_in_schema=False)]
+    handlers = [healthz, readyz, metrics, static,
+                Router(path="/", route_handlers=page_route_handlers, include_in_schema=False)]
     if api_route_handlers:
         handlers.append(Router(path="/", route_handlers=api_route_handlers))
 

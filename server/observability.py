@@ -202,23 +202,33 @@ def request_log_middleware(app: ASGIApp) -> ASGIApp:
         token = _current.set(info)
         status = 500
         started = time.perf_counter()
+        done = False
 
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", info.id.encode())]
-            await send(message)
-
-        try:
-            await app(scope, receive, send_with_id)
-        finally:
+        def finish() -> None:
+            nonlocal done
+            done = True
             seconds = time.perf_counter() - started
             route = scope.get("path_template") or "unmatched"
             REQUEST_SECONDS.labels(method=scope["method"], route=route, status=str(status)).observe(seconds)
             request_log.info("%s %s %d %.1f ms", scope["method"], route, status, seconds * 1000,
                              extra={"http": {"method": scope["method"], "route": route, "status": status,
                                              "duration_ms": round(seconds * 1000, 1)}})
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", info.id.encode())]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False) and not done:
+                # Counted when its last byte leaves (the client may ask again before the app returns).
+                finish()
+            await send(message)
+
+        try:
+            await app(scope, receive, send_with_id)
+        finally:
+            if not done:  # no answer was sent (the client left, or a failure before any response)
+                finish()
             _current.reset(token)
 
     return middleware

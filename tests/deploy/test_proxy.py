@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -128,7 +129,7 @@ def test_three_app_servers_behind_nginx_lose_nothing_while_one_restarts(db_url, 
         nginx = subprocess.Popen([NGINX, "-c", str(config), "-p", str(tmp_path), "-g", "daemon off;"],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"https://127.0.0.1:{https_port}"
-        cert = str(tmp_path / "cert.pem")
+        cert = ssl.create_default_context(cafile=str(tmp_path / "cert.pem"))  # trust the proxy's certificate
         deadline = time.monotonic() + 20
         while True:
             try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
+import ssl
 import threading
 import time
 import uuid
@@ -151,7 +152,8 @@ class LoadResult:
         return [s for s in self.samples if s.status == 0 or s.status >= 500]
 
 
-def sign_in_browser(base_url: str, username: str, *, timeout: float, verify: bool | str = True) -> httpx.Client:
+def sign_in_browser(base_url: str, username: str, *, timeout: float,
+                    verify: bool | ssl.SSLContext = True) -> httpx.Client:
     """An httpx client holding a signed-in browser session (the real form, with its CSRF cookie)."""
     client = httpx.Client(base_url=base_url, timeout=timeout, follow_redirects=False, verify=verify)
     client.get("/login")
@@ -162,7 +164,7 @@ def sign_in_browser(base_url: str, username: str, *, timeout: float, verify: boo
     return client
 
 
-def device_token(base_url: str, username: str, *, timeout: float, verify: bool | str = True) -> str:
+def device_token(base_url: str, username: str, *, timeout: float, verify: bool | ssl.SSLContext = True) -> str:
     response = httpx.post(f"{base_url}/api/auth/token", timeout=timeout, verify=verify,
                           json={"username": username, "password": DEFAULT_PASSWORD, "device_name": "load"})
     response.raise_for_status()
@@ -173,7 +175,8 @@ class _Client:
     """One user at a desk (and their phone): picks a request kind at random and sends it."""
 
     def __init__(self, number: int, base_url: str, district: SeededDistrict, result: LoadResult,
-                 lock: threading.Lock, timeout: float, weights: dict[str, int], verify: bool | str = True) -> None:
+                 lock: threading.Lock, timeout: float, weights: dict[str, int],
+                 verify: bool | ssl.SSLContext = True) -> None:
         self.rng = random.Random(number)
         self.number = number
         self.district = district
@@ -254,7 +257,8 @@ class _Client:
 
 
 def run_load(base_url: str, district: SeededDistrict, *, clients: int = 16, seconds: float = 8.0,
-             timeout: float = 20.0, weights: dict[str, int] | None = None, verify: bool | str = True) -> LoadResult:
+             timeout: float = 20.0, weights: dict[str, int] | None = None,
+             verify: bool | ssl.SSLContext = True) -> LoadResult:
     """Drive `clients` concurrent users for `seconds`; a probe asks /healthz every 0.2 s meanwhile.
     `verify`: the TLS certificate (authority) to trust, for a server behind a proxy with its own."""
     weights = weights or {"page": 6, "post_valid": 2, "post_invalid": 2, "push": 2, "pull": 2}
