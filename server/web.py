@@ -20,7 +20,7 @@ from sqlmodel import Session
 from server.auth.web import LoginRequired, NotFoundInArea, PermissionDenied, session_user
 from server.dates import format_date, format_datetime, to_input
 from server.db import RETRY_AFTER_SECONDS, is_busy_error, write_intent
-from server.i18n import LOCALES, current_locale, gettext_, ngettext_, pick_locale
+from server.i18n import LOCALES, current_locale, gettext_, ngettext_, pick_locale, template_gettext
 from server.models import User
 from server.observability import note_user, request_id_of
 from server.rules import FieldError, mask_citizen_id
@@ -56,6 +56,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env: Environment = engine.engine
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext_, ngettext_, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["_"] = template_gettext  # the same answers, made once per language (server/i18n.py)
     env.filters["be_date"] = lambda value: format_date(value, current_locale.get())
     env.filters["be_datetime"] = lambda value: format_datetime(value, current_locale.get())
     env.filters["date_input"] = to_input
