@@ -20,6 +20,9 @@ find_initdb() {
 # --- system packages, only when missing ---------------------------------------------------------
 missing=()
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+# The proxy test runs a real nginx in front of three app servers; openssl makes its certificate.
+[[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || missing+=(nginx-light)
+command -v openssl >/dev/null || missing+=(openssl)
 [[ -n "$(find_initdb)" ]] || missing+=(postgresql)
 if ((${#missing[@]})); then
     echo "==> apt-get install ${missing[*]}"

@@ -1,33 +1,47 @@
 """The app factory: settings, database, templates, pages, the sync API and static files in one place."""
 from __future__ import annotations
 
-from litestar import Litestar, Router, get
+from litestar import Litestar, MediaType, Response, Router, get
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
 from server.api import api_route_handlers
 from server.api.docs import PlainSchemaPage
 from server.core.db import make_engine
-from server.core.settings import ROOT, Settings
+from server.core.settings import Settings
 from server.web.request_session import db_session_middleware, provide_db
 from server.web.static_urls import static_cache_middleware, static_url
+from server.web.observability import MetricsAccess, configure_logging, metrics, request_log_middleware
+from server.core.settings import STATIC_DIR, TEMPLATES_DIR
 
-PWA_DIR = ROOT / "pwa"
-TEMPLATES_DIR = ROOT / "templates"
+PWA_DIR = STATIC_DIR
 
 
 @get("/healthz", include_in_schema=False, sync_to_thread=False)
 def healthz() -> dict[str, str]:
+    """Liveness: the process answers (restart it if not). Touches nothing else."""
     return {"status": "ok"}
+
+
+@get("/readyz", include_in_schema=False, sync_to_thread=True)
+def readyz(db: Session) -> Response:
+    """Readiness: the database answers and carries the schema (send requests here only if so)."""
+    try:
+        db.execute(text("SELECT version_num FROM alembic_version")).first()
+    except SQLAlchemyError:
+        return Response(content={"status": "unavailable"}, status_code=503, media_type=MediaType.JSON)
+    return Response(content={"status": "ok"}, media_type=MediaType.JSON)
 
 
 def _configure_templates(engine: JinjaTemplateEngine) -> None:
@@ -41,6 +55,7 @@ def _configure_templates(engine: JinjaTemplateEngine) -> None:
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     settings.check_safe()
+    configure_logging()
     engine = engine or make_engine(settings.database_url)
 
     from server.pages import page_routers
@@ -54,12 +69,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # Pages are for browsers, not API clients: they stay out of the OpenAPI schema.
     # Grouped in routers: registering a second method on a path directly on the app re-runs the
     # first handler's registration, which wraps a sync handler for the thread pool twice.
-    handlers = [Router(path="/", guards=[public], route_handlers=[healthz, static]),
+    handlers = [Router(path="/", guards=[public], route_handlers=[healthz, readyz, metrics, static]),
                 Router(path="/", route_handlers=page_routers, include_in_schema=False)]
     if api_route_handlers:
         handlers.append(Router(path="/", route_handlers=api_route_handlers))
 
-    return Litestar(
+    app = Litestar(
         route_handlers=handlers,
         middleware=[db_session_middleware],
         # Whatever touches the database runs in the thread pool; `provide_db` only hands over the
@@ -78,12 +93,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         openapi_config=OpenAPIConfig(title="Sammachip API", version="1", path="/schema",
                                      render_plugins=[PlainSchemaPage()]),
         exception_handlers=exception_handlers(),
-        state=State({"settings": settings, "engine": engine}),
+        state=State({"settings": settings, "engine": engine, "metrics_access": MetricsAccess.from_env()}),
         request_max_body_size=6 * 1024 * 1024,
-        # Expected outcomes (sign-in needed, 404, 403) are not logged; bugs are, by the catch-all
-        # handler in server/web.py, with their traceback.
-        logging_config=LoggingConfig(log_exceptions="never", configure_root_logger=False,
-                                     loggers={"sammachip": {"level": "INFO", "handlers": ["queue_listener"],
-                                                            "propagate": False}}),
+        # Logging is server/web/observability.py's: expected outcomes (sign-in needed, 404, 403) are not
+        # logged as errors; bugs are, by the catch-all handler in server/web.py, with their traceback.
+        logging_config=None,
         debug=False,
     )
+    # Around everything the app does (routing, error handlers included): the request id and line.
+    app.asgi_handler = request_log_middleware(app.asgi_handler)
+    return app

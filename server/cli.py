@@ -1,4 +1,4 @@
-"""The `sammachip` console command: serve, migrate, seed-demo, seed-scale, create-user."""
+"""The `sammachip` console command: serve, migrate, seed-demo, seed-scale, create-user, backup, restore."""
 from __future__ import annotations
 
 import argparse
@@ -104,10 +104,50 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
+    from server.core.backup import BackupError, backup
+
+    started = time.perf_counter()
+    try:
+        size = backup(_settings().database_url, Path(args.path))
+    except BackupError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    print(f"backup written to {args.path} ({size / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
+    from server.core.backup import BackupError, restore
+
+    started = time.perf_counter()
+    try:
+        restore(_settings().database_url, Path(args.path), force=args.force)
+    except BackupError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    print(f"restored from {args.path} in {time.perf_counter() - started:.1f} s; run `sammachip migrate` "
+          "if the backup is older than this release")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # The processes add up their metrics in files of a directory they share (set before the
+        # metrics are first imported, here and in each worker).
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="sammachip-metrics-")
     import uvicorn
 
     from server.app import create_app
+    from server.web.observability import uvicorn_log_config
 
     settings = _settings()
     app = create_app(settings)  # also refuses unsafe settings before any worker starts
@@ -115,8 +155,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("Sammachip demo: http://%s:%d — accounts admin / supervisor / officer, password "
               "sammachip-demo" % (args.host, args.port), flush=True)
     # Requests still running at SIGTERM get a few seconds; every database wait is bounded anyway.
+    # One line per request comes from the app (server/web/observability.py), in place of uvicorn's access log.
     options = {"host": args.host, "port": args.port, "log_level": "info", "proxy_headers": True,
-               "timeout_graceful_shutdown": 10}
+               "timeout_graceful_shutdown": 10, "access_log": False, "log_config": uvicorn_log_config()}
     if args.workers > 1:
         # Several processes share nothing but the database (sessions, sync order and snapshots live
         # there), so each builds its own app from the same environment.
@@ -154,6 +195,13 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--district")
     create.add_argument("--password", help="prompted for when omitted")
     create.set_defaults(func=cmd_create_user)
+    backup = sub.add_parser("backup", help="back up the database to PATH (safe while the server runs)")
+    backup.add_argument("path")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="restore a backup into an empty database")
+    restore.add_argument("path")
+    restore.add_argument("--force", action="store_true", help="replace a database that already holds data")
+    restore.set_defaults(func=cmd_restore)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -33,6 +33,7 @@ from server.models import Device, User
 from server.core.dates import utc_now
 from server.auth.device_names import clean, default_name
 from server.models.base import new_id
+from server.web.observability import note_user
 
 # last_seen_at is written at most this often per device, so reads do not turn into writes.
 _SEEN_EVERY = timedelta(seconds=60)
@@ -91,6 +92,7 @@ def provide_caller(request: Request, db: Session) -> Caller:
         set_committed_value(device, "pending_ops", pending)
     # The check's read transaction ends here: the handler begins its own (a write one for a push).
     db.commit()
+    note_user(user.id)
     return Caller(user=user, device=device)
 
 

@@ -25,6 +25,7 @@ from server.api.schemas import (
 from server.auth.areas import area_village_ids
 from server.core.db import writer_beside
 from server.synced.specs import REGISTRY
+from server.web.observability import count_sync_ops
 from sync.pull import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -62,6 +63,7 @@ def push(data: PushRequest, caller: Caller, db: Session) -> PushResponse:
               captured_at=o.captured_at, fields=o.fields) for o in data.ops]
     outcome = apply_ops(db, Actor(user_id=caller.user.id, device_id=caller.device.id, area=area), ops)
     db.commit()
+    count_sync_ops(outcome.results)
     area_print = fingerprint(sorted(area)) if area is not None else None
     cursor = Cursor(seq=outcome.last_seq, area=area_print).encode()
     return {"results": outcome.results, "cursor": cursor}  # type: ignore[return-value]

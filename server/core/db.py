@@ -1,5 +1,7 @@
 """The database engine and sessions (synchronous SQLAlchemy; handlers run in worker threads).
 
+Statements' values never appear in error messages or logs (`hide_parameters`): they hold people's data.
+
 Every wait on the database is bounded, so a request answers 503 instead of hanging:
 SQLite waits at most `LOCK_WAIT_SECONDS` for the write lock; PostgreSQL at most as long for a row
 lock, a statement runs at most `STATEMENT_SECONDS`, and a request waits at most `POOL_WAIT_SECONDS`
@@ -39,7 +41,7 @@ def make_engine(url: str) -> Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": LOCK_WAIT_SECONDS},
-                               pool_size=10, max_overflow=30, pool_timeout=POOL_WAIT_SECONDS)
+                               hide_parameters=True, pool_size=10, max_overflow=30, pool_timeout=POOL_WAIT_SECONDS)
         _configure_sqlite(engine)
         return engine
     if url.startswith("postgresql://"):
@@ -48,7 +50,7 @@ def make_engine(url: str) -> Engine:
     # JIT compilation costs more than it saves on this app's short queries (about 1 s on a report).
     options = (f"-c lock_timeout={LOCK_WAIT_SECONDS}s -c statement_timeout={STATEMENT_SECONDS}s "
                "-c idle_in_transaction_session_timeout=60s -c jit=off")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, pool_size=10, max_overflow=20,
                          pool_timeout=POOL_WAIT_SECONDS, connect_args={"options": options})
 
 

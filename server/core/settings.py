@@ -5,7 +5,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+# The package's own files (found beside its code, installed or not): the pages' templates, the phone
+# app's static files, the message catalogs and the migrations.
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "pwa"
+LOCALE_DIR = PACKAGE_DIR / "locale"
+# The source checkout, when the server runs from one (`make run`); None once installed from a wheel.
+ROOT = PACKAGE_DIR.parent if (PACKAGE_DIR.parent / "pyproject.toml").is_file() else None
 DEFAULT_SECRET = "sammachip-development-secret-change-me"
 
 
@@ -18,7 +25,8 @@ def _flag(name: str) -> bool:
 
 
 def default_database_url() -> str:
-    data = ROOT / "data"
+    """`data/sammachip.db` in the source checkout, or under the current directory once installed."""
+    data = (ROOT or Path.cwd()) / "data"
     return f"sqlite:///{data / 'sammachip.db'}"
 
 

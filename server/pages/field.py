@@ -20,13 +20,11 @@ from sqlmodel import Session
 from server.web.guards import public
 from server.config.values import follow_up_months
 from server.core.i18n import LOCALES, current_locale, pick_locale
-from server.core.settings import ROOT
 from server.models.program import SURVEY_KINDS
 from server.web.static_urls import static_url
+from server.core.settings import LOCALE_DIR, PACKAGE_DIR, STATIC_DIR, TEMPLATES_DIR
 
-PWA_DIR = ROOT / "pwa"
-TEMPLATES_DIR = ROOT / "templates"
-LOCALE_DIR = ROOT / "server" / "locale"
+PWA_DIR = STATIC_DIR
 VERSION_ENV = "SAMMACHIP_APP_VERSION"
 
 # Each shell, the template that renders it, and the URL the service worker caches it under
@@ -59,7 +57,7 @@ def _versioned_files() -> list[Path]:
 def _files_digest() -> str:
     digest = hashlib.sha256()
     for path in _versioned_files():
-        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(str(path.relative_to(PACKAGE_DIR)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 

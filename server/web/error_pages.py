@@ -12,6 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from server.auth.access import LoginRequired, NotFoundInArea, PermissionDenied
 from server.core.db import RETRY_AFTER_SECONDS, is_busy_error
 from server.core.i18n import current_locale, gettext_
+from server.web.observability import request_id_of
 
 logger = logging.getLogger("sammachip")
 
@@ -42,8 +43,9 @@ def _not_found(request: Request, exc: Exception) -> Response:
 
 def _error_page(request: Request, status: int, message: str) -> Response:
     template = request.app.template_engine.get_template("error.html")
+    # A 5xx page names its request, for the operator to find its log line.
     body = template.render(code=status, message=message, user=None, locale=current_locale.get(), request=request,
-                           csrf_input="")
+                           csrf_input="", request_id=request_id_of(request) if status >= 500 else None)
     return Response(content=body, status_code=status, media_type=MediaType.HTML)
 
 
@@ -68,10 +70,11 @@ def _error_code(status: int) -> str:
 
 def _unexpected(request: Request, exc: Exception) -> Response:
     """A bug: log it with its traceback; the user gets a plain message, the API a structured error."""
-    logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    logger.error("unexpected error on %s %s", request.method, request.scope.get("path_template", "?"), exc_info=exc)
     if _wants_json(request):
         return Response(content={"error": "server_error", "message": "Unexpected server error; nothing "
-                                 "was changed by this request. Try again later."},
+                                 "was changed by this request. Try again later.",
+                                 "request_id": request_id_of(request)},
                         status_code=500, media_type=MediaType.JSON)
     return _error_page(request, 500, gettext_("Something went wrong on the server. Nothing was saved; "
                                               "please try again."))
@@ -81,7 +84,9 @@ def _database_error(request: Request, exc: Exception) -> Response:
     """A database too busy to answer in time is 503 with Retry-After, never a hang or a bare 500."""
     if not is_busy_error(exc):
         return _unexpected(request, exc)
-    logger.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+    # The route, not the path (its values), and the driver's error without the statement or values.
+    logger.warning("database busy on %s %s: %s", request.method, request.scope.get("path_template", "?"),
+                   type(exc.orig if isinstance(exc, OperationalError) and exc.orig else exc).__name__)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if _wants_json(request):
         return Response(content={"error": "busy", "message": "The server is busy; nothing was changed by "

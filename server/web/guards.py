@@ -18,6 +18,7 @@ from sqlmodel import Session
 from server.auth.access import LoginRequired, PermissionDenied
 from server.core.db import write_intent
 from server.models import User
+from server.web.observability import note_user
 from server.web.browser_session import session_user
 from server.web.request_session import session_of
 
@@ -64,6 +65,7 @@ def signed_in_user(connection: ASGIConnection) -> User:
     if user is None:
         raise LoginRequired()
     connection.scope[_USER_KEY] = user  # type: ignore[literal-required]
+    note_user(user.id)
     return user
 
 

@@ -10,9 +10,8 @@ from urllib.parse import parse_qs
 from litestar.datastructures import Headers, MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.core.settings import ROOT
+from server.core.settings import STATIC_DIR
 
-STATIC_DIR = ROOT / "pwa"
 STATIC_PREFIX = "/static/"
 VERSION_PARAM = "v"
 # A versioned URL never changes content; an unversioned one (a module imported by another) is checked

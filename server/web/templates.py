@@ -9,7 +9,7 @@ from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.response import Template
 
 from server.core.dates import format_date, format_datetime, to_input
-from server.core.i18n import LOCALES, current_locale, gettext_, ngettext_
+from server.core.i18n import template_gettext, LOCALES, current_locale, gettext_, ngettext_
 from server.program.field_checks import mask_citizen_id
 
 
@@ -23,6 +23,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env: Environment = engine.engine
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext_, ngettext_, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["_"] = template_gettext  # the same answers, made once per language (server/core/i18n.py)
     env.filters["be_date"] = lambda value: format_date(value, current_locale.get())
     env.filters["be_datetime"] = lambda value: format_datetime(value, current_locale.get())
     env.filters["date_input"] = to_input

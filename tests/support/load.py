@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
+import ssl
 import threading
 import time
 import uuid
@@ -157,9 +158,10 @@ class LoadResult:
         return [s for s in self.samples if s.status == 0 or s.status >= 500]
 
 
-def sign_in_browser(base_url: str, username: str, *, timeout: float) -> httpx.Client:
+def sign_in_browser(base_url: str, username: str, *, timeout: float,
+                    verify: bool | ssl.SSLContext = True) -> httpx.Client:
     """An httpx client holding a signed-in browser session (the real form, with its CSRF cookie)."""
-    client = httpx.Client(base_url=base_url, timeout=timeout, follow_redirects=False)
+    client = httpx.Client(base_url=base_url, timeout=timeout, follow_redirects=False, verify=verify)
     client.get("/login")
     response = client.post("/login", data={"username": username, "password": DEFAULT_PASSWORD,
                                            "_csrf_token": client.cookies["csrftoken"]})
@@ -168,8 +170,8 @@ def sign_in_browser(base_url: str, username: str, *, timeout: float) -> httpx.Cl
     return client
 
 
-def device_token(base_url: str, username: str, *, timeout: float) -> str:
-    response = httpx.post(f"{base_url}/api/auth/token", timeout=timeout,
+def device_token(base_url: str, username: str, *, timeout: float, verify: bool | ssl.SSLContext = True) -> str:
+    response = httpx.post(f"{base_url}/api/auth/token", timeout=timeout, verify=verify,
                           json={"username": username, "password": DEFAULT_PASSWORD, "device_name": "load"})
     response.raise_for_status()
     return response.json()["token"]
@@ -179,7 +181,8 @@ class _Client:
     """One user at a desk (and their phone): picks a request kind at random and sends it."""
 
     def __init__(self, number: int, base_url: str, district: SeededDistrict, result: LoadResult,
-                 lock: threading.Lock, timeout: float, weights: dict[str, int]) -> None:
+                 lock: threading.Lock, timeout: float, weights: dict[str, int],
+                 verify: bool | ssl.SSLContext = True) -> None:
         self.rng = random.Random(number)
         self.number = number
         self.district = district
@@ -187,8 +190,9 @@ class _Client:
         self.lock = lock
         usernames = district.usernames
         self.username = usernames[1 + number % (len(usernames) - 1)] if number % 4 else usernames[0]
-        self.browser = sign_in_browser(base_url, self.username, timeout=timeout)
-        self.phone_token = device_token(base_url, usernames[1 + number % (len(usernames) - 1)], timeout=timeout)
+        self.browser = sign_in_browser(base_url, self.username, timeout=timeout, verify=verify)
+        self.phone_token = device_token(base_url, usernames[1 + number % (len(usernames) - 1)], timeout=timeout,
+                                        verify=verify)
         self.counter = itertools.count()
         self.kinds = [kind for kind, weight in weights.items() for _ in range(weight)]
         self.actions: dict[str, Callable[[], tuple[int, str]]] = {
@@ -259,12 +263,14 @@ class _Client:
 
 
 def run_load(base_url: str, district: SeededDistrict, *, clients: int = 16, seconds: float = 8.0,
-             timeout: float = 20.0, weights: dict[str, int] | None = None) -> LoadResult:
-    """Drive `clients` concurrent users for `seconds`; a probe asks /healthz every 0.2 s meanwhile."""
+             timeout: float = 20.0, weights: dict[str, int] | None = None,
+             verify: bool | ssl.SSLContext = True) -> LoadResult:
+    """Drive `clients` concurrent users for `seconds`; a probe asks /healthz every 0.2 s meanwhile.
+    `verify`: the TLS certificate (authority) to trust, for a server behind a proxy with its own."""
     weights = weights or {"page": 6, "post_valid": 2, "post_invalid": 2, "push": 2, "pull": 2}
     result = LoadResult()
     lock = threading.Lock()
-    users = [_Client(n, base_url, district, result, lock, timeout, weights) for n in range(clients)]
+    users = [_Client(n, base_url, district, result, lock, timeout, weights, verify) for n in range(clients)]
     stop = threading.Event()
     start = threading.Barrier(clients + 1)
 
@@ -274,7 +280,7 @@ def run_load(base_url: str, district: SeededDistrict, *, clients: int = 16, seco
             user.step()
 
     def probe() -> None:
-        with httpx.Client(base_url=base_url, timeout=timeout) as health:
+        with httpx.Client(base_url=base_url, timeout=timeout, verify=verify) as health:
             while not stop.is_set():
                 began = time.perf_counter()
                 try:

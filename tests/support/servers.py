@@ -59,6 +59,22 @@ def start_server(db_url: str, port: int | None = None, env: dict[str, str] | Non
         time.sleep(0.1)
 
 
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Wait until `url` answers 200 (a server coming up); fail if its process ends first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer within {timeout}s")
+        time.sleep(0.1)
+
+
 def server_log(process: subprocess.Popen) -> str:
     path = getattr(process, "log_path", None)
     return Path(path).read_text(errors="replace") if path and Path(path).exists() else ""
