@@ -38,7 +38,7 @@ from server.reports.report_area import (
 from server.reports.village_story import village_story
 from server.web.report_context import filter_error_page, filter_params, report_context
 from server.web.templates import render
-from server.review.signoff import area_rounds
+from server.review.rounds import area_rounds
 
 OUTCOME_BREAKDOWNS = ("district", "subdistrict", "village", "occupation")
 RECORDS_PER_PAGE = 100

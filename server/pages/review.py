@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Router, Request, get, post
+from litestar import Request, Router, get, post
 from litestar.response import Redirect, Response, Template
 from sqlmodel import Session
 
-from server.web.guards import reviewers, signed_in
 from server.auth.access import NotFoundInArea
 from server.core.dates import thai_today
 from server.core.i18n import gettext_
@@ -21,7 +20,10 @@ from server.models import District, User
 from server.models.review import REVIEW_ENTITIES, TASK_STATUSES
 from server.review import conflicts as queue
 from server.review import tasks as review_tasks
+from server.review.quality import rule_titles
+from server.review.record_words import RecordWords
 from server.review.reviewed_records import (
+    describe,
     entity_label,
     reviewable_record,
     survey_kind_label,
@@ -29,9 +31,8 @@ from server.review.reviewed_records import (
 from server.synced.specs import REGISTRY
 from server.synced.write import Refused, Stale
 from server.web.forms import Form, as_list, text_value
+from server.web.guards import reviewers, signed_in
 from server.web.templates import render
-from server.review.reviewed_records import describe
-from server.review.record_words import RecordWords
 
 REVIEWERS = ("supervisor", "admin")
 
@@ -267,32 +268,6 @@ def task_reopen(db: Session, user: User, task_id: str, data: Form) -> Redirect |
 
 # --- data quality ----------------------------------------------------------------------------------
 
-def _rule_titles() -> dict[str, tuple[str, str]]:
-    """(title, what to do) of each rule of server.review.quality, in the user's language."""
-    return {
-        "duplicate_citizen_ids": (gettext_("Households with the same citizen ID"),
-                                  gettext_("Merge the two records if they are one household.")),
-        "duplicate_house_numbers": (gettext_("Two households on one house number"),
-                                    gettext_("Merge them, or correct the house number.")),
-        "similar_head_names": (gettext_("Heads with the same name in one village"),
-                               gettext_("Names compared without titles, tone marks or spaces: merge or leave.")),
-        "richer_selected_without_reason": (gettext_("Selected households richer than one left out, without a reason"),
-                                           gettext_("Write the reason on the training's selection.")),
-        "selected_beyond_target": (gettext_("Trainings with more households than the target"),
-                                   gettext_("Withdraw households on the training's selection.")),
-        "sessions_without_attendance": (gettext_("Training days past their date without attendance"),
-                                        gettext_("Ask the officer to sync the phone, or move the day.")),
-        "missing_baseline": (gettext_("Selected households without a baseline survey"),
-                             gettext_("Send a needs-fix note to the field.")),
-        "overdue_follow_ups": (gettext_("Follow-up surveys overdue"), gettext_("Send a needs-fix note to the field.")),
-        "implausible_numbers": (gettext_("Implausible numbers (income up more than 5×, more than 20 members)"),
-                                gettext_("Check the record and send it back if it is wrong.")),
-        "phones_not_synced": (gettext_("Phones not synced for 7 days"),
-                              gettext_("Call the officer; revoke a lost phone on the devices page.")),
-        "clock_skew": (gettext_("Phones whose clock is wrong"),
-                       gettext_("Ask the officer to set the phone's date and time.")),
-    }
-
 
 @dataclass
 class QualityArea:
@@ -331,7 +306,7 @@ def quality_summary(request: Request, db: Session, user: User) -> Template:
     area, today = _quality_area(db, user, request), _today()
     counts = ({name: len(rule(db, area.villages, today)) for name, rule in quality.RULES.items()}
               if area.villages is not None else None)
-    return render("review_quality.html", user=user, counts=counts, titles=_rule_titles(), rule=None, area=area,
+    return render("review_quality.html", user=user, counts=counts, titles=rule_titles(), rule=None, area=area,
                   status_code=400 if area.error else 200)
 
 
@@ -353,7 +328,7 @@ def quality_rule(request: Request, db: Session, user: User, rule: str) -> Templa
             groups.setdefault(finding.group, []).append(finding)
     record_words = RecordWords(db, user)
     record_words.record_names([("training", f.facts.get("training_id")) for f in findings])
-    return render("review_quality.html", user=user, rule=rule, titles=_rule_titles(), findings=findings,
+    return render("review_quality.html", user=user, rule=rule, titles=rule_titles(), findings=findings,
                   described=described, groups=groups, entity_label=entity_label, kind_label=survey_kind_label,
                   area=area, record_words=record_words)
 
@@ -411,8 +386,8 @@ def area_audit(request: Request, db: Session, user: User) -> Template | Response
 
     from sqlmodel import select
 
-    from server.audit.log import audit
     from server.audit import viewer as audit_view
+    from server.audit.log import audit
     from server.audit.words import action_words, in_words
     from server.core.dates import format_datetime
     from server.core.i18n import current_locale

@@ -2,24 +2,21 @@
 items, its sign-off (with a written reason when something is open) and its reopening."""
 from __future__ import annotations
 
-from litestar import Router, Request, get, post
+from litestar import Request, Router, get, post
 from litestar.response import Redirect, Template
 from sqlmodel import Session, select
 
-from server.web.guards import reviewers, signed_in
+from server.auth.areas import training_in_area
+from server.config.values import occupation_names
 from server.core.i18n import gettext_
+from server.core.numbers import parse_int
 from server.models import Training, User, Village
 from server.models.signoff import RoundSignoff
-from server.config.values import occupation_names
-from server.core.numbers import parse_int
-from server.web.forms import text_value
-from server.auth.areas import training_in_area
-from server.web.paging import page_of
-from server.reports.village_progress import current_fiscal_year
 from server.reports.report_area import area_condition
-from server.pages.review import _rule_titles as rule_titles
+from server.reports.village_progress import current_fiscal_year
+from server.review.quality import rule_titles
 from server.review.reviewed_records import describe, entity_label, survey_kind_label
-from server.review.signoff import (
+from server.review.rounds import (
     REASON_MAX,
     SignoffRefused,
     open_items,
@@ -28,7 +25,9 @@ from server.review.signoff import (
     signoff_of,
     user_display,
 )
-from server.web.forms import Form, FormState
+from server.web.forms import Form, FormState, text_value
+from server.web.guards import reviewers, signed_in
+from server.web.paging import page_of
 from server.web.templates import render
 
 SIGNERS = ("supervisor", "admin")

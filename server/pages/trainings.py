@@ -44,7 +44,7 @@ from server.synced.write import Refused, Stale, problems, save_synced
 from server.reports.attendance_register import register as attendance_register
 from server.reports.report_area import area_condition
 from server.review import needs_fix
-from server.review.signoff import signed_off_rounds
+from server.review.rounds import signed_off_rounds
 from server.program.rules import (
     TRAINING_DAYS,
     after_fiscal_year,

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from server.review.signoff import signed_off_rounds
+from server.review.rounds import signed_off_rounds
 from server.models import (
     Attendance,
     Enrollment,

@@ -15,6 +15,7 @@ from sqlalchemy import String, cast, func, or_
 from sqlmodel import Session, select
 
 from server.config.values import follow_up_months, households_per_village
+from server.core.i18n import gettext_
 from server.models import (
     Attendance,
     AuditEntry,
@@ -283,3 +284,30 @@ RULES: dict[str, Callable[[Session, Area, dt.date], list[Finding]]] = {
     "phones_not_synced": phones_not_synced,
     "clock_skew": clock_skew,
 }
+
+
+def rule_titles() -> dict[str, tuple[str, str]]:
+    """(title, what to do) of each rule of server.review.quality, in the user's language."""
+    return {
+        "duplicate_citizen_ids": (gettext_("Households with the same citizen ID"),
+                                  gettext_("Merge the two records if they are one household.")),
+        "duplicate_house_numbers": (gettext_("Two households on one house number"),
+                                    gettext_("Merge them, or correct the house number.")),
+        "similar_head_names": (gettext_("Heads with the same name in one village"),
+                               gettext_("Names compared without titles, tone marks or spaces: merge or leave.")),
+        "richer_selected_without_reason": (gettext_("Selected households richer than one left out, without a reason"),
+                                           gettext_("Write the reason on the training's selection.")),
+        "selected_beyond_target": (gettext_("Trainings with more households than the target"),
+                                   gettext_("Withdraw households on the training's selection.")),
+        "sessions_without_attendance": (gettext_("Training days past their date without attendance"),
+                                        gettext_("Ask the officer to sync the phone, or move the day.")),
+        "missing_baseline": (gettext_("Selected households without a baseline survey"),
+                             gettext_("Send a needs-fix note to the field.")),
+        "overdue_follow_ups": (gettext_("Follow-up surveys overdue"), gettext_("Send a needs-fix note to the field.")),
+        "implausible_numbers": (gettext_("Implausible numbers (income up more than 5×, more than 20 members)"),
+                                gettext_("Check the record and send it back if it is wrong.")),
+        "phones_not_synced": (gettext_("Phones not synced for 7 days"),
+                              gettext_("Call the officer; revoke a lost phone on the devices page.")),
+        "clock_skew": (gettext_("Phones whose clock is wrong"),
+                       gettext_("Ask the officer to set the phone's date and time.")),
+    }

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from server.core.dates import utc_now
 from server.audit.log import audit
 from server.models import (
     Attendance,
@@ -186,7 +187,7 @@ def sign_off(db: Session, user: User, training: Training, *, reason: str | None,
     row.open_items = items.counts()
     row.reason = reason
     row.signed_off_by_user_id = user.id
-    row.signed_off_at = dt.datetime.now(dt.timezone.utc)
+    row.signed_off_at = utc_now()
     db.add(row)
     db.flush()
     audit(db, action="sign_off", entity="training", record_id=training.id, user_id=user.id,
@@ -210,7 +211,7 @@ def reopen(db: Session, user: User, training: Training, *, reason: str | None) -
         raise SignoffRefused("reason_too_long")
     row.status = "reopened"
     row.reopened_by_user_id = user.id
-    row.reopened_at = dt.datetime.now(dt.timezone.utc)
+    row.reopened_at = utc_now()
     row.reopen_reason = reason
     db.add(row)
     db.flush()
