@@ -187,9 +187,10 @@ ENTITIES = [
     EntitySpec(
         name="survey", table=Survey.__table__, scope="household_id",
         kinds={"household_id": REF, "kind": TEXT, "surveyed_on": DATE, "annual_income": INT,
+               "income_unknown": BOOL, "annual_expenses": INT, "savings": INT, "debt": INT,
                "trade_income_month": INT, "practising_trade": BOOL, "note": TEXT},
         refs={"household_id": "household"}, natural_key=("household_id", "kind"),
-        required=("household_id", "kind"), validate=rules.check_survey, check=check_survey_record,
+        required=("household_id", "kind", "surveyed_on"), defaults={"income_unknown": False}, validate=rules.check_survey, check=check_survey_record,
         scope_select=_via_household(Survey),
     ),
     # Reference data: pulled by phones, changed only in the office. A natural key here is a uniqueness

@@ -31,6 +31,12 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// A date, a house number or a name kept whole: Thai has no spaces, and the browser's line breaking
+// would otherwise split "5 ธ.ค. 2569" or a name mid-word.
+export function nowrap(text) {
+  return el("span", { class: "nowrap" }, text);
+}
+
 export const pathParts = () => location.pathname.split("/").filter(Boolean).map(decodeURIComponent);
 export const followUpMonths = () => JSON.parse(document.body.dataset.followUpMonths || "[]");
 

@@ -1,9 +1,9 @@
 // /field/households/{id}: a household's details, its trainings, and its surveys done and due.
 
-import { badge, boot, el, followUpMonths, locale, occupationName, pathParts, saved, savedNote, t } from "./field-common.js";
+import { badge, boot, el, nowrap, followUpMonths, locale, occupationName, pathParts, saved, savedNote, t } from "./field-common.js";
 import { addMonths, formatDate, formatMoney, maskCitizenId } from "./format.js";
 import { loadView, save } from "./overlay.js";
-import { surveyKinds } from "./survey-kinds.js";
+import { surveyComplete, surveyKinds } from "./survey-kinds.js";
 
 const householdId = pathParts()[2];
 
@@ -44,6 +44,14 @@ function reviewTasks(view, household) {
   }));
 }
 
+// A phrase with {name} slots filled by nodes (a date kept whole on one line).
+function words(text, nodes) {
+  return text.split(/(\{\w+\})/).filter(Boolean).map((part) => {
+    const name = /^\{(\w+)\}$/.exec(part);
+    return name && nodes[name[1]] ? nodes[name[1]] : part;
+  });
+}
+
 function detail(label, value) {
   return value === "" || value === null || value === undefined ? null : el("div", { class: "detail" }, el("dt", {}, label), el("dd", {}, value));
 }
@@ -79,12 +87,17 @@ async function render() {
     el("h2", {}, t("surveys")),
     el("ul", { class: "plain surveys" }, surveyKinds().map((kind) => {
       const survey = view.byKey("survey", { household_id: household.id, kind });
-      const state = survey
-        ? t("done_on", { date: formatDate(survey.fields.surveyed_on, locale) })
-        : (due[kind] ? t("due_on", { date: formatDate(due[kind], locale) }) : t("not_done"));
-      return el("li", { "data-survey-kind": kind, "data-survey-done": survey ? "true" : "false" },
+      const complete = survey && surveyComplete(survey.fields);
+      // A survey always shows its date; one that lacks its date or income says so (it does not count).
+      const dated = survey && survey.fields.surveyed_on ? nowrap(formatDate(survey.fields.surveyed_on, locale)) : null;
+      let state;
+      if (complete) state = words(t("done_on", { date: "{date}" }), { date: dated });
+      else if (survey) state = dated ? [words(t("incomplete_on", { date: "{date}" }), { date: dated })] : t("incomplete_undated");
+      else state = due[kind] ? words(t("due_on", { date: "{date}" }), { date: nowrap(formatDate(due[kind], locale)) })
+        : t("not_done");
+      return el("li", { "data-survey-kind": kind, "data-survey-done": complete ? "true" : "false" },
         el("a", { class: "button wide survey-link", href: `/field/households/${household.id}/surveys/${kind}` },
-          el("span", {}, t(`survey_${kind}`)), el("span", { class: "muted" }, state)),
+          el("span", { class: "survey-name" }, t(`survey_${kind}`)), el("span", { class: "muted survey-state" }, state)),
         survey ? badge(survey) : null);
     })));
 }

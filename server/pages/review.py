@@ -277,6 +277,8 @@ def _rule_titles() -> dict[str, tuple[str, str]]:
         "missing_baseline": (gettext_("Selected households without a baseline survey"),
                              gettext_("Send a needs-fix note to the field.")),
         "overdue_follow_ups": (gettext_("Follow-up surveys overdue"), gettext_("Send a needs-fix note to the field.")),
+        "incomplete_surveys": (gettext_("Surveys that do not count: no date, no income, or a date out of range"),
+                               gettext_("Send a needs-fix note to the field: the officer completes the survey.")),
         "implausible_numbers": (gettext_("Implausible numbers (income up more than 5×, more than 20 members)"),
                                 gettext_("Check the record and send it back if it is wrong.")),
         "phones_not_synced": (gettext_("Phones not synced for 7 days"),
