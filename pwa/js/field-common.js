@@ -76,7 +76,10 @@ export async function showStatus() {
   box.dataset.rejected = String(now.rejected);
   box.dataset.state = now.state;
   box.dataset.lastSync = now.lastSync;
-  const parts = [t(`state_${now.state}`)];
+  // "offline" (FIELD.md) is any attempt that could not reach the server: the words tell the phone
+  // without a network from a network whose server does not answer.
+  const words = now.state !== "offline" ? `state_${now.state}` : (navigator.onLine === false ? "state_no_network" : "state_server_down");
+  const parts = [t(words)];
   if (now.pending) parts.push(t("pending_n", { n: now.pending }));
   if (now.rejected) parts.push(t("rejected_n", { n: now.rejected }));
   parts.push(now.lastSync ? t("last_sync", { time: formatMoment(now.lastSync, locale) }) : t("never_synced"));
