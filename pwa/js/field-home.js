@@ -6,17 +6,23 @@ import { loadView } from "./overlay.js";
 import { getMeta } from "./store.js";
 
 
-// The households of a village, narrowed as the officer types a house number or a name.
+// The households of a village, narrowed as the officer types a house number or a name (kept when
+// a sync draws the page again).
+const queries = new Map();
+
 function householdList(village, households) {
   const list = el("ul", { class: "plain households", "data-household-list": village.id }, households.map((h) =>
     el("li", { "data-search": `${h.fields.house_no} ${h.fields.head_name}`.toLowerCase() },
       el("a", { href: `/field/households/${h.id}` }, nowrap(h.fields.house_no), " ", nowrap(h.fields.head_name)), " ", badge(h))));
   const search = el("input", { type: "search", name: "q", "aria-label": t("search_households"),
                                placeholder: t("search_households"), "data-household-search": village.id,
-                               oninput: () => {
-                                 const words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
-                                 for (const li of list.children) li.hidden = !words.every((w) => li.dataset.search.includes(w));
-                               } });
+                               value: queries.get(village.id) || null, oninput: () => narrow() });
+  const narrow = () => {
+    queries.set(village.id, search.value);
+    const words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    for (const li of list.children) li.hidden = !words.every((w) => li.dataset.search.includes(w));
+  };
+  narrow();
   return { list, search };
 }
 

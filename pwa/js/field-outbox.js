@@ -11,7 +11,7 @@ import { discardOp, getMeta, outboxAll, resendOp } from "./store.js";
 // and when it was captured), each kept whole on its line.
 function describe(view, op) {
   const words = recordWords(view, op.entity, op.id, op.fields);
-  return [words.household ? el("strong", { class: "nowrap" }, words.household) : null, words.what,
+  return [words.household ? el("strong", { class: "nowrap" }, words.household) : null, nowrap(words.what),
     words.day ? nowrap(words.day) : null, nowrap(formatMoment(op.created, locale))]
     .filter(Boolean).flatMap((part, i) => (i ? [" · ", part] : [part]));
 }

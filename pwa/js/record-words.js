@@ -40,7 +40,7 @@ export function recordWords(view, entity, id, fields = {}) {
     const session = f.session_id ? view.get("session", f.session_id) : null;
     if (session) {
       day = t("day_n", { n: session.fields.day });
-      if (session.fields.date) day += ` ${formatDate(session.fields.date, locale)}`;
+      if (session.fields.date) day += ` (${formatDate(session.fields.date, locale)})`;
     }
     if ("present" in fields) what = `${what}: ${fields.present ? t("present") : t("absent")}`;
   }
