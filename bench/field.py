@@ -154,7 +154,7 @@ def main() -> None:
                 taps: list[float] = []
                 for session_id in sheet["sessions"]:
                     page.goto(f"/field/sessions/{session_id}")
-                    expect(page.locator("[data-household-id]")).to_have_count(HOUSEHOLDS)
+                    expect(page.locator("[data-household-id]")).to_have_count(HOUSEHOLDS, timeout=60_000)
                     taps += page.evaluate(TAP_TIMES)
                 print(f"tap → aria-pressed over {len(taps)} taps ({HOUSEHOLDS}-household sheets{label}): "
                       f"p50 {statistics.median(taps):.1f} ms, p95 {p95(taps):.1f} ms, max {max(taps):.1f} ms")

@@ -24,7 +24,7 @@ from server.models import AuditEntry, Attendance, Conflict, Device, User
 from server.office import parse_int
 from server.review.records import Described, describe, is_record_id
 from server.sync_specs import REGISTRY
-from sync.changes import current_seq, lock_counter, stamp_change
+from sync.changes import current_seq, lock_counter
 from sync.push import Actor, Op, _clock_skew, apply_push
 from sync.spec import to_api
 
@@ -349,16 +349,16 @@ def resolve_many(db: Session, user: User, conflict_ids: list[str], *, choice: st
 def _tell_phones(db: Session, user: User, settled: list[Conflict]) -> None:
     """A settled conflict's record is pulled again, carrying its settlement (`resolved_conflicts`), so
     the phone whose value lost hears what was kept — even when the record's values did not change."""
+    from server.records import save_synced
     from server.review.records import MODELS
 
-    for entity, record_id in {(c.entity, c.record_id) for c in settled}:
+    for entity, record_id in sorted({(c.entity, c.record_id) for c in settled}):
         model = MODELS.get(entity)
         record = db.get(model, record_id) if model is not None else None
         if record is None or record.deleted:
             continue
-        db.refresh(record)
-        village = next(c.village_id for c in settled if (c.entity, c.record_id) == (entity, record_id))
-        stamp_change(db, record, entity=entity, fields=[], village_id=village, user_id=user.id)
+        save_synced(db, record, entity=entity, values={}, touch=True, user=user,
+                    audit_detail={"via": "resolve_conflict"})
     db.flush()
 
 
