@@ -32,6 +32,12 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// A date, a house number or a name kept whole: Thai has no spaces, and the browser's line breaking
+// would otherwise split "5 ธ.ค. 2569" or a name mid-word.
+export function nowrap(text) {
+  return el("span", { class: "nowrap" }, text);
+}
+
 export const pathParts = () => location.pathname.split("/").filter(Boolean).map(decodeURIComponent);
 export const followUpMonths = () => JSON.parse(document.body.dataset.followUpMonths || "[]");
 
@@ -77,7 +83,10 @@ export async function showStatus() {
   box.dataset.rejected = String(now.rejected);
   box.dataset.state = now.state;
   box.dataset.lastSync = now.lastSync;
-  const parts = [t(`state_${now.state}`)];
+  // "offline" (FIELD.md) is any attempt that could not reach the server: the words tell the phone
+  // without a network from a network whose server does not answer.
+  const words = now.state !== "offline" ? `state_${now.state}` : (navigator.onLine === false ? "state_no_network" : "state_server_down");
+  const parts = [t(words)];
   if (now.pending) parts.push(t("pending_n", { n: now.pending }));
   if (now.rejected) parts.push(t("rejected_n", { n: now.rejected }));
   parts.push(now.lastSync ? t("last_sync", { time: formatMoment(now.lastSync, locale) }) : t("never_synced"));
@@ -148,12 +157,20 @@ export function syncSoon() {
   return running;
 }
 
-// After a save: answered already; now try to send it (and take a waiting update if the page is idle).
+// After a save: answered already; now try to send it — once the officer pauses, so that a run of
+// taps on a sheet is not slowed by status reads and send attempts between them (on a cheap phone
+// they queued in IndexedDB ahead of the next tap's write).
+const QUIET_MS = 300;
+let quiet = null;
+
 export function saved(form = null) {
   if (form) markSaved(form);
-  showStatus();
-  requestBackgroundSync();
-  syncSoon();
+  clearTimeout(quiet);
+  quiet = setTimeout(() => {
+    showStatus();
+    requestBackgroundSync();
+    syncSoon();
+  }, QUIET_MS);
 }
 
 // --- the page ---------------------------------------------------------------------------------------

@@ -1,18 +1,43 @@
 // /field: the prepared villages with their trainings, training days and households.
 
-import { badge, boot, byHouseNo, el, kindLabel, locale, occupationName, sessionLabel, t } from "./field-common.js";
+import { badge, boot, byHouseNo, el, nowrap, kindLabel, locale, occupationName, sessionLabel, t } from "./field-common.js";
 import { formatDate } from "./format.js";
 import { loadView } from "./overlay.js";
 import { getMeta } from "./store.js";
 import { renameDevice } from "./sync.js";
 
 
+// The households of a village, narrowed as the officer types a house number or a name (kept when
+// a sync draws the page again).
+const queries = new Map();
+
+function householdList(village, households) {
+  const list = el("ul", { class: "plain households", "data-household-list": village.id }, households.map((h) =>
+    el("li", { "data-search": `${h.fields.house_no} ${h.fields.head_name}`.toLowerCase() },
+      el("a", { href: `/field/households/${h.id}` }, nowrap(h.fields.house_no), " ", nowrap(h.fields.head_name)), " ", badge(h))));
+  const search = el("input", { type: "search", name: "q", "aria-label": t("search_households"),
+                               placeholder: t("search_households"), "data-household-search": village.id,
+                               value: queries.get(village.id) || null, oninput: () => narrow() });
+  const narrow = () => {
+    queries.set(village.id, search.value);
+    const words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    for (const li of list.children) li.hidden = !words.every((w) => li.dataset.search.includes(w));
+  };
+  narrow();
+  return { list, search };
+}
+
 function villageCard(view, village) {
   const trainings = view.where("training", (f) => f.village_id === village.id)
     .sort((a, b) => (b.fields.fiscal_year || 0) - (a.fields.fiscal_year || 0));
   const households = view.where("household", (f) => f.village_id === village.id).sort(byHouseNo);
+  const { list, search } = householdList(village, households);
   return el("section", { class: "card", "data-prepared-village": village.id },
     el("h2", {}, `${village.fields.name} (${t("village_no", { n: village.fields.number })})`),
+    // Registering a household and finding one come first: the list below can run long.
+    el("div", { class: "list-tools" },
+      el("a", { class: "button", href: `/field/villages/${village.id}/households/new`, "data-action": "new-household" },
+        t("new_household")), search),
     trainings.map((training) => {
       const sessions = view.where("session", (f) => f.training_id === training.id)
         .sort((a, b) => a.fields.day - b.fields.day);
@@ -21,12 +46,10 @@ function villageCard(view, village) {
            ` · ${training.fields.fiscal_year}`),
         el("ul", { class: "plain days" }, sessions.map((s) => el("li", {},
           el("a", { class: "button", href: `/field/sessions/${s.id}` },
-             `${sessionLabel(s)} · ${kindLabel(s.fields.kind)}${s.fields.date ? ` · ${formatDate(s.fields.date, locale)}` : ""}`)))));
+             `${sessionLabel(s)} · ${kindLabel(s.fields.kind)}`, s.fields.date ? [" · ", nowrap(formatDate(s.fields.date, locale))] : null)))));
     }),
     el("h3", {}, `${t("households")} (${households.length})`),
-    el("ul", { class: "plain households" }, households.map((h) => el("li", {},
-      el("a", { href: `/field/households/${h.id}` }, `${h.fields.house_no} ${h.fields.head_name}`), " ", badge(h)))),
-    el("p", {}, el("a", { class: "button", href: `/field/villages/${village.id}/households/new` }, t("new_household"))));
+    list);
 }
 
 // A supervisor's "needs fix" notes on records of the prepared villages: each links to the household

@@ -1,21 +1,35 @@
 // /field/outbox: what waits to be sent, what the server rejected and why (fix, send again or
 // discard), and the conflicts a supervisor will decide.
 
-import { boot, el, locale, saved, showStatus, t } from "./field-common.js";
+import { boot, el, locale, nowrap, saved, showStatus, t } from "./field-common.js";
 import { formatMoment } from "./format.js";
 import { loadView } from "./overlay.js";
+import { fieldLabel, recordWords, valueWords } from "./record-words.js";
 import { discardOp, getMeta, outboxAll, resendOp } from "./store.js";
 
+// A row names the household, what was captured, and the day (the training day, the survey's date,
+// and when it was captured), each kept whole on its line.
 function describe(view, op) {
-  const f = op.fields;
-  const householdId = op.entity === "household" ? op.id : f.household_id;
-  const household = householdId ? view.get("household", householdId) : null;
-  const name = op.entity === "household" && f.house_no ? `${f.house_no} ${f.head_name || ""}`
-    : household ? `${household.fields.house_no} ${household.fields.head_name}` : "";
-  let what = "";
-  if (op.entity === "attendance" && "present" in f) what = f.present ? t("present") : t("absent");
-  if (op.entity === "survey" && f.kind) what = t(`survey_${f.kind}`);
-  return [t(`entity_${op.entity}`), name, what].filter(Boolean).join(" · ");
+  const words = recordWords(view, op.entity, op.id, op.fields);
+  return [words.household ? el("strong", { class: "nowrap" }, words.household) : null, nowrap(words.what),
+    words.day ? nowrap(words.day) : null, nowrap(formatMoment(op.created, locale))]
+    .filter(Boolean).flatMap((part, i) => (i ? [" · ", part] : [part]));
+}
+
+// What a supervisor decided on a value this phone sent that lost a merge, once the record's pull
+// carries the settlement; until then, that it waits for the decision.
+function conflictRow(view, entry, conflict) {
+  const words = recordWords(view, entry.entity, entry.id);
+  const record = view.get(entry.entity, entry.id);
+  const settled = ((record && record.fields.resolved_conflicts) || []).find((r) => r.conflict_id === conflict.conflict_id);
+  const vars = { field: fieldLabel(conflict.field), kept: valueWords(conflict.field, settled ? settled.kept : conflict.kept),
+                 other: valueWords(conflict.field, conflict.other) };
+  return el("li", { class: `op conflict${settled ? " settled" : ""}`, "data-conflict": conflict.conflict_id || "",
+                    "data-conflict-state": settled ? "resolved" : "open" },
+    el("p", {}, [words.household ? el("strong", { class: "nowrap" }, words.household) : null, words.what,
+      words.day ? nowrap(words.day) : null].filter(Boolean).flatMap((part, i) => (i ? [" · ", part] : [part]))),
+    el("p", {}, settled ? t("conflict_resolved_text", vars) : t("conflict_text", vars)),
+    settled && settled.resolved_at ? el("p", { class: "muted" }, nowrap(formatMoment(settled.resolved_at, locale))) : null);
 }
 
 function fixLink(view, op) {
@@ -51,7 +65,7 @@ async function render() {
     rejected.length ? el("ul", { class: "plain ops" }, rejected.map((op) => {
       const link = fixLink(view, op);
       return el("li", { class: "card op rejected", "data-rejected-op": op.op_id },
-        el("p", {}, el("strong", {}, describe(view, op))),
+        el("p", {}, describe(view, op)),
         el("ul", { class: "reasons" }, (op.errors || []).map((e) => el("li", { class: "error" }, reason(e)))),
         el("div", { class: "actions" },
           link ? el("a", { class: "button", href: link, "data-action": "fix" }, t("fix")) : null,
@@ -63,12 +77,10 @@ async function render() {
     })) : el("p", { class: "muted" }, t("no_rejected")),
     el("h2", {}, `${t("waiting")} (${pending.length})`),
     pending.length ? el("ul", { class: "plain ops" }, pending.map((op) => el("li", { class: "op", "data-pending-op": op.op_id },
-      describe(view, op), " · ", el("span", { class: "muted" }, formatMoment(op.created, locale))))) :
+      describe(view, op)))) :
       el("p", { class: "muted" }, t("nothing_waiting")),
-    (conflicts || []).length ? el("h2", {}, t("conflicts")) : null,
-    (conflicts || []).length ? el("ul", { class: "plain ops" }, conflicts.flatMap((c) => c.conflicts.map((x) =>
-      el("li", { class: "op conflict", "data-conflict": x.conflict_id || "" },
-        `${t(`entity_${c.entity}`)} · `, t("conflict_text", { field: x.field, kept: String(x.kept), other: String(x.other) }))))) : null);
+    ...((conflicts || []).length ? [el("h2", {}, t("conflicts")), el("ul", { class: "plain ops" },
+      conflicts.flatMap((c) => c.conflicts.map((x) => conflictRow(view, c, x))))] : []));
 }
 
 boot({ render });

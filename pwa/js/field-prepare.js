@@ -8,6 +8,27 @@ import { dropUnprepared, ensureDeviceToken, sync } from "./sync.js";
 
 let busy = false;
 
+// Install: a button where the browser offers installing (beforeinstallprompt), else a line of help;
+// nothing once the app runs installed.
+function offerInstall() {
+  const box = document.querySelector("[data-install]");
+  if (matchMedia("(display-mode: standalone)").matches) { box.hidden = true; return; }
+  const button = box.querySelector("[data-action=install]");
+  const help = box.querySelector("[data-install-help]");
+  window.addEventListener("beforeinstallprompt", (event) => {
+    event.preventDefault();
+    button.hidden = false;
+    help.hidden = true;
+    button.onclick = async () => {
+      event.prompt();
+      await event.userChoice.catch(() => null);
+      box.hidden = true;
+    };
+  });
+  window.addEventListener("appinstalled", () => { box.hidden = true; });
+}
+offerInstall();
+
 async function showStorage() {
   const size = document.querySelector("[data-storage-size]");
   const kept = document.querySelector("[data-storage-persisted]");

@@ -12,8 +12,16 @@ import { surveyKinds } from "./survey-kinds.js";
 const [, , householdId, , kind] = pathParts();
 const form = document.querySelector("[data-survey-form]");
 const fixing = new URLSearchParams(location.search).get("op");
-const FIELDS = { surveyed_on: "date", annual_income: "int", trade_income_month: "int", practising_trade: "bool", note: "text" };
+const FIELDS = { surveyed_on: "date", annual_income: "int", income_unknown: "bool", annual_expenses: "int", savings: "int",
+  debt: "int", trade_income_month: "int", practising_trade: "bool", note: "text" };
 let view = null;
+
+// What the survey's date is checked against (rules.survey_earliest): the household's first training.
+function householdFacts(records) {
+  const years = records.where("enrollment", (f) => f.household_id === householdId)
+    .map((e) => records.get("training", e.fields.training_id)).filter(Boolean).map((tr) => tr.fields.fiscal_year);
+  return { first_training_year: years.length ? Math.min(...years) : null };
+}
 
 async function render() {
   view = await loadView();
@@ -41,7 +49,7 @@ async function submit(event) {
   event.preventDefault();
   form.querySelector("[data-saved]")?.remove();
   const values = readForm(form, FIELDS);
-  const errors = checkSurvey({ ...values, household_id: householdId, kind }, locale);
+  const errors = checkSurvey({ ...values, household_id: householdId, kind }, householdFacts(view), locale);
   showFieldErrors(form, errors);
   if (Object.keys(errors).length) return;
   try {

@@ -14,6 +14,7 @@
 import { formatDate, todayIso } from "./format.js";
 
 const SURVEY_KINDS = ["baseline", "after_training", "follow_up_3m", "follow_up_6m", "follow_up_12m"];
+const INCOME_KINDS = SURVEY_KINDS; // rules.INCOME_KINDS: every kind asks the year's income
 const MAX_INCOME = 100000000; // rules.MAX_INCOME
 const MAX_MEMBERS = 50;
 const MIN_YEAR = 1900;
@@ -47,6 +48,13 @@ const MESSAGES = {
   phone: () => ["เบอร์โทรศัพท์ไม่ถูกต้อง", "Not a valid phone number"],
   reference: () => ["รหัสอ้างอิงไม่ถูกต้อง", "Not a valid record id"],
   notYet: () => ["วันที่นี้ยังมาไม่ถึง ลงวันที่ไม่เกินวันนี้", "This day has not come yet: use today or an earlier day"],
+  incomeMissing: () => ["กรอกรายได้ของครัวเรือน หรือเลือก \"ไม่ทราบรายได้\"",
+    "Type the household's income, or tick \"Income not known\""],
+  incomeBoth: () => ["กรอกรายได้ไว้แล้ว แต่เลือก \"ไม่ทราบรายได้\" ด้วย ให้เลือกอย่างใดอย่างหนึ่ง",
+    "An income is typed and \"Income not known\" is ticked: keep one of them"],
+  surveyTooEarly: (iso, year) => [
+    `วันที่สำรวจต้องไม่ก่อน ${formatDate(iso, "th")} (ต้นปีงบประมาณ ${year}) ตรวจสอบวันที่และปี พ.ศ.`,
+    `The survey date must not be before ${formatDate(iso, "en")} (the start of fiscal year ${year}): check the day and the year`],
   dayNotHeld: (iso) => [
     `วันอบรมนี้กำหนดไว้ ${formatDate(iso, "th")} ซึ่งยังมาไม่ถึง ขอให้สำนักงานแก้วันที่ของวันอบรมก่อน แล้วจึงส่งอีกครั้ง`,
     `This training day is dated ${formatDate(iso, "en")}, after today: ask the office to move the day's date, then send again`],
@@ -139,6 +147,35 @@ function futureProblem(value) {
   return value !== null && value > todayIso() ? MESSAGES.notYet() : null;
 }
 
+// rules.fiscal_year_be: 1 Oct – 30 Sep, named by its Buddhist-Era year.
+function fiscalYearBe(iso) {
+  const [y, m] = iso.split("-").map(Number);
+  return y + 543 + (m >= 10 ? 1 : 0);
+}
+
+// rules.survey_earliest: the start of the fiscal year before the first training (or before this one).
+function surveyEarliest(firstTrainingYear) {
+  const year = (firstTrainingYear ?? fiscalYearBe(todayIso())) - 1;
+  return [`${String(year - 544).padStart(4, "0")}-10-01`, year];
+}
+
+// rules.check_survey_date, on a date dateProblem accepts.
+function surveyDateProblem(value, household) {
+  if (value === null) return null;
+  const future = futureProblem(value);
+  if (future || !household) return future;
+  const [earliest, year] = surveyEarliest(household.first_training_year);
+  return value < earliest ? MESSAGES.surveyTooEarly(earliest, year) : null;
+}
+
+// rules.check_income_answer: an income, or "not known" ticked — never both, never neither.
+function incomeAnswerProblems(kind, income, unknown) {
+  if (!INCOME_KINDS.includes(kind)) return [];
+  if (income === null && unknown !== true) return [["annual_income", MESSAGES.incomeMissing()]];
+  if (income !== null && unknown === true) return [["income_unknown", MESSAGES.incomeBoth()]];
+  return [];
+}
+
 // rules.check_day_held: attendance is taken on a day that has come (a day with no date passes).
 function dayHeldProblem(sessionDate) {
   const date = read(sessionDate);
@@ -192,20 +229,35 @@ export function checkHousehold(values, locale = "th") {
 }
 
 /**
- * rules.check_survey and the survey's check_survey_record (not dated after today): {field: message},
- * empty when fine. `household_id` and `kind` are checked when the values carry them (the page knows
- * them from its URL).
+ * rules.check_survey and the survey's check_survey_record: {field: message}, empty when fine.
+ * `household` is what the phone knows of the household ({first_training_year}: the fiscal year of
+ * its first training, null when none); the date's lower bound is checked when it is given.
+ * `household_id` and `kind` are checked when the values carry them (the page knows them from its
+ * URL; a survey page's kind is always one that measures income).
  */
-export function checkSurvey(values, locale = "th") {
+export function checkSurvey(values, household = null, locale = "th") {
   const v = values || {};
   const surveyedOn = read(v.surveyed_on);
+  const income = readInt(v.annual_income);
+  const unknown = read(v.income_unknown);
   const problems = [];
-  if ("household_id" in v) problems.push(["household_id", referenceProblem(read(v.household_id))]);
+  let householdKnown = household;
+  if ("household_id" in v) {
+    const problem = referenceProblem(read(v.household_id));
+    problems.push(["household_id", problem]);
+    if (problem) householdKnown = null;
+  }
   if ("kind" in v) problems.push(["kind", choiceProblem(read(v.kind), SURVEY_KINDS)]);
+  const dateWrong = surveyedOn === null ? MESSAGES.required() : dateProblem(surveyedOn);
+  problems.push(["surveyed_on", dateWrong || surveyDateProblem(surveyedOn, householdKnown)]);
+  const incomeWrong = intProblem(income);
+  const unknownWrong = boolProblem(unknown);
+  problems.push(["annual_income", incomeWrong], ["income_unknown", unknownWrong]);
+  if (!incomeWrong && !unknownWrong) problems.push(...incomeAnswerProblems("kind" in v ? read(v.kind) : "baseline", income, unknown));
+  for (const name of ["annual_expenses", "savings", "debt", "trade_income_month"]) {
+    problems.push([name, intProblem(readInt(v[name]))]);
+  }
   problems.push(
-    ["surveyed_on", dateProblem(surveyedOn) || futureProblem(surveyedOn)],
-    ["annual_income", intProblem(readInt(v.annual_income))],
-    ["trade_income_month", intProblem(readInt(v.trade_income_month))],
     ["practising_trade", boolProblem(read(v.practising_trade))],
     ["note", textProblem(read(v.note), { maxLength: 1000 })],
   );

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Index, UniqueConstraint, event, text
+from sqlalchemy import JSON, ColumnElement, Index, UniqueConstraint, and_, event, or_, text, true
 from sqlmodel import Field, SQLModel
 
 from server.core.house_numbers import house_sort_key
@@ -144,15 +144,33 @@ class Attendance(Synced, table=True):
 
 
 class Survey(Synced, table=True):
+    """A household's income survey of one kind (SYNC.md): it counts once it holds a date and an
+    income or an explicit "unknown" (`server.program.rules.survey_complete`)."""
+
     # Reports read what a household's surveys say (kind, answer, income) from the index alone.
     __table_args__ = (UniqueConstraint("household_id", "kind"),
                       Index("ix_survey_answers", "household_id", "deleted", "kind", "practising_trade",
-                            "annual_income"))
+                            "annual_income", "income_unknown", "surveyed_on"))
 
     household_id: str = Field(foreign_key="household.id", index=True)
     kind: str
-    surveyed_on: dt.date | None = None
-    annual_income: int | None = None
+    surveyed_on: dt.date | None = None  # required of every new survey; older rows may lack it
+    annual_income: int | None = None  # baht a year; None only with income_unknown
+    income_unknown: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    annual_expenses: int | None = None  # baht a year
+    savings: int | None = None  # baht
+    debt: int | None = None  # baht
     trade_income_month: int | None = None
     practising_trade: bool | None = None
     note: str | None = None
+
+
+def complete_survey() -> ColumnElement[bool]:
+    """`server.program.rules.survey_complete` in SQL: the surveys progress and the indicators count (a date,
+    and for an income kind an income or "not known" said)."""
+    from server.program.rules import INCOME_KINDS
+
+    answered = [Survey.annual_income.is_not(None), Survey.income_unknown == true()]
+    if set(SURVEY_KINDS) - set(INCOME_KINDS):  # today every kind asks the income
+        answered.append(Survey.kind.not_in(INCOME_KINDS))
+    return and_(Survey.surveyed_on.is_not(None), or_(*answered))

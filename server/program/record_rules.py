@@ -68,14 +68,30 @@ def check_enrollment_record(records: Records, values: dict[str, Any], record_id:
 
 
 def check_survey_record(records: Records, values: dict[str, Any], record_id: str) -> list[field_checks.FieldError]:
-    """A survey records what a household earned: it is not dated after today (Thai time)."""
+    """A survey records what a household earned: not dated after today (Thai time), nor before the
+    start of the fiscal year preceding the household's first training (`rules.check_survey_date`)."""
     surveyed_on = values.get("surveyed_on")
     if isinstance(surveyed_on, str):
         try:
             surveyed_on = dt.date.fromisoformat(surveyed_on)
         except ValueError:
             return []  # the shape check (`rules.check_survey`) answers a malformed date
-    return rules.check_not_future("surveyed_on", surveyed_on if isinstance(surveyed_on, dt.date) else None)
+    if not isinstance(surveyed_on, dt.date):
+        return []
+    if not values.get("household_id"):  # no household to date it by (answered by the shape check)
+        return rules.check_not_future("surveyed_on", surveyed_on)
+    return rules.check_survey_date("surveyed_on", surveyed_on,
+                                   first_training_year=first_training_year(records, values["household_id"]))
+
+
+def first_training_year(records: Records, household_id: Any) -> int | None:
+    """The fiscal year of the first training a household was enrolled in (withdrawn or not); None if none."""
+    years = []
+    for enrollment in records.rows("enrollment", household_id=household_id) if household_id else []:
+        training = None if enrollment["deleted"] else records.get("training", enrollment["training_id"])
+        if training is not None and not training["deleted"]:
+            years.append(training["fiscal_year"])
+    return min(years, default=None)
 
 
 def check_attendance_record(records: Records, values: dict[str, Any], record_id: str) -> list[field_checks.FieldError]:

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from server.core.dates import (
+    fiscal_year_be,
     fiscal_year_span,
     format_date,
     thai_today,
@@ -281,18 +282,76 @@ def check_attendance(data: dict[str, Any]) -> list[FieldError]:
     return errors
 
 
+# Every kind of survey the program has asks what the household earned in the year: an income, or
+# "not known" said out loud (a blank income is a question skipped, not an answer).
+INCOME_KINDS = ("baseline", "after_training", "follow_up_3m", "follow_up_6m", "follow_up_12m")
+
+
 def check_survey(data: dict[str, Any]) -> list[FieldError]:
-    """A baseline or follow-up income survey of a household."""
+    """A baseline or follow-up income survey of a household, as the contract describes it: a date, and
+    for the kinds that measure income an income or `income_unknown` (`survey_complete` reads the same).
+    The date's place in time (not after today, not before its first possible year) needs the
+    household's trainings: `survey_date_bounds`, checked by the survey's record check."""
     from server.models.program import SURVEY_KINDS
 
     errors = check_reference("household_id", data.get("household_id"))
     errors += check_choice("kind", data.get("kind"), SURVEY_KINDS)
-    errors += check_date("surveyed_on", data.get("surveyed_on"))
+    errors += check_date("surveyed_on", data.get("surveyed_on"), optional=False)
     errors += check_int("annual_income", data.get("annual_income"))
-    errors += check_int("trade_income_month", data.get("trade_income_month"))
+    errors += check_bool("income_unknown", data.get("income_unknown"))
+    if not errors_for(errors, "annual_income", "income_unknown"):
+        errors += check_income_answer(data.get("kind"), data.get("annual_income"), data.get("income_unknown"))
+    for name in ("annual_expenses", "savings", "debt", "trade_income_month"):
+        errors += check_int(name, data.get(name))
     errors += check_bool("practising_trade", data.get("practising_trade"))
     errors += check_text("note", data.get("note"), max_length=1000)
     return errors
+
+
+def errors_for(errors: list[FieldError], *fields: str) -> bool:
+    return any(error.field in fields for error in errors)
+
+
+def check_income_answer(kind: Any, annual_income: Any, income_unknown: Any) -> list[FieldError]:
+    """An income survey answers the income: a number, or "not known" ticked — never both, never neither."""
+    if kind not in INCOME_KINDS:
+        return []
+    if annual_income is None and income_unknown is not True:
+        return [refusal('annual_income', 'required', 'Type the household\'s income, or tick "Income not known"')]
+    if annual_income is not None and income_unknown is True:
+        return [invalid('income_unknown', 'An income is typed and "Income not known" is ticked: keep one of them')]
+    return []
+
+
+def survey_earliest(first_training_year: int | None, *, today: dt.date | None = None) -> dt.date:
+    """The first day a survey may bear: the start of the fiscal year before the household's first
+    training (a baseline is taken up to a year ahead of it), or before the current fiscal year for a
+    household with no training yet."""
+    year = first_training_year if first_training_year is not None else fiscal_year_be(today or thai_today())
+    return fiscal_year_span(year - 1)[0]
+
+
+def check_survey_date(field: str, value: dt.date | None, *, first_training_year: int | None,
+                      today: dt.date | None = None) -> list[FieldError]:
+    """A survey records what was earned: not dated after today, nor before `survey_earliest`."""
+    if value is None:
+        return []
+    future = check_not_future(field, value, today=today)
+    if future:
+        return future
+    earliest = survey_earliest(first_training_year, today=today)
+    if value >= earliest:
+        return []
+    year = fiscal_year_be(earliest)
+    return [invalid(field, 'The survey date must not be before {value1} (the start of fiscal year {year}): check the day and the year', value3=format_date(earliest, 'th'), year=year, value1=format_date(earliest, 'en'))]
+
+
+def survey_complete(kind: str | None, surveyed_on: Any, annual_income: Any, income_unknown: Any) -> bool:
+    """A stored survey counts (progress, indicators) when it holds what it measures: a date, and for
+    an income kind an income or "not known" said. Older surveys may lack either."""
+    if surveyed_on is None:
+        return False
+    return kind not in INCOME_KINDS or annual_income is not None or income_unknown is True
 
 
 # --- sync answers -------------------------------------------------------------------------------

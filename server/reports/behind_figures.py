@@ -10,6 +10,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from server.models import Enrollment, Household, OccupationGroup, Survey, TrainingSession, Village
+from server.models.program import complete_survey
 from server.reports.figures import (
     ROUND_MONTHS,
     TRAINING_DAYS,
@@ -79,7 +80,8 @@ def _household_ids(area: ColumnElement[bool], filters: Filters, what: str, today
             TrainingSession.deleted == false(), TrainingSession.date <= cutoff))
         query = query.where(last_day_past, was_present(t.c.training_id, Enrollment.household_id))
     return query.where(~exists(select(Survey.id).where(Survey.household_id == Enrollment.household_id,
-                                                       Survey.kind == survey, Survey.deleted == false())))
+                                                       Survey.kind == survey, Survey.deleted == false(),
+                                                       complete_survey())))
 
 
 def households(db: Session, *, area: ColumnElement[bool], filters: Filters, what: str, today: dt.date,

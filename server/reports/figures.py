@@ -10,6 +10,8 @@ Definitions (the department's indicators, made precise):
   A household trained in two trades the same year counts once in each trade and once in a total.
 * **Practising the trade** (goal ≥ 85%): among trained households, the share whose latest follow-up
   survey (`after_training` < `follow_up_3m` < `6m` < `12m`) that answers the question says yes.
+  Only complete surveys count, here and everywhere below (a date, and an income or "not known"
+  said: `server.program.rules.survey_complete`); an incomplete one is listed on the quality page.
   Households without such a survey yet are *awaiting follow-up*: counted, but neither in the
   numerator nor in the denominator.
 * **Income change** (goal ≥ 3%), per follow-up round: trained households practising the trade at
@@ -62,6 +64,7 @@ from server.models import (
 from server.models.program import SURVEY_KINDS
 from server.reports.report_area import Filters, geocode_within
 from server.program.rules import TEAM_SIZE, TRAINING_DAYS
+from server.models.program import complete_survey
 
 GOAL_PRACTISING = 85.0
 GOAL_INCOME_CHANGE = 3.0
@@ -240,7 +243,8 @@ def with_answers(rows, kinds: Sequence[str], name: str, only_flags: bool = False
         columns.append(func.count(case((Survey.kind == kind, 1))).label(f"has_{kind}"))
     keys = list(rows.c)
     return (select(*keys, *columns).select_from(rows)
-            .outerjoin(Survey, and_(Survey.household_id == rows.c.household_id, Survey.deleted == false()))
+            .outerjoin(Survey, and_(Survey.household_id == rows.c.household_id, Survey.deleted == false(),
+                                    complete_survey()))
             .group_by(*keys).subquery(name))
 
 

@@ -392,7 +392,24 @@ def resolve_many(db: Session, user: User, conflict_ids: list[str], *, choice: st
                       "value": conflict.resolved_value, "op_id": result["op_id"] if result else None,
                       "seq": result["seq"] if result else None, "raced": raced, "bulk": not single})
     db.flush()
+    _tell_phones(db, user, todo)
     return outcome
+
+
+def _tell_phones(db: Session, user: User, settled: list[Conflict]) -> None:
+    """A settled conflict's record is pulled again, carrying its settlement (`resolved_conflicts`), so
+    the phone whose value lost hears what was kept — even when the record's values did not change."""
+    from server.synced.write import save_synced
+    from server.review.reviewed_records import MODELS
+
+    for entity, record_id in sorted({(c.entity, c.record_id) for c in settled}):
+        model = MODELS.get(entity)
+        record = db.get(model, record_id) if model is not None else None
+        if record is None or record.deleted:
+            continue
+        save_synced(db, record, entity=entity, values={}, touch=True, user=user,
+                    audit_detail={"via": "resolve_conflict"})
+    db.flush()
 
 
 def already_message(by: str, at: datetime | None) -> str:

@@ -31,6 +31,12 @@ from server.models import (
 )
 from server.program.rules import income_per_person, passes_over_poorer, poorest_left_out
 from server.review.names import normalize_name
+from server.models.program import complete_survey
+from server.program.rules import (
+    check_survey_date,
+    survey_complete,
+    survey_earliest,
+)
 
 INCOME_JUMP = 5  # a later survey's income more than this many times an earlier one's
 MOST_MEMBERS = 20
@@ -207,6 +213,36 @@ def overdue_follow_ups(db: Session, area: Area, today: dt.date) -> list[Finding]
     return found
 
 
+def incomplete_surveys(db: Session, area: Area, today: dt.date) -> list[Finding]:
+    """Surveys stored before the survey rule, or by an old phone, that do not count: no date, no income
+    (nor "not known"), or a date after today or before the fiscal year preceding the household's first
+    training (`server.program.rules.check_survey_date`)."""
+    lenient = survey_earliest(None, today=today)  # the latest lower bound a household can have today
+    rows = db.exec(select(Survey).join(Household, Household.id == Survey.household_id)
+                   .where(Survey.deleted == False, Household.deleted == False,  # noqa: E712
+                          *_in_area(Household.village_id, area),
+                          or_(~complete_survey(), Survey.surveyed_on > today, Survey.surveyed_on < lenient))
+                   .order_by(Household.village_id, Household.house_sort, Survey.kind)).all()
+    first_years = dict(db.exec(select(Enrollment.household_id, func.min(Training.fiscal_year))
+                               .join(Training, Training.id == Enrollment.training_id)
+                               .where(Enrollment.household_id.in_({s.household_id for s in rows}),
+                                      Enrollment.deleted == False, Training.deleted == False)  # noqa: E712
+                               .group_by(Enrollment.household_id)).all()) if rows else {}
+    found = []
+    for survey in rows:
+        if survey.surveyed_on is None:
+            problem = "no_date"
+        elif not survey_complete(survey.kind, survey.surveyed_on, survey.annual_income, survey.income_unknown):
+            problem = "no_income"
+        elif check_survey_date("surveyed_on", survey.surveyed_on, today=today,
+                               first_training_year=first_years.get(survey.household_id)):
+            problem = "date_out_of_range"
+        else:
+            continue
+        found.append(Finding("survey", survey.id, {"survey_problem": problem, "surveyed_on": survey.surveyed_on}))
+    return found
+
+
 # --- implausible numbers -----------------------------------------------------------------------
 
 def implausible_numbers(db: Session, area: Area, today: dt.date) -> list[Finding]:
@@ -280,6 +316,7 @@ RULES: dict[str, Callable[[Session, Area, dt.date], list[Finding]]] = {
     "sessions_without_attendance": sessions_without_attendance,
     "missing_baseline": missing_baseline,
     "overdue_follow_ups": overdue_follow_ups,
+    "incomplete_surveys": incomplete_surveys,
     "implausible_numbers": implausible_numbers,
     "phones_not_synced": phones_not_synced,
     "clock_skew": clock_skew,
@@ -304,6 +341,8 @@ def rule_titles() -> dict[str, tuple[str, str]]:
         "missing_baseline": (gettext_("Selected households without a baseline survey"),
                              gettext_("Send a needs-fix note to the field.")),
         "overdue_follow_ups": (gettext_("Follow-up surveys overdue"), gettext_("Send a needs-fix note to the field.")),
+        "incomplete_surveys": (gettext_("Surveys that do not count: no date, no income, or a date out of range"),
+                               gettext_("Send a needs-fix note to the field: the officer completes the survey.")),
         "implausible_numbers": (gettext_("Implausible numbers (income up more than 5×, more than 20 members)"),
                                 gettext_("Check the record and send it back if it is wrong.")),
         "phones_not_synced": (gettext_("Phones not synced for 7 days"),

@@ -1,6 +1,7 @@
 """The entities phones sync (SYNC.md, Entities), described for the framework-free sync engine."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,6 +21,7 @@ from server.program.record_rules import (
 from server.program.round_locks import LOCKS
 from server.models import (
     Attendance,
+    Conflict,
     District,
     Enrollment,
     GroupMember,
@@ -137,6 +139,31 @@ def _enrich_groups(session: Session, found: dict[str, dict[str, Any]]) -> None:
         fields["members"] = members[group_id]
 
 
+RESOLVED_SHOWN = 20  # the latest settlements a record carries to phones
+
+
+def _enrich_settled(session: Session, found: dict[str, dict[str, Any]]) -> None:
+    """A record whose conflicts a supervisor settled carries them (`resolved_conflicts`: the field, the
+    value kept, the value that lost), so the phone that sent the losing value can tell its officer.
+    Only records that have any carry the field (SYNC.md: more fields may be added)."""
+    rows = session.execute(
+        select(Conflict.id, Conflict.record_id, Conflict.field, Conflict.resolved_value, Conflict.other,
+               Conflict.other_op_id, Conflict.resolved_at)
+        .where(Conflict.record_id.in_(list(found)), Conflict.status == "resolved")
+        .order_by(Conflict.resolved_at.desc())).all()
+    for conflict_id, record_id, field, value, other, op_id, at in rows:
+        settled = found[record_id].setdefault("resolved_conflicts", [])
+        if len(settled) < RESOLVED_SHOWN:
+            settled.append({"conflict_id": conflict_id, "field": field, "kept": value, "other": other,
+                            "op_id": op_id, "resolved_at": _utc_iso(at)})
+
+
+def _utc_iso(moment: Any) -> str | None:
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).isoformat()
+
+
 def _occupations(session: Session) -> list[dict[str, Any]]:
     # Funding sources are an office list: phones need the trades and the group categories only.
     rows = session.execute(select(Occupation).where(Occupation.kind != "funding_source")
@@ -163,7 +190,7 @@ ENTITIES = [
         refs={"village_id": "village"}, required=("village_id", "house_no", "head_name"),
         defaults={"members": 1, "consent": False},
         validate=_check_household, check=check_household_record, prepare=_prepare_citizen_id,
-        scope_select=_own_village(Household),
+        scope_select=_own_village(Household), enrich=_enrich_settled,
         derived=_household_derived,
     ),
     EntitySpec(
@@ -180,7 +207,7 @@ ENTITIES = [
         refs={"training_id": "training", "household_id": "household"},
         natural_key=("training_id", "household_id"), required=("training_id", "household_id"),
         defaults={"status": "selected"}, validate=rules.check_enrollment, check=check_enrollment_record,
-        scope_select=_via_household(Enrollment), locked=LOCKS["enrollment"],
+        scope_select=_via_household(Enrollment), enrich=_enrich_settled, locked=LOCKS["enrollment"],
     ),
     EntitySpec(
         name="attendance", table=Attendance.__table__, scope="household_id",
@@ -188,15 +215,17 @@ ENTITIES = [
         refs={"session_id": "session", "household_id": "household"},
         natural_key=("session_id", "household_id"), required=("session_id", "household_id"),
         defaults={"present": False}, validate=rules.check_attendance, check=check_attendance_record,
-        scope_select=_via_household(Attendance), locked=LOCKS["attendance"],
+        scope_select=_via_household(Attendance), enrich=_enrich_settled, locked=LOCKS["attendance"],
     ),
     EntitySpec(
         name="survey", table=Survey.__table__, scope="household_id",
         kinds={"household_id": REF, "kind": TEXT, "surveyed_on": DATE, "annual_income": INT,
+               "income_unknown": BOOL, "annual_expenses": INT, "savings": INT, "debt": INT,
                "trade_income_month": INT, "practising_trade": BOOL, "note": TEXT},
         refs={"household_id": "household"}, natural_key=("household_id", "kind"),
-        required=("household_id", "kind"), validate=rules.check_survey, check=check_survey_record,
-        scope_select=_via_household(Survey), locked=LOCKS["survey"],
+        required=("household_id", "kind", "surveyed_on"), defaults={"income_unknown": False},
+        validate=rules.check_survey, check=check_survey_record,
+        scope_select=_via_household(Survey), enrich=_enrich_settled, locked=LOCKS["survey"],
     ),
     # Reference data: pulled by phones, changed only in the office. A natural key here is a uniqueness
     # the office's writes keep (server.synced.write), never a merge rule.

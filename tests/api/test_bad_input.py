@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from server.models import Attendance, AuditEntry, Household, SyncOp
 from tests.sync.helpers import count, make_area, new_id, op, push, push_ok, sign_in
+from server.program.rules import thai_today
 
 
 @pytest.fixture
@@ -96,8 +97,10 @@ def test_bad_ops_are_rejected_one_by_one_with_reasons_in_two_languages(client, e
         op("household", fields={**home, "village_id": area.other_village.id}),
         op("household", fields={**home, "village_id": new_id()}),
         op("household", fields={"house_no": "1"}),
-        op("survey", fields={"household_id": area.households[0].id, "kind": "someday"}),
-        op("survey", fields={"household_id": area.households[0].id, "kind": "baseline", "surveyed_on": "31/12/2026"}),
+        op("survey", fields={"household_id": area.households[0].id, "kind": "someday",
+                             "surveyed_on": thai_today().isoformat()}),
+        op("survey", fields={"household_id": area.households[0].id, "kind": "baseline", "surveyed_on": "31/12/2026",
+                             "annual_income": 1}),
         op("attendance", fields={**attend, "household_id": area.other_household.id}),
         op("attendance", "not-a-uuid", attend),
         op("household", area.other_household.id, {"note": "x"}, base_seq=1),

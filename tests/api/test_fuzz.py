@@ -4,6 +4,7 @@ import schemathesis
 from sqlmodel import Session
 
 from tests.sync.helpers import make_area, sign_in
+from server.program.rules import thai_today
 
 EXAMPLES = 30
 
@@ -85,7 +86,8 @@ def test_fuzzed_field_values_are_answered_op_by_op_without_server_errors(client,
              "sage": {"village_id": known["village_id"], "name": "ปราชญ์ทดสอบ"},
              "enrollment": {"training_id": known["training_id"], "household_id": known["household_id"]},
              "attendance": {"session_id": known["session_id"], "household_id": known["household_id"], "present": True},
-             "survey": {"household_id": known["household_id"], "kind": "baseline"},
+             "survey": {"household_id": known["household_id"], "kind": "baseline",
+                        "surveyed_on": thai_today().isoformat(), "income_unknown": True},
              "review_task": {"record_entity": "household", "record_id": known["household_id"],
                              "status": "fixed", "fixed_note": "แก้ไขแล้ว"}}
 

@@ -5,6 +5,7 @@ from sqlmodel import Session, select
 
 from server.models import AuditEntry, Household, Sage
 from tests.sync.helpers import make_area, new_id, op, pull_all, push, push_ok, sign_in
+from server.program.rules import thai_today
 
 
 @pytest.fixture
@@ -68,7 +69,8 @@ def test_dates_are_only_iso_calendar_dates_within_sane_years(client, engine, wor
     results = push_ok(client, phone, [
         op("survey", fields={"household_id": household, "kind": "baseline", "surveyed_on": value}),
         op("sage", fields={"village_id": area.villages[0].id, "name": "ปราชญ์", "workshop_date": value}),
-        op("survey", fields={"household_id": household, "kind": "follow_up_3m", "surveyed_on": "2026-11-24"}),
+        op("survey", fields={"household_id": household, "kind": "follow_up_3m", "surveyed_on": thai_today().isoformat(),
+                             "income_unknown": True}),
     ])
     assert [r["status"] for r in results] == ["rejected", "rejected", "applied"], results
     assert ("surveyed_on", "invalid") in _codes(results[0])
@@ -81,7 +83,8 @@ def test_dates_are_only_iso_calendar_dates_within_sane_years(client, engine, wor
 ])
 def test_values_of_the_wrong_kind_are_rejected_not_a_server_error(client, engine, world, fields):
     area, phone = world
-    base = {"household_id": area.households[0].id, "kind": "baseline"}
+    base = {"household_id": area.households[0].id, "kind": "baseline", "surveyed_on": thai_today().isoformat(),
+            "annual_income": 1}
     response = push(client, phone, [op("survey", fields={**base, **fields}),
                                     op("survey", fields={**base, "kind": "follow_up_6m"})])
     assert response.status_code == 200, response.text

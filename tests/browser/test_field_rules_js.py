@@ -17,7 +17,7 @@ RUN_CASES = """async (cases) => {
   const rules = await import("/static/js/rules.js");
   const check = {
     household: (c, ...locale) => rules.checkHousehold(c.values, ...locale),
-    survey: (c, ...locale) => rules.checkSurvey(c.values, ...locale),
+    survey: (c, ...locale) => rules.checkSurvey(c.values, c.household, ...locale),
     attendance: (c, ...locale) => rules.checkAttendance(c.values, c.session, ...locale),
   };
   const forms = {};

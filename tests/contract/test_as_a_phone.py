@@ -141,8 +141,8 @@ ENTITY_FIELDS = {  # SYNC.md, Entities: the minimum fields of each pushable reco
     "sage": {"village_id", "name", "citizen_id", "phone", "skills", "skills_note", "note"},
     "enrollment": {"training_id", "household_id", "occupation", "status"},
     "attendance": {"session_id", "household_id", "present", "note"},
-    "survey": {"household_id", "kind", "surveyed_on", "annual_income", "trade_income_month",
-               "practising_trade", "note"},
+    "survey": {"household_id", "kind", "surveyed_on", "annual_income", "income_unknown", "annual_expenses",
+               "savings", "debt", "trade_income_month", "practising_trade", "note"},
 }
 
 
@@ -170,7 +170,9 @@ def test_every_entity_of_the_contract_is_created_offline_and_pulled_back_whole(d
                                               "present": True, "note": None}),
         _op("survey", ids["survey"], {"household_id": ids["household"], "kind": "baseline",
                                       "surveyed_on": "2026-11-24", "annual_income": 45_000,
-                                      "trade_income_month": 0, "practising_trade": False, "note": None}),
+                                      "income_unknown": False, "annual_expenses": 40_000, "savings": 1_000,
+                                      "debt": 0, "trade_income_month": 0, "practising_trade": False,
+                                      "note": None}),
     ]
     results = _push(base, phone, ops)
     assert [r["status"] for r in results] == ["applied"] * 5, results

@@ -40,6 +40,9 @@ def test_the_cases_reach_every_message_of_the_forms_in_both_languages():
             "Not one of: baseline, after_training, follow_up_3m, follow_up_6m, follow_up_12m",
             "This day has not come yet: use today or an earlier day"} <= seen["survey", "en"]
     assert "วันที่นี้ยังมาไม่ถึง ลงวันที่ไม่เกินวันนี้" in seen["survey", "th"]
+    assert {"วันที่สำรวจต้องไม่ก่อน 1 ต.ค. 2567 (ต้นปีงบประมาณ 2568) ตรวจสอบวันที่และปี พ.ศ.",
+            'กรอกรายได้ของครัวเรือน หรือเลือก "ไม่ทราบรายได้"',
+            'กรอกรายได้ไว้แล้ว แต่เลือก "ไม่ทราบรายได้" ด้วย ให้เลือกอย่างใดอย่างหนึ่ง'} <= seen["survey", "th"]
     tomorrow = thai_today() + dt.timedelta(days=1)
     assert {f"วันอบรมนี้กำหนดไว้ {format_date(tomorrow, 'th')} ซึ่งยังมาไม่ถึง "
             "ขอให้สำนักงานแก้วันที่ของวันอบรมก่อน แล้วจึงส่งอีกครั้ง", "จำเป็นต้องกรอก", "รหัสอ้างอิงไม่ถูกต้อง",

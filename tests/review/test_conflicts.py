@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 from server.models import AuditEntry, Conflict
 from tests.review.conftest import as_of, post
 from tests.sync.helpers import op, pull_all, push_ok, sign_in
+from server.program.rules import thai_today
 
 
 def _attendance_dispute(client, area):
@@ -51,7 +52,8 @@ def test_a_corrected_value_is_checked_by_the_rules_and_nothing_changes_when_refu
     phone_a, phone_b = sign_in(client, "somchai", "phone A"), sign_in(client, "somchai", "phone B")
     household = area.households[0]
     base = push_ok(client, phone_a, [op("survey", fields={"household_id": household.id, "kind": "baseline",
-                                                          "annual_income": 40_000})])[0]
+                                                          "annual_income": 40_000,
+                                                          "surveyed_on": thai_today().isoformat()})])[0]
     push_ok(client, phone_a, [op("survey", base["id"], {"annual_income": 41_000}, base_seq=base["seq"])])
     lost = push_ok(client, phone_b, [op("survey", base["id"], {"annual_income": 14_000}, base_seq=base["seq"])])[0]
     conflict_id = lost["conflicts"][0]["conflict_id"]
@@ -96,7 +98,8 @@ def test_resolving_an_already_resolved_conflict_says_by_whom_and_changes_nothing
 def test_a_resolution_racing_a_newer_push_loses_no_value(client, area, office, engine):
     phone_a, phone_b = sign_in(client, "somchai", "phone A"), sign_in(client, "somchai", "phone B")
     base = push_ok(client, phone_a, [op("survey", fields={"household_id": area.households[0].id, "kind": "baseline",
-                                                          "annual_income": 40_000})])[0]
+                                                          "annual_income": 40_000,
+                                                          "surveyed_on": thai_today().isoformat()})])[0]
     second = push_ok(client, phone_a, [op("survey", base["id"], {"annual_income": 41_000}, base_seq=base["seq"])])[0]
     lost = push_ok(client, phone_b, [op("survey", base["id"], {"annual_income": 14_000}, base_seq=base["seq"])])[0]
     boss = office("boss")

@@ -9,6 +9,7 @@ from server.models import Conflict, Household, Village
 from tests.review.conftest import as_of, post
 from tests.support.factories import make_household, valid_citizen_id
 from tests.sync.helpers import op, pull_all, push_ok, sign_in
+from server.program.rules import thai_today
 
 
 def _phone_state(changes, state=None):
@@ -35,7 +36,8 @@ def test_merging_duplicates_moves_everything_to_the_survivor_and_phones_converge
         op("attendance", fields={"session_id": day1.id, "household_id": drop.id, "present": True}),
         op("attendance", fields={"session_id": day2.id, "household_id": drop.id, "present": True}),
         op("attendance", fields={"session_id": day1.id, "household_id": keep.id, "present": False}),
-        op("survey", fields={"household_id": drop.id, "kind": "baseline", "annual_income": 30_000}),
+        op("survey", fields={"household_id": drop.id, "kind": "baseline", "annual_income": 30_000,
+                             "surveyed_on": thai_today().isoformat()}),
     ])
     held, cursor = pull_all(client, phone_1)
     boss = office("boss")

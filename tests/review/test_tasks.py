@@ -8,11 +8,13 @@ from sqlmodel import Session, select
 from server.models.review import ReviewTask
 from tests.review.conftest import post
 from tests.sync.helpers import op, pull_all, push_ok, sign_in
+from server.program.rules import thai_today
 
 
 def _survey(client, area, phone, income=400_000):
     return push_ok(client, phone, [op("survey", fields={"household_id": area.households[0].id, "kind": "baseline",
-                                                        "annual_income": income})])[0]
+                                                        "annual_income": income,
+                                                        "surveyed_on": thai_today().isoformat()})])[0]
 
 
 def _open_task(boss, entity, record_id, note):

@@ -31,6 +31,9 @@ PAGE_SUPPLIED = {
                    "household_id": "0b6f3c9e-7f61-4c35-9d43-2a0f5e7b8c11"},
 }
 RECORD_ID = "7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f"  # the record a form saves
+# What a survey page knows of its household unless a case says otherwise (the cases file's `about`).
+HOUSEHOLD = {"first_training_year": 2569}
+TRAINING_ID = "3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b"
 
 
 def _expand(value: Any, today: dt.date) -> Any:
@@ -50,6 +53,8 @@ def load_cases() -> dict[str, Any]:
             case["values"] = {name: _expand(value, today) for name, value in case["values"].items()}
             if "session" in case:
                 case["session"] = {name: _expand(value, today) for name, value in case["session"].items()}
+            if form == "survey":
+                case.setdefault("household", dict(HOUSEHOLD))
     return cases
 
 
@@ -73,7 +78,8 @@ def phone_fields(form: str, values: dict[str, Any]) -> dict[str, Any]:
 
 
 class CaseRecords:
-    """The records a case's rules may read (`sync.spec.Records`): only the training day it names."""
+    """The records a case's rules may read (`sync.spec.Records`): only the training day it names, or
+    the household's first training (an enrollment in a training of that fiscal year)."""
 
     session = None
 
@@ -83,6 +89,11 @@ class CaseRecords:
             day = case["session"].get("date")
             self.stored["session"] = [{"id": PAGE_SUPPLIED[form]["session_id"], "deleted": False,
                                        "date": dt.date.fromisoformat(day) if day else None}]
+        year = case.get("household", {}).get("first_training_year")
+        if year is not None:
+            self.stored["training"] = [{"id": TRAINING_ID, "deleted": False, "fiscal_year": year}]
+            self.stored["enrollment"] = [{"id": RECORD_ID, "deleted": False, "training_id": TRAINING_ID,
+                                          "household_id": PAGE_SUPPLIED[form]["household_id"]}]
 
     def rows(self, entity: str, **equal: Any) -> list[dict[str, Any]]:
         return [row for row in self.stored.get(entity, [])

@@ -9,6 +9,7 @@ from server.review.tasks import open_task
 from tests.foundation.helpers import post_form, sign_in as office_sign_in
 from tests.support.factories import DEFAULT_PASSWORD
 from tests.sync.helpers import make_area, new_id, op, pull_all, push_ok, sign_in
+from server.program.rules import thai_today
 
 DEPENDENTS = ("enrollment", "attendance", "survey")
 
@@ -24,7 +25,8 @@ def _household_with_dependents(client, engine):
         op("enrollment", ids["enrollment"], {"training_id": area.training.id, "household_id": household.id}),
         op("attendance", ids["attendance"], {"session_id": area.sessions[0].id, "household_id": household.id,
                                               "present": True}),
-        op("survey", ids["survey"], {"household_id": household.id, "kind": "baseline", "annual_income": 50_000}),
+        op("survey", ids["survey"], {"household_id": household.id, "kind": "baseline", "annual_income": 50_000,
+                                     "surveyed_on": thai_today().isoformat()}),
     ])
     assert [r["status"] for r in results] == ["applied"] * 3
     with Session(engine) as s:  # a supervisor sent the household and its survey back to be fixed

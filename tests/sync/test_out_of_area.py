@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 from server.models import Attendance, Enrollment, Household, Survey, User, UserArea
 from tests.support.factories import make_household
 from tests.sync.helpers import make_area, new_id, op, pull_all, push_ok, sign_in
+from server.program.rules import thai_today
 
 OUT = "out_of_area"
 
@@ -52,7 +53,8 @@ def _household_with_dependents(client, engine, village_index: int = 0):
         op("enrollment", ids["enrollment"], {"training_id": area.training.id, "household_id": household.id}),
         op("attendance", ids["attendance"], {"session_id": area.sessions[0].id, "household_id": household.id,
                                               "present": True}),
-        op("survey", ids["survey"], {"household_id": household.id, "kind": "baseline", "annual_income": 40_000}),
+        op("survey", ids["survey"], {"household_id": household.id, "kind": "baseline", "annual_income": 40_000,
+                                     "surveyed_on": thai_today().isoformat()}),
     ])
     assert [r["status"] for r in results] == ["applied"] * 3
     return area, household, ids
@@ -212,7 +214,8 @@ def _second_village(client, engine, area):
         household = make_household(s, village_id=area.villages[1].id)
     survey = new_id()
     push_ok(client, sign_in(client, "somchai", "capture 2"),
-            [op("survey", survey, {"household_id": household.id, "kind": "baseline", "annual_income": 1})])
+            [op("survey", survey, {"household_id": household.id, "kind": "baseline", "annual_income": 1,
+                                    "surveyed_on": thai_today().isoformat()})])
     return household, survey
 
 
