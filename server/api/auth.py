@@ -25,7 +25,7 @@ from server.api.schemas import (
 from server.audit import audit
 from server.auth.scope import managed_user_ids
 from server.auth.passwords import hash_token, new_token
-from server.auth.signin import authenticate, aware_utc
+from server.auth.signin import authenticate, aware_utc, client_address
 from server.db import write_intent, writer_beside
 from server.models import Device, User
 
@@ -113,14 +113,18 @@ def _iso(moment: datetime | None) -> str | None:
 def create_token(data: TokenRequest, db: Session, request: Request) -> TokenResponse:
     if any("\x00" in value for value in (data.username, data.password, data.device_name)):
         raise ApiError(401, "invalid_credentials", "Wrong username or password")
-    result = authenticate(db, request.app.state.settings, data.username, data.password)
+    client = client_address(request)
+    result = authenticate(db, request.app.state.settings, data.username, data.password, client=client)
     if result.locked:
         db.commit()
         wait = max(1, int((result.locked_until - datetime.now(timezone.utc)).total_seconds()))
         raise ApiError(429, "too_many_attempts", "Too many failed sign-ins; try again later",
                        headers={"Retry-After": str(wait)}, retry_after=wait)
     if result.user is None:
-        db.commit()  # the failure count is kept
+        # The failure count is kept, and the attempt audited (bounded by the limit per client).
+        audit(db, action="sign_in_failed", detail={"via": "api", "username": data.username.strip()[:64],
+                                                   "client": client})
+        db.commit()
         raise ApiError(401, "invalid_credentials", "Wrong username or password")
     response = issue_device_token(db, user=result.user, device_name=data.device_name,
                                   app_version=request.headers.get("x-app-version"), via="api")

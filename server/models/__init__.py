@@ -25,7 +25,7 @@ from server.models.program import (
 )
 from server.models.reports import ReportSnapshot
 from server.models.review import ReviewTask
-from server.models.syncstate import ChangeFeed, Conflict, FeedDeparture, PullArea, SyncCounter, SyncOp
+from server.models.syncstate import ChangeFeed, Conflict, DevicePullArea, FeedDeparture, PullArea, SyncCounter, SyncOp
 from server.models.users import Device, LoginThrottle, User, UserArea, WebSession
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -6,7 +6,7 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from server.audit import audit
-from server.auth.signin import authenticate
+from server.auth.signin import authenticate, client_address
 from server.auth.web import end_session, session_user, set_session_cookie, start_session
 from server.dates import THAI_TIME
 from server.i18n import LOCALES, gettext_
@@ -25,7 +25,7 @@ def login_submit(request: Request, db: Session, data: Form) -> Template | Redire
     settings = request.app.state.settings
     data = single_values(data)
     username = (data.get("username") or "").strip()
-    result = authenticate(db, settings, username, data.get("password") or "")
+    result = authenticate(db, settings, username, data.get("password") or "", client=client_address(request))
     form = FormState(values={"username": username})
     if result.user is None:
         if result.locked:
