@@ -233,7 +233,16 @@ async function pull(token, onProgress) {
     try {
       response = await api(`/api/sync/pull?${query}`, token);
     } catch (error) {
-      if (error instanceof Refused && error.status === 400 && cursor) { cursor = null; continue; }
+      // A cursor the server no longer takes (400 invalid_cursor) or one ahead of it (409 resync, a
+      // database restored from a backup): the pulled copies go, the outbox stays, pull from the start.
+      if (error instanceof Refused && (error.status === 400 || error.status === 409) && cursor) {
+        await transact(["records", "meta"], "readwrite", ({ records, meta }) => {
+          records.clear();
+          meta.delete("cursor");
+        });
+        cursor = null;
+        continue;
+      }
       throw error;
     }
     const data = await response.json();
