@@ -474,8 +474,9 @@ def immutable(field: str) -> FieldError:
 
 
 def op_id_taken(field: str) -> FieldError:
-    return FieldError(field, "invalid", "รหัสรายการนี้ถูกใช้โดยอุปกรณ์อื่นแล้ว ให้ส่งใหม่ด้วยรหัสใหม่",
-                      "This op_id was already used by another device; send the op again with a new op_id")
+    """An op_id already used by another user's device, or for another op (other content)."""
+    return FieldError(field, "invalid", "รหัสรายการนี้ถูกใช้กับรายการอื่นแล้ว ให้ส่งใหม่ด้วยรหัสใหม่",
+                      "This op_id was already used for another op; send the op again with a new op_id")
 
 
 def invalid_value(field: str) -> FieldError:
