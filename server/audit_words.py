@@ -19,7 +19,8 @@ def action_words() -> dict[str, str]:
             "view": gettext_("viewed"), "export": gettext_("exported"), "import": gettext_("imported"),
             "import_preview": gettext_("previewed an import"), "revoke_device": gettext_("revoked a device"),
             "resolve_conflict": gettext_("resolved a conflict"), "close_task": gettext_("closed a request"),
-            "reopen_task": gettext_("reopened a request")}
+            "reopen_task": gettext_("reopened a request"),
+            "citizen_id_registered": gettext_("entered a citizen ID already registered")}
 
 
 def entity_words() -> dict[str, str]:

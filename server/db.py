@@ -24,6 +24,10 @@ POOL_WAIT_SECONDS = 10
 # Seconds a client is told to wait after a 503 (the database was busy).
 RETRY_AFTER_SECONDS = 2
 
+# The key of a session's `info` naming the user the session works for (set with the request's user;
+# rules that answer for someone, such as a citizen ID found registered, audit and limit per user).
+ACTING_USER = "acting_user_id"
+
 # Whether the transaction about to begin will write. On SQLite a write transaction must take the
 # write lock when it begins (BEGIN IMMEDIATE): a reader that later writes cannot upgrade once
 # another connection has committed since its snapshot, and fails at once instead of waiting. Reads

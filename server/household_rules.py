@@ -10,9 +10,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import func, select
+
 from server import rules
+from server.audit import audit
+from server.db import ACTING_USER
+from server.models import AuditEntry
 from server.office import households_per_village
 from sync.spec import Records
+
+# An answer "this citizen ID is registered" tells a user something about a person anywhere in the
+# country: each one is audited, and a user who meets more than this many in an hour gets, for any
+# new citizen ID, an answer that says neither yes nor no until the hour has passed.
+CITIZEN_ID_HITS_PER_HOUR = 20
+CITIZEN_ID_HIT = "citizen_id_registered"  # the audit action of one such answer
 
 
 def check_household_record(records: Records, values: dict[str, Any], record_id: str) -> list[rules.FieldError]:
@@ -20,14 +31,34 @@ def check_household_record(records: Records, values: dict[str, Any], record_id: 
 
     The whole register counts, not only the writer's area: one person heads one household, wherever
     it was registered first. Saving the same household again is no duplicate of itself.
+
+    The answer names no place. For a user (the session's `info[ACTING_USER]`), every duplicate found
+    is audited, and past `CITIZEN_ID_HITS_PER_HOUR` a new citizen ID is refused without looking.
     """
     citizen_id = values.get("citizen_id")
     if not citizen_id:
         return []
+    stored = records.get("household", record_id) if record_id else None
+    if stored is not None and stored.get("citizen_id") == citizen_id:
+        return []  # the household keeps its own ID: nothing is asked of the register
+    user_id = records.session.info.get(ACTING_USER)
+    if user_id is not None and _recent_hits(records, user_id) >= CITIZEN_ID_HITS_PER_HOUR:
+        return [rules.citizen_id_checks_limited("citizen_id")]
     for row in records.rows("household", citizen_id=citizen_id):
         if row["id"] != record_id and not row["deleted"]:
+            if user_id is not None:
+                audit(records.session, action=CITIZEN_ID_HIT, entity="household", user_id=user_id,
+                      detail={"citizen_id": rules.mask_citizen_id(citizen_id)})
+                records.session.flush()
             return [rules.duplicate_citizen_id("citizen_id")]
     return []
+
+
+def _recent_hits(records: Records, user_id: int) -> int:
+    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    return records.session.execute(
+        select(func.count()).select_from(AuditEntry)
+        .where(AuditEntry.user_id == user_id, AuditEntry.action == CITIZEN_ID_HIT, AuditEntry.at >= since)).scalar_one()
 
 
 def check_enrollment_record(records: Records, values: dict[str, Any], record_id: str) -> list[rules.FieldError]:

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from server.auth.web import LoginRequired, NotFoundInArea, PermissionDenied, session_user
 from server.dates import format_date, format_datetime, to_input
-from server.db import RETRY_AFTER_SECONDS, is_busy_error, write_intent
+from server.db import ACTING_USER, RETRY_AFTER_SECONDS, is_busy_error, write_intent
 from server.i18n import LOCALES, current_locale, gettext_, ngettext_, pick_locale
 from server.models import User
 from server.rules import FieldError, mask_citizen_id
@@ -88,6 +88,7 @@ def current_user(db: Session, request: Request) -> User:
         db.commit()
     if user is None:
         raise LoginRequired()
+    db.info[ACTING_USER] = user.id  # the rules that answer for someone (server/household_rules.py)
     return user
 
 

@@ -26,7 +26,7 @@ from server.audit import audit
 from server.auth.scope import managed_user_ids
 from server.auth.passwords import hash_token, new_token
 from server.auth.signin import authenticate, aware_utc, client_address
-from server.db import write_intent, writer_beside
+from server.db import ACTING_USER, write_intent, writer_beside
 from server.models import Device, User
 
 # last_seen_at is written at most this often per device, so reads do not turn into writes.
@@ -76,6 +76,7 @@ def provide_caller(request: Request, db: Session) -> Caller:
                            .values(last_seen_at=now, app_version=version))
         set_committed_value(device, "last_seen_at", now)
         set_committed_value(device, "app_version", version)
+    db.info[ACTING_USER] = user.id  # the rules that answer for someone (server/household_rules.py)
     # The check's read transaction ends here: the handler begins its own (a write one for a push).
     db.commit()
     return Caller(user=user, device=device)
