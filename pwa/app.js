@@ -59,3 +59,7 @@ document.addEventListener("input", (event) => {
 document.addEventListener("change", (event) => {
   if (event.target.matches("input[type=checkbox]")) countChecked();
 });
+// The print button of printed reports (no inline handler: the Content-Security-Policy allows none).
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});

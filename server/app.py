@@ -18,6 +18,7 @@ from server.api import api_route_handlers
 from server.api.docs import PlainSchemaPage
 from server.db import make_engine
 from server.deps import db_session_middleware, provide_db
+from server.security_headers import add_security_headers
 from server.settings import ROOT, Settings
 from server.static_urls import static_cache_middleware, static_url
 
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         dependencies={"db": Provide(provide_db, sync_to_thread=False),
                       "user": Provide(current_user, sync_to_thread=True)},
         before_request=set_request_locale,
+        before_send=[add_security_headers],
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine,
                                        engine_callback=_configure_templates),
         plugins=[HTMXPlugin()],
