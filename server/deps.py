@@ -6,7 +6,7 @@ from litestar import Request
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlmodel import Session
 
-from server.db import set_write_intent
+from server.db import is_busy_error, outage_log, set_write_intent
 
 _SCOPE_KEY = "sammachip.db"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -56,8 +56,14 @@ def db_session_middleware(app: ASGIApp) -> ASGIApp:
 
 
 def _end(session: Session) -> None:
-    session.rollback()
-    session.close()
+    try:
+        session.rollback()
+        session.close()
+    except Exception as exc:
+        if not is_busy_error(exc):
+            raise
+        outage_log.busy(exc)  # the database went away under the request: already answered, nothing kept
+        session.invalidate()
 
 
 def provide_db(request: Request) -> Session:

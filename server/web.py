@@ -13,13 +13,13 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import Body
 from litestar.response import Redirect, Template
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from server.auth.web import LoginRequired, NotFoundInArea, PermissionDenied, session_user
 from server.dates import format_date, format_datetime, to_input
-from server.db import ACTING_USER, RETRY_AFTER_SECONDS, is_busy_error, write_intent
+from server.db import ACTING_USER, RETRY_AFTER_SECONDS, is_busy_error, outage_log, write_intent
 from server.i18n import LOCALES, current_locale, gettext_, ngettext_, pick_locale
 from server.models import User
 from server.rules import FieldError, mask_citizen_id
@@ -184,7 +184,7 @@ def _database_error(request: Request, exc: Exception) -> Response:
     """A database too busy to answer in time is 503 with Retry-After, never a hang or a bare 500."""
     if not is_busy_error(exc):
         return _unexpected(request, exc)
-    logger.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+    outage_log.busy(exc)  # one line per burst, not a traceback per request
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if _wants_json(request):
         return Response(content={"error": "busy", "message": "The server is busy; nothing was changed by "
@@ -199,7 +199,7 @@ def _database_error(request: Request, exc: Exception) -> Response:
 def exception_handlers() -> dict:
     return {
         Exception: _unexpected,
-        OperationalError: _database_error,
+        DBAPIError: _database_error,
         PoolTimeout: _database_error,
         LoginRequired: _login_redirect,
         PermissionDenied: _forbidden,
