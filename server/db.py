@@ -24,7 +24,7 @@ import time
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, PendingRollbackError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, create_engine
 
@@ -33,8 +33,8 @@ logger = logging.getLogger("sammachip.db")
 LOCK_WAIT_SECONDS = 5
 STATEMENT_SECONDS = 30
 POOL_WAIT_SECONDS = 10
-CONNECT_SECONDS = 3
-STALL_SECONDS = 5
+CONNECT_SECONDS = 2
+STALL_SECONDS = 4
 # Seconds a client is told to wait after a 503 (the database was busy).
 RETRY_AFTER_SECONDS = 2
 
@@ -97,6 +97,13 @@ class StallWatch:
         event.listen(self.engine, "before_cursor_execute", self._before)
         event.listen(self.engine, "after_cursor_execute", self._after)
         event.listen(self.engine, "handle_error", self._failed)
+        # COMMIT and ROLLBACK wait on the server too: watched until the connection is used again
+        # or back in the pool (whose reset-on-return is a ROLLBACK, watched as well).
+        for name in ("commit", "rollback"):
+            event.listen(self.engine, name, lambda conn: self._start(conn.connection.dbapi_connection))
+        event.listen(self.engine, "begin", lambda conn: self._stop(conn.connection.dbapi_connection))
+        event.listen(self.engine.pool, "reset", lambda dbapi_conn, _record, *_rest: self._start(dbapi_conn))
+        event.listen(self.engine.pool, "checkin", lambda dbapi_conn, _record: self._stop(dbapi_conn))
         event.listen(self.engine.pool, "checkout", self._ping)
 
     def _start(self, dbapi_conn: object) -> None:
@@ -246,8 +253,10 @@ _GONE_WORDS = ("connection refused", "could not connect", "connection timeout", 
 def is_busy_error(exc: BaseException) -> bool:
     """The database could not answer in time: a lock wait, a statement or a pool timeout, or a
     server that is gone or stalled (refused, reset, closed, unreachable; SQLite's file unreadable)."""
-    if isinstance(exc, PoolTimeout):
+    if isinstance(exc, (PoolTimeout, DisconnectionError)):
         return True
+    if isinstance(exc, PendingRollbackError):  # a connection lost under an earlier statement of the request
+        return "invalid transaction" in str(exc) or is_busy_error(exc.__cause__ or exc.__context__ or ValueError())
     if not isinstance(exc, DBAPIError):
         return False
     if exc.connection_invalidated:

@@ -13,7 +13,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import Body
 from litestar.response import Redirect, Template
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
@@ -199,7 +199,7 @@ def _database_error(request: Request, exc: Exception) -> Response:
 def exception_handlers() -> dict:
     return {
         Exception: _unexpected,
-        DBAPIError: _database_error,
+        SQLAlchemyError: _database_error,  # busy (gone, stalled, timed out) or else a bug
         PoolTimeout: _database_error,
         LoginRequired: _login_redirect,
         PermissionDenied: _forbidden,
