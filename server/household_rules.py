@@ -41,7 +41,8 @@ def check_household_record(records: Records, values: dict[str, Any], record_id: 
     stored = records.get("household", record_id) if record_id else None
     if stored is not None and stored.get("citizen_id") == citizen_id:
         return []  # the household keeps its own ID: nothing is asked of the register
-    user_id = records.session.info.get(ACTING_USER)
+    session = getattr(records, "session", None)  # checks without a database (the rules' cases) have none
+    user_id = session.info.get(ACTING_USER) if session is not None else None
     if user_id is not None and _recent_hits(records, user_id) >= CITIZEN_ID_HITS_PER_HOUR:
         return [rules.citizen_id_checks_limited("citizen_id")]
     for row in records.rows("household", citizen_id=citizen_id):
