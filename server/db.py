@@ -102,7 +102,7 @@ class StallWatch:
         for name in ("commit", "rollback"):
             event.listen(self.engine, name, lambda conn: self._start(conn.connection.dbapi_connection))
         event.listen(self.engine, "begin", lambda conn: self._stop(conn.connection.dbapi_connection))
-        event.listen(self.engine.pool, "reset", lambda dbapi_conn, _record, *_rest: self._start(dbapi_conn))
+        event.listen(self.engine.pool, "reset", lambda dbapi_conn, _record, _state: self._start(dbapi_conn))
         event.listen(self.engine.pool, "checkin", lambda dbapi_conn, _record: self._stop(dbapi_conn))
         event.listen(self.engine.pool, "checkout", self._ping)
 
