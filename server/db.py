@@ -244,7 +244,7 @@ def writer_beside(db: Session) -> Iterator[Session]:
 # 55P03 lock_not_available, 57014 query_canceled (statement_timeout), 40P01 deadlock_detected;
 # 57P01-57P03 the server shutting down, crashed or starting; class 08, the connection failed.
 _BUSY_STATES = {"55P03", "57014", "40P01", "57P01", "57P02", "57P03"}
-_GONE_WORDS = ("connection refused", "could not connect", "connection timeout", "timeout expired",
+_GONE_WORDS = ("connection refused", "could not connect", "connection failed", "the database system is", "connection timeout", "timeout expired",
                "server closed the connection", "connection is closed", "connection is lost",
                "connection reset", "consuming input failed", "sending query failed", "terminating connection",
                "no connection to the server", "ssl syscall", "broken pipe", "bad connection")

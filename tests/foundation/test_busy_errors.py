@@ -20,9 +20,11 @@ def _wrapped(orig: Exception, kind=OperationalError, invalidated: bool = False) 
     _wrapped(psycopg.OperationalError('connection failed: connection to server at "127.0.0.1", port 5432 '
                                       "failed: Connection refused")),
     _wrapped(psycopg.OperationalError("consuming input failed: server closed the connection unexpectedly")),
+    _wrapped(psycopg.OperationalError('connection failed: connection to server at "127.0.0.1", port 5432 '
+                                      "failed: FATAL:  the database system is shutting down")),
     _wrapped(psycopg.OperationalError("the connection is closed"), kind=DBAPIError),
     _wrapped(Exception("anything"), kind=DBAPIError, invalidated=True),
-], ids=["sqlite-unopenable", "sqlite-locked", "refused", "closed", "closed-interface", "invalidated"])
+], ids=["sqlite-unopenable", "sqlite-locked", "refused", "closed", "shutting-down", "closed-interface", "invalidated"])
 def test_a_database_gone_or_locked_is_busy(exc):
     assert is_busy_error(exc)
 
