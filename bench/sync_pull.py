@@ -32,6 +32,7 @@ from server.app import create_app  # noqa: E402
 from server.core.db import make_engine  # noqa: E402
 from server.core.migrate import upgrade  # noqa: E402
 from server.core.settings import Settings  # noqa: E402
+from server.api.sync import cursor_key  # noqa: E402
 from sync.pull import Cursor, fingerprint  # noqa: E402
 from tests.support.factories import make_geography, make_household, make_user  # noqa: E402
 from tests.sync.helpers import make_training  # noqa: E402
@@ -98,12 +99,13 @@ def page_time(url: str, records: int) -> tuple[float, int]:
     app = create_app(Settings(database_url=url, development=True), engine)
     times = []
     with TestClient(app) as client:
-        token = client.post("/api/auth/token", json={"username": "officer", "password": "pw-test-1234"}).json()["token"]
+        signed_in = client.post("/api/auth/token", json={"username": "officer", "password": "pw-test-1234"}).json()
+        token, key = signed_in["token"], cursor_key(app.state.settings, signed_in["device_id"])
         headers = {"Authorization": f"Bearer {token}"}
         for n in range(PULLS):
             # Each pull starts at a different point 40% into the history.
             cursor = Cursor(seq=base + int(records * 0.4) + n * 7, area=area,
-                            tables={"occupation": "*"}).encode()
+                            tables={"occupation": "*"}).encode(key)
             start = time.perf_counter()
             response = client.get("/api/sync/pull", params={"cursor": cursor, "limit": PAGE}, headers=headers)
             times.append(time.perf_counter() - start)
@@ -142,7 +144,8 @@ def field_day_sizes(url: str) -> tuple[int, int, int, int]:
                                "note": "ขายผ้าทอที่ตลาดนัด"}})
     push_body = json.dumps({"schema": 1, "ops": ops}, ensure_ascii=False).encode()
     with TestClient(app) as client:
-        token = client.post("/api/auth/token", json={"username": "officer", "password": "pw-test-1234"}).json()["token"]
+        signed_in = client.post("/api/auth/token", json={"username": "officer", "password": "pw-test-1234"}).json()
+        token, key = signed_in["token"], cursor_key(app.state.settings, signed_in["device_id"])
         headers = {"Authorization": f"Bearer {token}"}
         first = client.get("/api/sync/pull", headers=headers).json()
         response = client.post("/api/sync/push", content=gzip.compress(push_body),

@@ -69,3 +69,8 @@ document.addEventListener("keydown", (event) => {
   if (event.key !== "Escape") return;
   for (const group of document.querySelectorAll("details.menu-group[open]")) group.removeAttribute("open");
 });
+
+// The print button of printed reports (no inline handler: the Content-Security-Policy allows none).
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});

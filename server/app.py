@@ -24,6 +24,8 @@ from server.web.request_session import db_session_middleware, provide_db
 from server.web.static_urls import static_cache_middleware, static_url
 from server.web.observability import MetricsAccess, configure_logging, metrics, request_log_middleware
 from server.core.settings import STATIC_DIR, TEMPLATES_DIR
+from server.security_headers import add_security_headers
+from server.core.settings import ROOT
 
 PWA_DIR = STATIC_DIR
 
@@ -82,6 +84,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         dependencies={"db": Provide(provide_db, sync_to_thread=False),
                       "user": Provide(current_user, sync_to_thread=True)},
         before_request=set_request_locale,
+        before_send=[add_security_headers],
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine,
                                        engine_callback=_configure_templates),
         plugins=[HTMXPlugin()],

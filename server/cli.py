@@ -149,8 +149,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server.app import create_app
     from server.web.observability import uvicorn_log_config
 
+    from server.core.settings import UnsafeSettings
+
     settings = _settings()
-    app = create_app(settings)  # also refuses unsafe settings before any worker starts
+    try:
+        app = create_app(settings)  # refuses unsafe settings before any worker starts
+    except UnsafeSettings as unsafe:
+        print(f"sammachip: {unsafe}", file=sys.stderr, flush=True)  # one plain line, no traceback
+        return 1
     if settings.demo:
         print("Sammachip demo: http://%s:%d — accounts admin / supervisor / officer, password "
               "sammachip-demo" % (args.host, args.port), flush=True)

@@ -16,11 +16,19 @@ Records leaving the area come as `out_of_area` (SYNC.md, Pull), merged into the 
     that pass has caught up, even across several pages or further changes of the area.
 Each departure is sent once per device: the cursor's `told` is the seq up to which the phone has
 heard every departure that concerns it (a new phone has heard all of them: it holds nothing).
+
+The cursor is sealed: its text carries an HMAC of its content under a key the server hands in (one
+per device), so a phone cannot forge or alter it, nor use another device's. `out_of_area` does not
+rest on the seal alone: the areas a cursor says the phone holds are taken only if this device was
+answered them before (`device_pull_area`, kept by `remember_sent`), and departures only from the
+moment it was first answered its area; a cursor ahead of the server's counter (a database restored
+from a backup) is `CursorAhead`, for the phone to start over.
 """
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -41,7 +49,16 @@ OUT_OF_AREA = "out_of_area"
 
 
 class BadCursor(ValueError):
-    """The cursor was not made by this server (or is from an unsupported version)."""
+    """The cursor was not made by this server for this device (or is from an unsupported version)."""
+
+
+class CursorAhead(ValueError):
+    """The cursor names changes the server does not have (its database was restored from a backup)."""
+
+
+def _seal(key: bytes, payload: str) -> str:
+    mac = hmac.new(key, payload.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
 
 @dataclass
@@ -55,14 +72,16 @@ class Cursor:
     # the pass that tells it which ones left has caught up. EVERYWHERE stands for "every village".
     held: list[str] = field(default_factory=list)
 
-    def encode(self) -> str:
+    def encode(self, key: bytes) -> str:
+        """The cursor's text: its content and an HMAC of it under `key` (`decode` checks it)."""
         data: dict[str, Any] = {"v": 1, "s": self.seq, "a": self.area, "t": self.tables}
         if self.told > self.seq:
             data["d"] = self.told
         if self.held:
             data["o"] = self.held
         raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        payload = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return f"{payload}.{_seal(key, payload)}"
 
     @property
     def is_new(self) -> bool:
@@ -70,11 +89,18 @@ class Cursor:
         return self == Cursor()
 
     @classmethod
-    def decode(cls, text: str | None) -> "Cursor":
+    def decode(cls, text: str | None, key: bytes) -> "Cursor":
+        """The cursor behind `text`, made by `encode` with the same key; BadCursor otherwise.
+
+        The seal is checked (in constant time) before anything of the content is read.
+        """
         if not text:
             return cls()
+        payload, dot, mac = text.rpartition(".")
+        if not dot or not hmac.compare_digest(mac.encode(), _seal(key, payload).encode()):
+            raise BadCursor(text)
         try:
-            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
             data = json.loads(raw)
         except (ValueError, TypeError):
             raise BadCursor(text) from None
@@ -166,6 +192,28 @@ def remember_area(session: Session, area: set[str] | None) -> None:
                         {"f": fingerprint(sorted(area)), "v": ",".join(sorted(area))})
 
 
+def areas_sent(session: Session, device_id: str) -> dict[str, int]:
+    """The areas (fingerprints; EVERYWHERE for an administrator's) this device has been answered,
+    each with the server's seq when it was first answered it."""
+    rows = session.execute(text("SELECT fingerprint, since_seq FROM device_pull_area WHERE device_id = :d"),
+                           {"d": device_id})
+    return {fp: since for fp, since in rows}
+
+
+def remember_sent(session: Session, device_id: str, area: set[str] | None) -> None:
+    """Record, once per device and area, that the device is answered `area` from now on; the caller
+    commits. Done before the pull that answers it: later pulls trust a cursor's areas only if here."""
+    session.execute(text("INSERT INTO device_pull_area (device_id, fingerprint, since_seq) "
+                         "SELECT :d, :f, value FROM sync_counter WHERE id = 1 "
+                         "ON CONFLICT (device_id, fingerprint) DO NOTHING"),
+                    {"d": device_id, "f": area_key(area)})
+
+
+def area_key(area: set[str] | None) -> str:
+    """The fingerprint of `area`, EVERYWHERE for "everything"."""
+    return fingerprint(sorted(area)) if area is not None else EVERYWHERE
+
+
 def _lost_villages(session: Session, registry: Registry, held: list[str], area: set[str]) -> set[str]:
     """Villages of the areas in `held` that `area` no longer covers.
 
@@ -215,7 +263,7 @@ def _reference_items(session: Session, registry: Registry, known: dict[str, str]
 
 
 def pull_page(session: Session, registry: Registry, *, area: set[str] | None, cursor: Cursor,
-              limit: int = DEFAULT_LIMIT) -> Page:
+              key: bytes, sent: dict[str, int], limit: int = DEFAULT_LIMIT) -> Page:
     """One page of changes after `cursor` for a user whose area is `area` (None: everything).
 
     A page holds at most `limit` changes. Reference tables (occupations) are not in the change feed:
@@ -225,19 +273,29 @@ def pull_page(session: Session, registry: Registry, *, area: set[str] | None, cu
     (the cursor remembers how many were sent) before any further record. Records that left the area
     come as `out_of_area` changes in the same seq order (see the module doc). The area's villages must
     be kept (`remember_area`) for a later change of the area to be noticed village by village.
+
+    `sent` is what `areas_sent` holds for the device (its current area recorded by `remember_sent`
+    first): only records of those areas can be named `out_of_area`, whatever the cursor says. The
+    next cursor is sealed with `key`. A cursor ahead of the server's counter raises CursorAhead.
     """
+    now = current_seq(session)
+    if cursor.seq > now or cursor.told > now:
+        raise CursorAhead(cursor.seq)
     area_print = fingerprint(sorted(area)) if area is not None else None
     same_area = cursor.area == area_print
     if same_area:
         after, told, held = cursor.seq, max(cursor.told, cursor.seq), cursor.held
     elif cursor.is_new:
-        after, told, held = 0, current_seq(session), []
+        after, told, held = 0, now, []
     else:
         # A changed area is sent again whole. The phone has heard every departure up to its cursor;
         # what it holds of its earlier areas and no longer covers leaves during this pass.
         after, told = 0, max(cursor.told, cursor.seq)
         held = list(dict.fromkeys([cursor.area or EVERYWHERE, *cursor.held]))[:_HELD_MAX]
-    held = [p for p in held if p != area_print]
+    # Only areas this device was answered: a cursor cannot make it name records it never had.
+    held = [p for p in held if p != area_print and p in sent]
+    # Nor departures from before it was first answered its area (or the earlier ones it holds).
+    since = min((sent[p] for p in [area_key(area), *held] if p in sent), default=now)
     known = cursor.tables if same_area else {}
     feed = _table(registry, "change_feed")
     lost = _lost_villages(session, registry, held, area) if area is not None and held else set()
@@ -266,7 +324,7 @@ def pull_page(session: Session, registry: Registry, *, area: set[str] | None, cu
     if area is not None:
         departures = _table(registry, "feed_departure")
         rows += [(e, r, seq, True) for e, r, seq in
-                 _departure_rows(session, feed, departures, area | lost, max(after, told), room + 1)]
+                 _departure_rows(session, feed, departures, area | lost, max(after, told, since), room + 1)]
     rows.sort(key=lambda row: row[2])
     has_more = len(rows) > room or len(pending) > len(sending)
     rows = rows[:room]
@@ -309,4 +367,4 @@ def pull_page(session: Session, registry: Registry, *, area: set[str] | None, cu
     # Once caught up, every record of the lost villages has been sent: the earlier areas are done.
     next_cursor = Cursor(seq=last, area=area_print, tables=tables, told=told if told > last else 0,
                          held=held if has_more else [])
-    return Page(changes=changes, cursor=next_cursor.encode(), has_more=has_more)
+    return Page(changes=changes, cursor=next_cursor.encode(key), has_more=has_more)

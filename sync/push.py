@@ -7,6 +7,9 @@ written op by op, so a rejected op needs no savepoint: it simply leaves no trace
 """
 from __future__ import annotations
 
+import hashlib
+import json
+
 import re
 import uuid
 from collections import defaultdict
@@ -61,6 +64,14 @@ class Actor:
 class PushOutcome:
     results: list[dict[str, Any]]
     last_seq: int  # the counter after this batch: what the response's cursor may point at
+
+
+def op_content_hash(op: Op) -> str:
+    """A hash of what an op asks (entity, record, action, base and fields; not its clock): the same
+    op sent again hashes the same, a reused op_id with anything else does not."""
+    content = [op.entity, op.id, op.action, op.base_seq, op.fields]
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class _Rec:
@@ -272,6 +283,7 @@ class Batch:
         self.scopes: dict[str, dict[str, tuple[str | None, bool]]] = defaultdict(dict)
         self.seen_ops: dict[str, dict[str, Any]] = {}
         self.foreign_ops: set[str] = set()  # op_ids already used by another user's device
+        self.op_hashes: dict[str, str | None] = {}  # what each seen op_id asked (None: not known)
         self.new_ops: list[dict[str, Any]] = []
         self.conflict_rows: list[dict[str, Any]] = []
         self.audit_rows: list[dict[str, Any]] = []
@@ -294,12 +306,14 @@ class Batch:
         sync_op = _any_table(self.registry, "sync_op")
         device = _any_table(self.registry, "device")
         for chunk in _chunks(op_ids):
-            for op_id, result, device_id, user_id in self.session.execute(
-                    select(sync_op.c.op_id, sync_op.c.result, sync_op.c.device_id, device.c.user_id)
+            for op_id, result, content_hash, device_id, user_id in self.session.execute(
+                    select(sync_op.c.op_id, sync_op.c.result, sync_op.c.content_hash, sync_op.c.device_id,
+                           device.c.user_id)
                     .outerjoin(device, device.c.id == sync_op.c.device_id)
                     .where(sync_op.c.op_id.in_(chunk))):
                 if self._owns(device_id, user_id):
                     self.seen_ops[op_id] = result
+                    self.op_hashes[op_id] = content_hash
                 else:
                     self.foreign_ops.add(op_id)
 
@@ -404,6 +418,13 @@ class Batch:
 
     def _answer(self, op: Op) -> dict[str, Any]:
         first = self.seen_ops.get(op.op_id)
+        content = op_content_hash(op)
+        known = self.op_hashes.get(op.op_id)
+        if first is not None and known is not None and known != content:
+            # The op_id sent again with other content (even another record): answering duplicate
+            # would drop the new content silently. Refused, and not remembered (SYNC.md, Push).
+            return {"op_id": op.op_id, "status": "rejected", "id": op.id, "seq": None,
+                    "errors": [self.errors.op_id_taken("op_id").as_api()]}
         if first is not None:
             return {**first, "status": "duplicate", "first_status": first.get("status")}
         op.captured_at = _storable_text(op.captured_at)
@@ -422,8 +443,9 @@ class Batch:
                     break
                 row["detail"]["clock_skew"] = True
         self.seen_ops[op.op_id] = result
+        self.op_hashes[op.op_id] = content
         self.new_ops.append({"op_id": op.op_id, "device_id": self.actor.device_id,
-                             "result": result, "created_at": self.now})
+                             "result": result, "content_hash": content, "created_at": self.now})
         return result
 
     def _apply(self, op: Op) -> dict[str, Any]:

@@ -29,6 +29,8 @@ from server.auth.areas import managed_user_ids
 from server.auth.passwords import hash_token, new_token
 from server.auth.signin import authenticate, aware_utc
 from server.core.db import write_intent, writer_beside
+from server.auth.signin import client_address
+from server.core.db import ACTING_USER
 from server.models import Device, User
 from server.core.dates import utc_now
 from server.auth.device_names import clean, default_name
@@ -90,6 +92,7 @@ def provide_caller(request: Request, db: Session) -> Caller:
         set_committed_value(device, "last_seen_at", now)
         set_committed_value(device, "app_version", version)
         set_committed_value(device, "pending_ops", pending)
+    db.info[ACTING_USER] = user.id  # the rules that answer for someone (server/program/record_rules.py)
     # The check's read transaction ends here: the handler begins its own (a write one for a push).
     db.commit()
     note_user(user.id)
@@ -129,14 +132,18 @@ def _iso(moment: datetime | None) -> str | None:
 def create_token(data: TokenRequest, db: Session, request: Request) -> TokenResponse:
     if any("\x00" in value for value in (data.username, data.password, data.device_name)):
         raise ApiError(401, "invalid_credentials", "Wrong username or password")
-    result = authenticate(db, request.app.state.settings, data.username, data.password)
+    client = client_address(request)
+    result = authenticate(db, request.app.state.settings, data.username, data.password, client=client)
     if result.locked:
         db.commit()
         wait = max(1, int((result.locked_until - utc_now()).total_seconds()))
         raise ApiError(429, "too_many_attempts", "Too many failed sign-ins; try again later",
                        headers={"Retry-After": str(wait)}, retry_after=wait)
     if result.user is None:
-        db.commit()  # the failure count is kept
+        # The failure count is kept, and the attempt audited (bounded by the limit per client).
+        audit(db, action="sign_in_failed", detail={"via": "api", "username": data.username.strip()[:64],
+                                                   "client": client})
+        db.commit()
         raise ApiError(401, "invalid_credentials", "Wrong username or password")
     response = issue_device_token(db, user=result.user, device_name=data.device_name,
                                   app_version=request.headers.get("x-app-version"), via="api",

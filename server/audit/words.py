@@ -20,7 +20,8 @@ def action_words() -> dict[str, str]:
             "import_preview": gettext_("previewed an import"), "revoke_device": gettext_("revoked a device"),
             "resolve_conflict": gettext_("resolved a conflict"), "close_task": gettext_("closed a request"),
             "reopen_task": gettext_("reopened a request"), "sign_off": gettext_("signed off a training round"),
-            "reopen_round": gettext_("reopened a training round"), "rename_device": gettext_("renamed a device")}
+            "reopen_round": gettext_("reopened a training round"), "rename_device": gettext_("renamed a device"),
+            "citizen_id_registered": gettext_("entered a citizen ID already registered")}
 
 
 def entity_words() -> dict[str, str]:

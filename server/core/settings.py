@@ -14,6 +14,7 @@ LOCALE_DIR = PACKAGE_DIR / "locale"
 # The source checkout, when the server runs from one (`make run`); None once installed from a wheel.
 ROOT = PACKAGE_DIR.parent if (PACKAGE_DIR.parent / "pyproject.toml").is_file() else None
 DEFAULT_SECRET = "sammachip-development-secret-change-me"
+MIN_DISTINCT_CHARACTERS = 10
 
 
 class UnsafeSettings(RuntimeError):
@@ -66,11 +67,18 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
     def check_safe(self) -> None:
-        """Outside demo/development mode a default or short secret is a configuration error."""
+        """Outside demo/development mode a default, short or patterned secret is a configuration error.
+
+        A random key of 32 characters has far more than `MIN_DISTINCT_CHARACTERS` different ones; a
+        key of few (32 times "a", "abab…", a date) is guessable, whatever its length.
+        """
         if self.demo or self.development:
             return
-        if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+        if (self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32
+                or len(set(self.secret_key)) < MIN_DISTINCT_CHARACTERS):
             raise UnsafeSettings(
                 "SECRET_KEY must be set to a random value of at least 32 characters "
+                f"(with at least {MIN_DISTINCT_CHARACTERS} different ones), e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'` "
                 "(or run with SAMMACHIP_DEMO=1 / SAMMACHIP_DEV=1 for a non-production server)."
             )

@@ -28,6 +28,7 @@ from server.models.reports import ReportSnapshot
 from server.models.review import ReviewTask
 from server.models.signoff import RoundSignoff
 from server.models.syncstate import ChangeFeed, Conflict, FeedDeparture, PullArea, SyncCounter, SyncOp
+from server.models.syncstate import DevicePullArea
 from server.models.users import Device, LoginThrottle, User, UserArea, WebSession
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -64,6 +64,17 @@ class PullArea(SQLModel, table=True):
     village_ids: str  # comma-separated ids, sorted
 
 
+class DevicePullArea(SQLModel, table=True):
+    """An area (fingerprint; "*" for everything) a device has been answered pulls for, and the seq
+    when it first was: a cursor's claim that the phone holds an area is believed only if it is here."""
+
+    __tablename__ = "device_pull_area"
+
+    device_id: str = Field(primary_key=True, max_length=36)
+    fingerprint: str = Field(primary_key=True, max_length=16)
+    since_seq: int = 0
+
+
 class SyncOp(SQLModel, table=True):
     """An op already answered, so a replay gets the first answer back."""
 
@@ -72,6 +83,9 @@ class SyncOp(SQLModel, table=True):
     op_id: str = Field(primary_key=True, max_length=64)
     device_id: str | None = Field(default=None, max_length=36, index=True)
     result: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+    # A hash of what the op asked (entity, record, action, base, fields): the op_id sent again with
+    # other content is refused rather than answered as a duplicate.
+    content_hash: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
 
 

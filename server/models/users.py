@@ -34,14 +34,16 @@ class UserArea(SQLModel, table=True):
 
 
 class LoginThrottle(SQLModel, table=True):
-    """Failed sign-ins per username (known or not), so guessing is slowed down for every name."""
+    """Failed sign-ins per username (known or not) from one client address, and per client address
+    over every name (`username` empty): the client that guesses is slowed, never the user elsewhere."""
 
     __tablename__ = "login_throttle"
 
     username: str = Field(primary_key=True, max_length=64)
+    client: str = Field(primary_key=True, max_length=64)
     failures: int = Field(default=0)
     locked_until: datetime | None = None
-    last_failure_at: datetime | None = None
+    last_failure_at: datetime | None = Field(default=None, index=True)
 
 
 class WebSession(SQLModel, table=True):

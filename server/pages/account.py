@@ -20,6 +20,7 @@ from server.web.forms import Form, FormState, single_values
 from server.web.locale import LANG_COOKIE
 from server.web.templates import render
 from server.models import Device
+from server.auth.signin import client_address
 
 
 @get("/login", sync_to_thread=True)
@@ -34,7 +35,7 @@ def login_submit(request: Request, db: Session, data: Form) -> Template | Redire
     settings = request.app.state.settings
     data = single_values(data)
     username = (data.get("username") or "").strip()
-    result = authenticate(db, settings, username, data.get("password") or "")
+    result = authenticate(db, settings, username, data.get("password") or "", client=client_address(request))
     form = FormState(values={"username": username})
     if result.user is None:
         if result.locked:

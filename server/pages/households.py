@@ -146,6 +146,7 @@ def _read_form(db: Session, user: User, data: dict[str, Any], editing: Household
     # The household rules a phone's push and the import meet too (a citizen ID registered once...);
     # they are checked again under the lock when the household is saved.
     form.add(problems(db, "household", clean, record_id=editing.id if editing is not None else ""))
+    db.commit()  # nothing is written yet, but a citizen ID found registered is audited (household_rules)
     return form, clean
 
 

@@ -14,6 +14,7 @@ from server.auth.passwords import hash_password
 from server.auth.signin import aware_utc
 from server.core.dates import utc_now
 from server.core.i18n import current_locale, gettext_
+from server.auth.signin import ANY_NAME
 from server.models import District, LoginThrottle, Subdistrict, User, UserArea
 from server.models.users import ROLES
 from server.web.forms import Form, FormState, single_values
@@ -41,10 +42,13 @@ def user_list(db: Session, user: User) -> Template:
         label = (place.name_en if current_locale.get() == "en" else place.name_th) if place else (
             area.subdistrict_code or area.village_id or "")
         areas.setdefault(area.user_id, []).append(label)
-    locked = db.exec(select(LoginThrottle).where(LoginThrottle.locked_until.is_not(None))
+    # Names refused to some client address (each name once); a client refused for every name is not
+    # a user's and waits out its lock.
+    locked = db.exec(select(LoginThrottle).where(LoginThrottle.locked_until.is_not(None),
+                                                 LoginThrottle.username != ANY_NAME)
                      .order_by(LoginThrottle.username)).all()
     now = utc_now()
-    locked = [t for t in locked if aware_utc(t.locked_until) > now]
+    locked = list({t.username: t for t in locked if aware_utc(t.locked_until) > now}.values())
     return render("users.html", user=user, users=users, areas=areas, districts=districts, locked=locked)
 
 
@@ -157,9 +161,8 @@ def user_update(db: Session, user: User, user_id: int, data: Form) -> Template |
 @post("/admin/users/unlock/{username:str}", sync_to_thread=True)
 def user_unlock(db: Session, user: User, username: str) -> Redirect:
     """Lift a sign-in lock before it runs out (a colleague who mistyped, confirmed by phone)."""
-    throttle = db.get(LoginThrottle, username)
-    if throttle is not None:
-        db.delete(throttle)
+    if username != ANY_NAME and db.exec(select(LoginThrottle).where(LoginThrottle.username == username)).first():
+        db.execute(delete(LoginThrottle).where(LoginThrottle.username == username))
         audit(db, action="unlock_sign_in", entity="user", record_id=username, user_id=user.id)
         db.commit()
     return Redirect(path="/admin/users")

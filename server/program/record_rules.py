@@ -11,9 +11,22 @@ import datetime as dt
 from typing import Any
 
 from server.config.values import households_per_village
+from server.core.dates import utc_now
+from server.program.field_checks import mask_citizen_id
 from server.program import field_checks, rules
 from server.program.trades import check_trade_codes
+from sqlalchemy import func, select
+
+from server.audit.log import audit
+from server.core.db import ACTING_USER
+from server.models import AuditEntry
 from sync.spec import Records
+
+# An answer "this citizen ID is registered" tells a user something about a person anywhere in the
+# country: each one is audited, and a user who meets more than this many in an hour gets, for any
+# new citizen ID, an answer that says neither yes nor no until the hour has passed.
+CITIZEN_ID_HITS_PER_HOUR = 20
+CITIZEN_ID_HIT = "citizen_id_registered"  # the audit action of one such answer
 
 
 def check_household_record(records: Records, values: dict[str, Any], record_id: str) -> list[field_checks.FieldError]:
@@ -22,15 +35,36 @@ def check_household_record(records: Records, values: dict[str, Any], record_id: 
 
     The whole register counts, not only the writer's area: one person heads one household, wherever
     it was registered first. Saving the same household again is no duplicate of itself.
+
+    The answer names no place. For a user (the session's `info[ACTING_USER]`), every duplicate found
+    is audited, and past `CITIZEN_ID_HITS_PER_HOUR` a new citizen ID is refused without looking.
     """
     errors = check_trade_codes(records.session, "interest", values.get("interest"))
     citizen_id = values.get("citizen_id")
     if not citizen_id:
         return errors
+    stored = records.get("household", record_id) if record_id else None
+    if stored is not None and stored.get("citizen_id") == citizen_id:
+        return errors  # the household keeps its own ID: nothing is asked of the register
+    session = getattr(records, "session", None)  # checks without a database (the rules' cases) have none
+    user_id = session.info.get(ACTING_USER) if session is not None else None
+    if user_id is not None and _recent_hits(records, user_id) >= CITIZEN_ID_HITS_PER_HOUR:
+        return [*errors, rules.citizen_id_checks_limited("citizen_id")]
     for row in records.rows("household", citizen_id=citizen_id):
         if row["id"] != record_id and not row["deleted"]:
+            if user_id is not None:
+                audit(records.session, action=CITIZEN_ID_HIT, entity="household", user_id=user_id,
+                      detail={"citizen_id": mask_citizen_id(citizen_id)})
+                records.session.flush()
             return [*errors, rules.duplicate_citizen_id("citizen_id")]
     return errors
+
+
+def _recent_hits(records: Records, user_id: int) -> int:
+    since = utc_now() - dt.timedelta(hours=1)
+    return records.session.execute(
+        select(func.count()).select_from(AuditEntry)
+        .where(AuditEntry.user_id == user_id, AuditEntry.action == CITIZEN_ID_HIT, AuditEntry.at >= since)).scalar_one()
 
 
 def check_sage_record(records: Records, values: dict[str, Any], record_id: str) -> list[rules.FieldError]:

@@ -217,6 +217,11 @@ def duplicate_citizen_id(field: str) -> FieldError:
     return invalid(field, 'Duplicate citizen ID: this household is already registered.')
 
 
+def citizen_id_checks_limited(field: str) -> FieldError:
+    return invalid(field, "Too many citizen IDs that are already registered were entered: leave this field "
+                          "empty and try again in an hour, or ask your supervisor.")
+
+
 def check_group(data: dict[str, Any]) -> list[FieldError]:
     errors = check_text("name", data.get("name"), max_length=200, optional=False)
     errors += check_text("category", data.get("category"), max_length=32, optional=False)

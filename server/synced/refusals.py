@@ -33,7 +33,8 @@ def immutable(field: str) -> FieldError:
 
 
 def op_id_taken(field: str) -> FieldError:
-    return refusal(field, 'invalid', 'This op_id was already used by another device; send the op again with a new op_id')
+    """An op_id already used by another user's device, or for another op (other content)."""
+    return refusal(field, "invalid", "This op_id was already used for another op; send the op again with a new op_id")
 
 
 def unknown_trade(field: str) -> FieldError:

@@ -6,11 +6,11 @@ import logging
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Redirect
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from server.auth.access import LoginRequired, NotFoundInArea, PermissionDenied
-from server.core.db import RETRY_AFTER_SECONDS, is_busy_error
+from server.core.db import RETRY_AFTER_SECONDS, is_busy_error, outage_log
 from server.core.i18n import current_locale, gettext_
 from server.web.observability import request_id_of
 
@@ -85,8 +85,7 @@ def _database_error(request: Request, exc: Exception) -> Response:
     if not is_busy_error(exc):
         return _unexpected(request, exc)
     # The route, not the path (its values), and the driver's error without the statement or values.
-    logger.warning("database busy on %s %s: %s", request.method, request.scope.get("path_template", "?"),
-                   type(exc.orig if isinstance(exc, OperationalError) and exc.orig else exc).__name__)
+    outage_log.busy(exc)  # one line per burst, not a traceback per request
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if _wants_json(request):
         return Response(content={"error": "busy", "message": "The server is busy; nothing was changed by "
@@ -101,7 +100,7 @@ def _database_error(request: Request, exc: Exception) -> Response:
 def exception_handlers() -> dict:
     return {
         Exception: _unexpected,
-        OperationalError: _database_error,
+        SQLAlchemyError: _database_error,  # busy (gone, stalled, timed out) or else a bug
         PoolTimeout: _database_error,
         LoginRequired: _login_redirect,
         PermissionDenied: _forbidden,

@@ -16,7 +16,7 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlmodel import Session
 
 from server.auth.access import LoginRequired, PermissionDenied
-from server.core.db import write_intent
+from server.core.db import ACTING_USER, write_intent
 from server.models import User
 from server.web.observability import note_user
 from server.web.browser_session import session_user
@@ -65,6 +65,7 @@ def signed_in_user(connection: ASGIConnection) -> User:
     if user is None:
         raise LoginRequired()
     connection.scope[_USER_KEY] = user  # type: ignore[literal-required]
+    db.info[ACTING_USER] = user.id  # the rules that answer for someone (server/program/record_rules.py)
     note_user(user.id)
     return user
 

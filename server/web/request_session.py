@@ -8,6 +8,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlmodel import Session
 
 from server.core.db import set_write_intent
+from server.core.db import is_busy_error, outage_log
 
 _SCOPE_KEY = "sammachip.db"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -57,8 +58,14 @@ def db_session_middleware(app: ASGIApp) -> ASGIApp:
 
 
 def _end(session: Session) -> None:
-    session.rollback()
-    session.close()
+    try:
+        session.rollback()
+        session.close()
+    except Exception as exc:
+        if not is_busy_error(exc):
+            raise
+        outage_log.busy(exc)  # the database went away under the request: already answered, nothing kept
+        session.invalidate()
 
 
 def session_of(connection: ASGIConnection) -> Session:

@@ -129,6 +129,20 @@ def test_a_field_day_from_sign_in_to_conflict(demo):
     assert {e["field"] for e in invalid["errors"]} == {"annual_income", "citizen_id"}
     assert all(e["message"] for e in invalid["errors"])
 
+    # The cursor is sealed: a forged one (an unsigned claim on the whole country), an altered one,
+    # a cut one or phone B's are refused and say nothing; none of them lists a record.
+    import base64
+
+    forged = base64.urlsafe_b64encode(b'{"v":1,"s":0,"a":"0000000000000000","o":["*"]}').decode()
+    _, cursor_b = _pull_all(base, phone_b)
+    payload, _, mac = cursor_a.rpartition(".")
+    altered = payload[:-1] + ("A" if payload[-1] != "A" else "B") + "." + mac
+    for bad in (forged, altered, cursor_a[:-3], cursor_b):
+        answer = httpx.get(f"{base}/api/sync/pull", params={"cursor": bad},
+                           headers={"Authorization": f"Bearer {phone_a}"})
+        assert answer.status_code == 400 and answer.json()["error"] == "invalid_cursor", (bad, answer.text)
+        assert "changes" not in answer.json()
+
     # A revoked token is refused from then on.
     assert httpx.delete(f"{base}/api/auth/token", headers={"Authorization": f"Bearer {phone_a}"}).status_code in (200, 204)
     refused = httpx.get(f"{base}/api/sync/pull", headers={"Authorization": f"Bearer {phone_a}"})

@@ -40,7 +40,7 @@ def test_an_admin_lifts_a_sign_in_lock_and_it_is_audited(client, engine, setting
         assert "/admin/users/unlock/north" in page
         post_form(admin, "/admin/users/unlock/north", {})
     with Session(engine) as db:
-        assert db.get(LoginThrottle, "north") is None
+        assert db.exec(select(LoginThrottle).where(LoginThrottle.username == "north")).first() is None
         assert db.exec(select(AuditEntry).where(AuditEntry.action == "unlock_sign_in")).one()
     assert sign_in(client, "north").status_code == 200
 

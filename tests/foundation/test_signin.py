@@ -4,6 +4,7 @@ from sqlmodel import Session
 
 from server.app import create_app
 from server.core.settings import Settings, UnsafeSettings
+from server.core.settings import ROOT
 from tests.foundation.helpers import csrf_token, post_form, sign_in
 from tests.support.factories import make_geography, make_user
 
@@ -84,3 +85,25 @@ def test_production_refuses_the_default_secret(db_url):
     with pytest.raises(UnsafeSettings):
         create_app(Settings(database_url=db_url, secret_key="short"))
     create_app(Settings(database_url=db_url, demo=True))  # demo mode may use it
+
+
+@pytest.mark.parametrize("key", ["a" * 32, "ab" * 20, "2026-12-05" * 4])
+def test_a_key_of_few_distinct_characters_is_refused_whatever_its_length(db_url, key):
+    with pytest.raises(UnsafeSettings):
+        create_app(Settings(database_url=db_url, secret_key=key))
+    create_app(Settings(database_url=db_url, secret_key="Zq3v9LmX2rT8pW1nB6cY4hK0sD7fG5jE"))
+
+
+def test_serve_with_an_unsafe_key_says_so_in_one_line_and_exits_1(db_url):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": "x" * 32}
+    for name in ("SAMMACHIP_DEMO", "SAMMACHIP_DEV"):
+        env.pop(name, None)
+    done = subprocess.run([sys.executable, "-m", "server.cli", "serve", "--port", "1"], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+    assert len(lines) == 1 and "SECRET_KEY" in lines[0] and "Traceback" not in done.stderr, done.stderr

@@ -53,6 +53,7 @@ def test_the_log_exports_to_csv_with_the_same_filters(client, area, office):
     response = boss.get(f"/review/audit?record={mine.id}&action=update&format=csv")
 
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"].lower().count("charset") == 1, response.headers["content-type"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == ["When", "User", "Phone", "Action", "Record", "Record id", "Details"]
     assert [(r[1], r[2], r[5]) for r in rows[1:]] == [("somchai", "โทรศัพท์ ก", mine.id)]

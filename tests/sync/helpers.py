@@ -121,3 +121,12 @@ def pull_all(client, headers: dict[str, str], cursor: str | None = None, limit: 
 
 def count(session: Session, model) -> int:
     return session.scalar(select(func.count()).select_from(model))
+
+
+def cursor_seq(cursor: str) -> int:
+    """The seq a pull cursor stands at, read from its content (the seal is the server's business)."""
+    import base64
+    import json
+
+    payload = cursor.rpartition(".")[0]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["s"]

@@ -301,7 +301,7 @@ def test_moves_through_two_servers_never_slip_behind_the_old_area_phones_cursor(
 
     import httpx
 
-    from sync.pull import Cursor
+    from tests.sync.helpers import cursor_seq
     from tests.support.servers import start_server, stop_server
 
     with Session(engine, expire_on_commit=False) as s:
@@ -379,7 +379,7 @@ def test_moves_through_two_servers_never_slip_behind_the_old_area_phones_cursor(
                         held[key] = change["seq"]
                         ever_held.add(change["id"])
                 cursor = page["cursor"]
-                position = Cursor.decode(cursor).seq
+                position = cursor_seq(cursor)
                 with lock:
                     settled = [m for m in moved if m[0] < started and m[2] <= position]
                 # A household moved into the area, or out of it once the phone had it, has reached it.

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from server.models import Attendance, AuditEntry, Household, SyncOp
-from sync.pull import Cursor
+from tests.sync.helpers import cursor_seq
 from tests.support.factories import make_geography, make_household, make_user
 from tests.support.servers import start_server, stop_server
 from tests.sync.helpers import make_training
@@ -95,7 +95,7 @@ def test_concurrent_pushes_to_two_servers_never_slip_behind_a_pull_cursor(db_url
 
         def check_pull(started: float, cursor: str) -> None:
             # Every change answered before this pull began, at or below its cursor, has been seen.
-            position = Cursor.decode(cursor).seq
+            position = cursor_seq(cursor)
             with lock:
                 settled = [c for c in committed if c[0] < started and c[3] <= position]
             for _, entity, record_id, seq in settled:
