@@ -20,6 +20,7 @@ from server.db import make_engine
 from server.deps import db_session_middleware, provide_db
 from server.settings import ROOT, Settings
 from server.static_urls import static_cache_middleware, static_url
+from server.upload_tables import MAX_FILE_BYTES
 
 PWA_DIR = ROOT / "pwa"
 TEMPLATES_DIR = ROOT / "templates"
@@ -76,7 +77,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                                      render_plugins=[PlainSchemaPage()]),
         exception_handlers=exception_handlers(),
         state=State({"settings": settings, "engine": engine}),
-        request_max_body_size=6 * 1024 * 1024,
+        # The largest upload (a household list) is the largest body a page takes.
+        request_max_body_size=MAX_FILE_BYTES,
         # Expected outcomes (sign-in needed, 404, 403) are not logged; bugs are, by the catch-all
         # handler in server/web.py, with their traceback.
         logging_config=LoggingConfig(log_exceptions="never", configure_root_logger=False,

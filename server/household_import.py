@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from server import upload_tables
 from server.auth.scope import area_village_ids
 from server.i18n import LOCALES, current_locale, gettext_, translations
 from server.models import Occupation, User, Village
@@ -89,57 +90,35 @@ class UploadedTable:
     ignored: list[str] = field(default_factory=list)
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def read_upload(filename: str, content: bytes) -> UploadedTable:
     """The rows of the first sheet (XLSX) or of the CSV, keyed by column code, and the headers of the
-    columns the importer does not know (left out of the rows, and shown as ignored)."""
-    name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
+    columns the importer does not know (left out of the rows, and shown as ignored).
 
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise ImportFormatError(gettext_("The file could not be read as an Excel workbook.")) from exc
-        table = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    elif name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "cp874"):
-            try:
-                text = content.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ImportFormatError(gettext_("The CSV file is not in UTF-8 or Thai (TIS-620) encoding."))
-        table = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
-    else:
-        raise ImportFormatError(gettext_("Upload a .csv or .xlsx file."))
-    table = [row for row in table if any(row)]
-    if not table:
-        raise ImportFormatError(gettext_("The file is empty."))
+    Read within the bounds of `server.upload_tables` (size, time, cells, the row limit): a file
+    beyond them is an ImportFormatError saying why."""
     known = header_names()
     positions: dict[str, int] = {}
     ignored: list[str] = []
-    for index, title in enumerate(table[0]):
-        name = known.get(header_key(title))
-        if name is not None and name not in positions:
-            positions[name] = index
-        elif title.strip():
-            ignored.append(title.strip())  # shown in the preview, never dropped unseen
-    missing = [f for f in REQUIRED if f not in positions]
-    if missing:
-        raise ImportFormatError(gettext_("Columns missing from the header row: {columns}").format(
-            columns=", ".join(f"{column_labels()[f]} ({f})" for f in missing)))
-    if len(table) - 1 > MAX_ROWS:
-        raise ImportFormatError(gettext_("At most {n} rows can be imported at once.").format(n=MAX_ROWS))
-    rows = [{f: (row[i] if i < len(row) else "") for f, i in positions.items()} for row in table[1:]]
+
+    def pick(header: dict[int, str]) -> set[int]:
+        for index in sorted(header):
+            title = header[index]
+            name = known.get(header_key(title))
+            if name is not None and name not in positions:
+                positions[name] = index
+            elif title.strip():
+                ignored.append(title.strip())  # shown in the preview, never dropped unseen
+        missing = [f for f in REQUIRED if f not in positions]
+        if missing:  # said before another row is read
+            raise ImportFormatError(gettext_("Columns missing from the header row: {columns}").format(
+                columns=", ".join(f"{column_labels()[f]} ({f})" for f in missing)))
+        return set(positions.values())
+
+    try:
+        table = upload_tables.read_table(filename, content, max_rows=MAX_ROWS, pick=pick)
+    except upload_tables.TableError as exc:
+        raise ImportFormatError(str(exc)) from None
+    rows = [{f: row.get(i, "") for f, i in positions.items()} for row in table.rows]
     return UploadedTable(rows=rows, ignored=ignored)
 
 

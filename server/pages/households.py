@@ -40,6 +40,7 @@ from server.office import (
     village_options,
 )
 from server.paging import page_of
+from server.upload_tables import MAX_FILE_BYTES, TableBusy, reading_slot
 from server.progress import current_fiscal_year
 from server.records import Refused, Stale, problems, save_synced
 from server.rules import income_per_person, normalize_citizen_id
@@ -270,7 +271,13 @@ def import_upload(db: Session, user: User, data: Upload) -> Template:
         return render("household_import.html", user=user, rows=None, columns=column_labels(), status_code=422,
                       error=gettext_("Choose a .csv or .xlsx file to upload."))
     try:
-        table = read_upload(upload.filename, upload.file.read())
+        # A slot of the process's few: reading a file is the costly part, and a bomb must not take
+        # every thread while other users wait.
+        with reading_slot():
+            table = read_upload(upload.filename, upload.file.read(MAX_FILE_BYTES + 1))
+    except TableBusy as exc:
+        return render("household_import.html", user=user, rows=None, columns=column_labels(), status_code=503,
+                      error=str(exc), headers={"Retry-After": "5"})
     except ImportFormatError as exc:
         return render("household_import.html", user=user, rows=None, columns=column_labels(), status_code=422,
                       error=str(exc))
