@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from server import upload_tables
 from server.auth.scope import area_village_ids
+from server.export_cells import csv_row, xlsx_row
 from server.i18n import LOCALES, current_locale, gettext_, translations
 from server.models import Occupation, User, Village
 from server.records import problems
@@ -197,7 +198,7 @@ def template_table() -> list[list[str]]:
 def template_csv() -> bytes:
     """The template as CSV in UTF-8 with a byte-order mark (so Excel reads the Thai headers)."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(template_table())
+    csv.writer(out, lineterminator="\n").writerows(csv_row(row) for row in template_table())
     return ("\ufeff" + out.getvalue()).encode()
 
 
@@ -209,7 +210,7 @@ def template_xlsx() -> bytes:
     sheet = book.active
     sheet.title = "households"
     for row in template_table():
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
     for cells in sheet.iter_rows():
         for cell in cells:
             cell.number_format = "@"
