@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from server.api.errors import ApiError
+from server.api.json_body import small_json_body_middleware
 from server.api.schemas import (
     INVALID_REQUEST,
     UNAUTHORIZED,
@@ -106,6 +107,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 @post("/auth/token", operation_id="createDeviceToken", status_code=201, sync_to_thread=True,
+      middleware=[small_json_body_middleware],
       summary="Sign in a device and get its bearer token", tags=["auth"],
       responses={400: INVALID_REQUEST,
                  401: ResponseSpec(data_container=ErrorBody, description="Wrong username or password"),
