@@ -111,6 +111,7 @@ def _iso(moment: datetime | None) -> str | None:
       summary="Sign in a device and get its bearer token", tags=["auth"],
       responses={400: INVALID_REQUEST,
                  401: ResponseSpec(data_container=ErrorBody, description="Wrong username or password"),
+                 413: ResponseSpec(data_container=ErrorBody, description="A body over 16 KB"),
                  429: ResponseSpec(data_container=TooManyAttemptsBody, description="Too many failed attempts")})
 def create_token(data: TokenRequest, db: Session, request: Request) -> TokenResponse:
     if any("\x00" in value for value in (data.username, data.password, data.device_name)):

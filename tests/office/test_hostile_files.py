@@ -115,3 +115,13 @@ def test_while_every_reading_slot_is_taken_an_upload_is_told_to_try_again_in_wor
     assert response.headers["retry-after"]
     assert thai("Other files are being read right now. Please try again in a moment.") in response.text
     assert upload(north, made("cr_only"), "households.csv").status_code == 200
+
+
+def test_reading_stops_at_its_deadline_with_a_message():
+    from server import upload_tables
+
+    with pytest.raises(upload_tables.TableError) as refused:
+        upload_tables.read_table("x.xlsx", made("million_rows"), max_rows=10**7, pick=lambda header: set(header),
+                                 seconds=0.0)
+    assert str(refused.value) == thai("Reading the file took too long. Split it into smaller files and upload "
+                                      "them one at a time.")
