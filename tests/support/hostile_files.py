@@ -19,9 +19,9 @@ _CONTENT_TYPES = (
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
     '<Override PartName="/xl/worksheets/sheet1.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '<Override PartName="/xl/sharedStrings.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-    '</Types>')
+    '{shared}</Types>')
+_SHARED_TYPE = ('<Override PartName="/xl/sharedStrings.xml" '
+                'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
 _ROOT_RELS = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
@@ -36,9 +36,9 @@ _WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'worksheet" Target="worksheets/sheet1.xml"/>'
-    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    'worksheet" Target="worksheets/sheet1.xml"/>{shared}</Relationships>')
+_SHARED_REL = ('<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+               'sharedStrings" Target="sharedStrings.xml"/>')
 _SHEET_OPEN = ('<?xml version="1.0" encoding="UTF-8"?>'
                '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
 
@@ -68,11 +68,11 @@ def workbook(sheet: str | Chunks | None, *, shared: str | Chunks | None = None,
     """An XLSX built part by part; a part given as a function of chunks is written as it comes."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES.format(shared=_SHARED_TYPE if shared else ""))
         archive.writestr("_rels/.rels", _ROOT_RELS)
         if workbook_xml is not None:
             archive.writestr("xl/workbook.xml", workbook_xml)
-        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS.format(shared=_SHARED_REL if shared else ""))
         for name, part in (("xl/worksheets/sheet1.xml", sheet), ("xl/sharedStrings.xml", shared)):
             if part is None:
                 continue
@@ -152,7 +152,9 @@ def lying_sizes() -> bytes:
 
 
 def broken_xml() -> bytes:
-    return workbook(_SHEET_OPEN + "<sheetData>" + row_xml(1, HEADER) + '<row r="2"><c r="A2"><v>1</v>')
+    """A sheet whose XML breaks after its first rows (a mismatched tag), then ends early."""
+    return workbook(_SHEET_OPEN + '<dimension ref="A1:F3"/><sheetData>' + row_xml(1, HEADER) + row_xml(2, GOOD_ROW)
+                    + '<row r="3"><c r="A3"><v>1</v></row></c>')
 
 
 def missing_sheet() -> bytes:
