@@ -57,7 +57,6 @@ MAX_CONCURRENT = 2
 FEED_BYTES = 64 * 1024
 
 _NS_SEP = "}"
-_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 class TableError(ValueError):
@@ -548,7 +547,9 @@ def _first_sheet(archive: zipfile.ZipFile, deadline: _Deadline) -> tuple[str, st
     if book is None or rels is None:
         raise TableError(gettext_("The workbook has no sheet to read."))
     targets = {a.get("Id"): a for n, a in rels.elements if n == "Relationship"}
-    first = next((a.get(f"{_REL_NS}{_NS_SEP}id") for n, a in book.elements if n == "sheet"), None)
+    # The first sheet's relationship id: r:id, in the transitional or the strict namespace.
+    first = next((next((v for k, v in a.items() if k.endswith(_NS_SEP + "id")), None)
+                  for n, a in book.elements if n == "sheet"), None)
     sheet = targets.get(first)
     if sheet is None or not sheet.get("Target"):
         raise TableError(gettext_("The workbook has no sheet to read."))
