@@ -25,7 +25,7 @@ from server.web.static_urls import static_cache_middleware, static_url
 from server.web.observability import MetricsAccess, configure_logging, metrics, request_log_middleware
 from server.core.settings import STATIC_DIR, TEMPLATES_DIR
 from server.security_headers import add_security_headers
-from server.core.settings import ROOT
+from server.program.upload_tables import MAX_FILE_BYTES
 
 PWA_DIR = STATIC_DIR
 
@@ -97,7 +97,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                                      render_plugins=[PlainSchemaPage()]),
         exception_handlers=exception_handlers(),
         state=State({"settings": settings, "engine": engine, "metrics_access": MetricsAccess.from_env()}),
-        request_max_body_size=6 * 1024 * 1024,
+        # The largest upload (a household list) is the largest body a page takes.
+        request_max_body_size=MAX_FILE_BYTES,
         # Logging is server/web/observability.py's: expected outcomes (sign-in needed, 404, 403) are not
         # logged as errors; bugs are, by the catch-all handler in server/web.py, with their traceback.
         logging_config=None,

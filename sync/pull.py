@@ -116,8 +116,11 @@ class Cursor:
         return cls(seq=seq, area=area, tables=tables, told=told, held=held)
 
 
+_SEQ_END = 2**63  # a seq is a signed 64-bit integer in the database: a larger one cannot be asked for
+
+
 def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _SEQ_END
 
 
 @dataclass

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from server.web.guards import device_token, public
 from server.api.errors import ApiError
+from server.api.json_body import small_json_body_middleware
 from server.api.schemas import (
     INVALID_REQUEST,
     UNAUTHORIZED,
@@ -125,9 +126,11 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 @post("/auth/token", operation_id="createDeviceToken", status_code=201, sync_to_thread=True,
+      middleware=[small_json_body_middleware],
       summary="Sign in a device and get its bearer token", tags=["auth"],
       responses={400: INVALID_REQUEST,
                  401: ResponseSpec(data_container=ErrorBody, description="Wrong username or password"),
+                 413: ResponseSpec(data_container=ErrorBody, description="A body over 16 KB"),
                  429: ResponseSpec(data_container=TooManyAttemptsBody, description="Too many failed attempts")})
 def create_token(data: TokenRequest, db: Session, request: Request) -> TokenResponse:
     if any("\x00" in value for value in (data.username, data.password, data.device_name)):

@@ -52,6 +52,7 @@ from server.web.forms import (
 )
 from server.web.templates import render, wants_fragment
 from server.review import needs_fix
+from server.program.upload_tables import MAX_FILE_BYTES, TableBusy, reading_slot
 
 HOUSEHOLDS_PER_PAGE = 50
 HOUSEHOLD_FIELDS = ("village_id", "house_no", "head_name", "citizen_id", "members", "annual_income",
@@ -288,19 +289,25 @@ def import_upload(db: Session, user: User, data: Upload) -> Template:
     if not isinstance(upload, UploadFile) or not upload.filename:
         return render("household_import.html", user=user, rows=None, columns=column_labels(), status_code=422,
                       error=gettext_("Choose a .csv or .xlsx file to upload."))
-    content = upload.file.read()
     try:
-        headers, raw = district_lists.read_any(upload.filename, content)
-        if district_lists.needs_mapping(headers):
-            # A district's own list: its columns are mapped first (the rows wait on the server).
-            _forget_previews(db, user)
-            waiting = ImportPreview(user_id=user.id, rows=raw, headers=headers)
-            db.add(waiting)
-            audit(db, action="import_preview", entity="household", user_id=user.id,
-                  detail={"file": upload.filename[:120], "rows": len(raw), "mapping": True})
-            db.commit()
-            return _mapping_page(db, user, waiting)
-        table = read_upload(upload.filename, content)
+        # A slot of the process's few: reading a file is the costly part, and a bomb must not take
+        # every thread while other users wait.
+        with reading_slot():
+            content = upload.file.read(MAX_FILE_BYTES + 1)
+            headers, raw = district_lists.read_any(upload.filename, content)
+            if district_lists.needs_mapping(headers):
+                # A district's own list: its columns are mapped first (the rows wait on the server).
+                _forget_previews(db, user)
+                waiting = ImportPreview(user_id=user.id, rows=raw, headers=headers)
+                db.add(waiting)
+                audit(db, action="import_preview", entity="household", user_id=user.id,
+                      detail={"file": upload.filename[:120], "rows": len(raw), "mapping": True})
+                db.commit()
+                return _mapping_page(db, user, waiting)
+            table = read_upload(upload.filename, content)
+    except TableBusy as exc:
+        return render("household_import.html", user=user, rows=None, columns=column_labels(), status_code=503,
+                      error=str(exc), headers={"Retry-After": "5"})
     except ImportFormatError as exc:
         return render("household_import.html", user=user, rows=None, columns=column_labels(), status_code=422,
                       error=str(exc))

@@ -391,6 +391,7 @@ def area_audit(request: Request, db: Session, user: User) -> Template | Response
     from server.audit.words import action_words, in_words
     from server.core.dates import format_datetime
     from server.core.i18n import current_locale
+    from server.reports.export_cells import csv_row
     from server.models import AuditEntry
     from server.web.paging import page_of
 
@@ -402,14 +403,15 @@ def area_audit(request: Request, db: Session, user: User) -> Template | Response
         buffer = io.StringIO()
         buffer.write("\ufeff")  # Excel reads UTF-8 Thai only with a byte-order mark
         writer = csv.writer(buffer)
-        writer.writerow([gettext_("When"), gettext_("User"), gettext_("Phone"), gettext_("Action"),
-                         gettext_("Record"), gettext_("Record id"), gettext_("Details")])
+        writer.writerow(csv_row([gettext_("When"), gettext_("User"), gettext_("Phone"), gettext_("Action"),
+                                 gettext_("Record"), gettext_("Record id"), gettext_("Details")]))
         count = 0
         for entry, who, device in db.exec(query.limit(audit_view.EXPORT_LIMIT)):
             said = in_words(entry.action, entry.entity, entry.detail)
             details = "; ".join([f"{f}: {a} → {b}" for f, a, b in said.changes] + [f"{k}: {v}" for k, v in said.details])
-            writer.writerow([format_datetime(entry.at, current_locale.get()), who.username if who else "",
-                             device.name if device else "", said.action, said.record, entry.record_id or "", details])
+            writer.writerow(csv_row([format_datetime(entry.at, current_locale.get()), who.username if who else "",
+                                     device.name if device else "", said.action, said.record, entry.record_id or "",
+                                     details]))
             count += 1
         audit(db, action="export", entity="audit_log", user_id=user.id,
               detail={"rows": count, "format": "csv", **filters.query()})

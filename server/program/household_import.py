@@ -15,6 +15,8 @@ from server.models import User, Village
 from server.program.field_checks import normalize_citizen_id
 from server.synced.write import problems
 from server.program.trades import name_key, trades_by_name
+from server.program import upload_tables
+from server.reports.export_cells import csv_row, xlsx_row
 
 MAX_ROWS = 2000
 # The columns a file may have, in the order the page documents them and the template carries them:
@@ -93,61 +95,39 @@ class UploadedTable:
     ignored: list[str] = field(default_factory=list)
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def read_upload(filename: str, content: bytes, *, names: Mapping[str, str] | None = None,
                 required: tuple[str, ...] = REQUIRED) -> UploadedTable:
     """The rows of the first sheet (XLSX) or of the CSV, keyed by column code, and the headers of the
     columns the importer does not know (left out of the rows, and shown as ignored).
 
+    Read within the bounds of `server.program.upload_tables` (size, time, cells, the row limit): a file
+    beyond them is an ImportFormatError saying why.
+
     `names` says which header (as `header_key` reads it) names which key, instead of the import's own
     columns; `required`, the keys the file must have (a district's own list is mapped afterwards)."""
-    name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise ImportFormatError(gettext_("The file could not be read as an Excel workbook.")) from exc
-        table = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    elif name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "cp874"):
-            try:
-                text = content.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ImportFormatError(gettext_("The CSV file is not in UTF-8 or Thai (TIS-620) encoding."))
-        table = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
-    else:
-        raise ImportFormatError(gettext_("Upload a .csv or .xlsx file."))
-    table = [row for row in table if any(row)]
-    if not table:
-        raise ImportFormatError(gettext_("The file is empty."))
-    known = header_names() if names is None else names
+    known = names if names is not None else header_names()
     positions: dict[str, int] = {}
     ignored: list[str] = []
-    for index, title in enumerate(table[0]):
-        name = known.get(header_key(title))
-        if name is not None and name not in positions:
-            positions[name] = index
-        elif title.strip():
-            ignored.append(title.strip())  # shown in the preview, never dropped unseen
-    missing = [f for f in required if f not in positions]
-    if missing:
-        raise ImportFormatError(gettext_("Columns missing from the header row: {columns}").format(
-            columns=", ".join(f"{column_labels()[f]} ({f})" for f in missing)))
-    if len(table) - 1 > MAX_ROWS:
-        raise ImportFormatError(gettext_("At most {n} rows can be imported at once.").format(n=MAX_ROWS))
-    rows = [{f: (row[i] if i < len(row) else "") for f, i in positions.items()} for row in table[1:]]
+
+    def pick(header: dict[int, str]) -> set[int]:
+        for index in sorted(header):
+            title = header[index]
+            name = known.get(header_key(title))
+            if name is not None and name not in positions:
+                positions[name] = index
+            elif title.strip():
+                ignored.append(title.strip())  # shown in the preview, never dropped unseen
+        missing = [f for f in required if f not in positions]
+        if missing:  # said before another row is read
+            raise ImportFormatError(gettext_("Columns missing from the header row: {columns}").format(
+                columns=", ".join(f"{column_labels()[f]} ({f})" for f in missing)))
+        return set(positions.values())
+
+    try:
+        table = upload_tables.read_table(filename, content, max_rows=MAX_ROWS, pick=pick)
+    except upload_tables.TableError as exc:
+        raise ImportFormatError(str(exc)) from None
+    rows = [{f: row.get(i, "") for f, i in positions.items()} for row in table.rows]
     return UploadedTable(rows=rows, ignored=ignored)
 
 
@@ -243,7 +223,7 @@ def template_table() -> list[list[str]]:
 def template_csv() -> bytes:
     """The template as CSV in UTF-8 with a byte-order mark (so Excel reads the Thai headers)."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(template_table())
+    csv.writer(out, lineterminator="\n").writerows(csv_row(row) for row in template_table())
     return ("\ufeff" + out.getvalue()).encode()
 
 
@@ -255,7 +235,7 @@ def template_xlsx() -> bytes:
     sheet = book.active
     sheet.title = "households"
     for row in template_table():
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
     for cells in sheet.iter_rows():
         for cell in cells:
             cell.number_format = "@"

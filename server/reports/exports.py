@@ -4,7 +4,7 @@ A province's or the country's export never sits in memory: rows are fetched `BAT
 (a server-side cursor on PostgreSQL), CSV is sent in chunks as it is written, and XLSX goes through
 openpyxl's write-only mode into a temporary file that is then sent in chunks. Headers are Thai
 (the department's own columns), dates are Buddhist-Era (24/11/2569) and citizen IDs are masked
-unless the user is an administrator.
+unless the user is an administrator. No cell carries a live formula (server/reports/export_cells.py).
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from sqlmodel import Session
 from server.core.dates import to_input
 from server.core.i18n import translations
 from server.program.funding import in_fiscal_year
+from server.reports.export_cells import csv_row, xlsx_row
 from server.models import (
     Attendance,
     District,
@@ -315,7 +316,7 @@ def csv_chunks(lines: Iterator[list[Any]]) -> Iterator[bytes]:
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
     for line in lines:
-        writer.writerow(line)
+        writer.writerow(csv_row(line))
         if buffer.tell() >= CHUNK:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -329,7 +330,7 @@ def xlsx_chunks(lines: Iterator[list[Any]], *, title: str) -> Iterator[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     for line in lines:
-        sheet.append(line)
+        sheet.append(xlsx_row(sheet, line))
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:

@@ -50,6 +50,13 @@ def _error_page(request: Request, status: int, message: str) -> Response:
 
 
 def _http_error(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 413 and not _wants_json(request):
+        # A browser sent a file (or form) over the request limit: a page saying so, not JSON.
+        from server.program.upload_tables import MAX_FILE_BYTES
+
+        return _error_page(request, 413, gettext_("The file is too large: at most {size} MB can be uploaded "
+                                                  "at once. Split it into smaller files.")
+                           .format(size=MAX_FILE_BYTES // (1024 * 1024)))
     if _wants_json(request) or exc.status_code not in (403, 404, 405):
         if isinstance(exc.extra, dict) and "error" in exc.extra:
             content = exc.extra

@@ -1,4 +1,5 @@
 """Bad input gets a documented 4xx answer, never a 500, and stores nothing."""
+import base64
 import gzip
 import json
 
@@ -143,3 +144,57 @@ def test_officer_cannot_pull_or_change_another_area(client, engine, world):
     assert _codes(result[0]) == [("id", "forbidden")]
     with Session(engine) as s:
         assert s.get(Household, area.households[0].id).note is None
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+@pytest.mark.parametrize("body", [DEEP, b'{"schema": 1, "ops": [{"fields": {"note": ' + DEEP + b"}}]}"],
+                         ids=["bare", "inside an op"])
+def test_json_nested_100k_deep_on_push_is_400_before_it_is_parsed(client, engine, world, body):
+    _, phone = world
+    before = _stored(engine)
+    response = _raw(client, phone, body)
+    assert response.status_code == 400, response.text[:300]
+    assert response.json()["error"] == "invalid_request" and "nested" in response.json()["message"]
+    gzipped = _raw(client, phone, gzip.compress(body), **{"Content-Encoding": "gzip"})
+    assert gzipped.status_code == 400
+    assert _stored(engine) == before
+
+
+def test_json_nested_deep_on_the_open_sign_in_is_a_4xx_before_it_is_parsed(client):
+    # 5,000 levels fit the sign-in's few kilobytes (and are far past the parser's recursion limit).
+    response = client.post("/api/auth/token", content=b'{"username": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text[:300]
+    assert response.json()["error"] == "invalid_request"
+    deeper = client.post("/api/auth/token", content=b'{"username": ' + DEEP + b"}",
+                         headers={"Content-Type": "application/json"})
+    assert deeper.status_code == 413 and deeper.json()["error"] == "too_large"
+    big = client.post("/api/auth/token", content=b'{"username": "' + b"x" * 100_000 + b'"}',
+                      headers={"Content-Type": "application/json"})
+    assert big.status_code == 413 and big.json()["error"] == "too_large"
+
+
+def test_brackets_inside_strings_are_text_not_depth(client, engine, world):
+    area, phone = world
+    household = area.households[0]
+    note = '[{"[' * 200 + '\\"]'
+    results = push_ok(client, phone, [op("household", household.id, {"note": note}, base_seq=household.seq)])
+    assert results[0]["status"] == "applied"
+    assert client.post("/api/auth/token", json={"username": "[[[[" * 40, "password": "{" * 100,
+                                                "device_name": "x"}).status_code == 401
+
+
+def _cursor(**values) -> str:
+    raw = json.dumps({"v": 1, "a": None, "t": {}, **values}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("values", [{"s": 2**63}, {"s": 0, "d": 2**63}, {"s": 10**40}],
+                         ids=["seq 2^63", "told 2^63", "seq 10^40"])
+def test_a_cursor_with_a_number_past_64_bits_is_invalid_cursor(client, world, values):
+    _, phone = world
+    response = client.get("/api/sync/pull", params={"cursor": _cursor(**values)}, headers=phone)
+    assert response.status_code == 400, response.text[:300]
+    assert response.json()["error"] == "invalid_cursor"

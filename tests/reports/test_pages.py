@@ -12,7 +12,6 @@ from tests.foundation.helpers import sign_in
 
 @pytest.fixture(autouse=True)
 def frozen_today(monkeypatch):
-    from server.pages import progress as pages
     from tests.reports.conftest import TODAY
 
     freeze_thai_today(monkeypatch, TODAY)

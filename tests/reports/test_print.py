@@ -14,11 +14,9 @@ from tests.foundation.helpers import sign_in
 
 @pytest.fixture(autouse=True)
 def frozen_today(monkeypatch):
-    from server.pages import progress as pages
     from tests.reports.conftest import TODAY
 
     freeze_thai_today(monkeypatch, TODAY)
-    from server.pages import reports
 
 
 def first_session(engine, training_id: str) -> str:

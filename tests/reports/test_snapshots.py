@@ -21,7 +21,6 @@ from tests.reports.conftest import TODAY
 
 @pytest.fixture(autouse=True)
 def frozen_today(monkeypatch):
-    from server.pages import progress as pages
 
     freeze_thai_today(monkeypatch, TODAY)
 
@@ -147,7 +146,6 @@ def test_the_country_is_computed_before_anyone_asks(client, engine, program):
 
 def test_progress_of_another_day_is_served_once_more_while_todays_is_computed(client, engine, program,
                                                                                 monkeypatch):
-    from server.pages import progress as pages
 
     sign_in(client, "root")
     client.get("/progress?year=2570&area=34")
