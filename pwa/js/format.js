@@ -1,17 +1,29 @@
 // How the phone shows dates (Buddhist Era, as the office pages do), money and sizes.
 
-const THAI_MONTHS = ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค."];
-const ENGLISH_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+// The words the server's catalogs give the phone (embedded in every field page as #rule-words):
+// a message id (the English sentence, or a month's abbreviation) in the language asked for.
+let WORDS = null;
+export function words(id, locale) {
+  if (WORDS === null) {
+    const embedded = typeof document !== "undefined" && document.getElementById("rule-words");
+    WORDS = embedded ? JSON.parse(embedded.textContent) : {};
+  }
+  const known = WORDS[id];
+  return (known && known[locale === "en" ? "en" : "th"]) || id;
+}
 const BANGKOK = "Asia/Bangkok";
 
 export function formatDate(iso, locale) {
   if (!iso) return "";
   const [y, m, d] = iso.slice(0, 10).split("-").map(Number);
   if (!y || !m || !d) return iso;
-  return locale === "en" ? `${d} ${ENGLISH_MONTHS[m - 1]} ${y + 543} BE` : `${d} ${THAI_MONTHS[m - 1]} ${y + 543}`;
+  const month = words(MONTHS[m - 1], locale);
+  return locale === "en" ? `${d} ${month} ${y + 543} BE` : `${d} ${month} ${y + 543}`;
 }
 
-// A moment shown in Thai time: "24 พ.ย. 2569 14:05".
+// A moment shown in Thai time: day, month, Buddhist-Era year and the hour, as on the office pages.
 export function formatMoment(iso, locale) {
   if (!iso) return "";
   const moment = new Date(iso);

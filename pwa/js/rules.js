@@ -1,6 +1,6 @@
-// The checks a phone makes before saving: server/rules.py's rules and words, for what a phone knows alone.
+// The checks a phone makes before saving: server/program/rules.py's rules and words, for what a phone knows alone.
 //
-// Each function here mirrors one in server/rules.py (named beside it); tests/cases/field_rules.json
+// Each function here mirrors one in server/program/rules.py or field_checks.py (named beside it); tests/cases/field_rules.json
 // runs the same cases through both and compares their messages word for word, so a change to a rule
 // or a message on one side fails until the other side follows.
 //
@@ -11,7 +11,7 @@
 // "Today" is the phone's today in Thailand (Asia/Bangkok), as the server's rules.thai_today(),
 // whatever time zone the phone is set to.
 
-import { formatDate, todayIso } from "./format.js";
+import { formatDate, todayIso, words } from "./format.js";
 
 const SURVEY_KINDS = ["baseline", "after_training", "follow_up_3m", "follow_up_6m", "follow_up_12m"];
 const INCOME_KINDS = SURVEY_KINDS; // rules.INCOME_KINDS: every kind asks the year's income
@@ -26,39 +26,48 @@ const OUTER_SPACE = new RegExp(`^[${SPACE}]+|[${SPACE}]+$`, "g");
 const SPACE_OR_DASH = new RegExp(`[${SPACE}-]`, "g");
 const THAI_DIGIT = /[\u0e50-\u0e59]/g; // ๐..๙
 
-// [Thai, English] pairs, as in rules.py's FieldError(message_th, message_en).
+// [Thai, English] pairs: the server's own sentences (its FieldError message ids), in the words the
+// field page embeds from the catalogs (#rule-words, server/program/phone_words.py).
 const grouped = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+const say = (id, values = {}) => ["th", "en"].map((locale) => fill(words(id, locale), values, locale));
 const MESSAGES = {
-  required: () => ["จำเป็นต้องกรอก", "This field is required"],
-  citizenIdDigits: () => ["เลขประจำตัวประชาชนต้องเป็นตัวเลข 13 หลัก", "The citizen ID must be 13 digits"],
-  citizenIdCheck: () => ["เลขประจำตัวประชาชนไม่ถูกต้อง (เลขตรวจสอบหลักสุดท้ายไม่ตรง)",
-    "The citizen ID is not valid (its check digit does not match)"],
-  wholeNumber: () => ["กรอกเป็นตัวเลข เช่น 36000", "Type a whole number, e.g. 36000"],
-  negative: () => ["ต้องไม่ติดลบ", "Must not be negative"],
-  atLeast: (n) => [`ต้องไม่น้อยกว่า ${n}`, `Must be at least ${n}`],
-  atMost: (n) => [`ต้องไม่เกิน ${grouped(n)}`, `Must be at most ${grouped(n)}`],
-  text: () => ["ต้องเป็นข้อความ", "Must be text"],
-  badCharacter: () => ["มีอักขระที่ใช้ไม่ได้", "Contains a character that is not allowed"],
-  tooLong: (n) => [`ยาวเกิน ${n} ตัวอักษร`, `Longer than ${n} characters`],
-  bool: () => ["ต้องเป็นใช่หรือไม่ใช่", "Must be true or false"],
-  choice: (choices) => ["ค่าที่เลือกไม่ถูกต้อง: " + choices.join(", "), "Not one of: " + choices.join(", ")],
-  date: () => ["วันที่ไม่ถูกต้อง (ปปปป-ดด-วว)", "Not a valid date (YYYY-MM-DD)"],
-  year: () => [`ปีต้องอยู่ระหว่าง ค.ศ. ${MIN_YEAR} ถึง ${MAX_YEAR}`,
-    `The year must be between ${MIN_YEAR} and ${MAX_YEAR}`],
-  phone: () => ["เบอร์โทรศัพท์ไม่ถูกต้อง", "Not a valid phone number"],
-  reference: () => ["รหัสอ้างอิงไม่ถูกต้อง", "Not a valid record id"],
-  notYet: () => ["วันที่นี้ยังมาไม่ถึง ลงวันที่ไม่เกินวันนี้", "This day has not come yet: use today or an earlier day"],
-  incomeMissing: () => ["กรอกรายได้ของครัวเรือน หรือเลือก \"ไม่ทราบรายได้\"",
-    "Type the household's income, or tick \"Income not known\""],
-  incomeBoth: () => ["กรอกรายได้ไว้แล้ว แต่เลือก \"ไม่ทราบรายได้\" ด้วย ให้เลือกอย่างใดอย่างหนึ่ง",
-    "An income is typed and \"Income not known\" is ticked: keep one of them"],
-  surveyTooEarly: (iso, year) => [
-    `วันที่สำรวจต้องไม่ก่อน ${formatDate(iso, "th")} (ต้นปีงบประมาณ ${year}) ตรวจสอบวันที่และปี พ.ศ.`,
-    `The survey date must not be before ${formatDate(iso, "en")} (the start of fiscal year ${year}): check the day and the year`],
-  dayNotHeld: (iso) => [
-    `วันอบรมนี้กำหนดไว้ ${formatDate(iso, "th")} ซึ่งยังมาไม่ถึง ขอให้สำนักงานแก้วันที่ของวันอบรมก่อน แล้วจึงส่งอีกครั้ง`,
-    `This training day is dated ${formatDate(iso, "en")}, after today: ask the office to move the day's date, then send again`],
+  required: () => say("This field is required"),
+  citizenIdDigits: () => say("The citizen ID must be 13 digits"),
+  citizenIdCheck: () => say("The citizen ID is not valid (its check digit does not match)"),
+  wholeNumber: () => say("Type a whole number, e.g. 36000"),
+  negative: () => say("Must not be negative"),
+  atLeast: (minimum) => say("Must be at least {minimum}", { minimum }),
+  atMost: (maximum) => say("Must be at most {maximum:,}", { maximum }),
+  text: () => say("Must be text"),
+  badCharacter: () => say("Contains a character that is not allowed"),
+  tooLong: (n) => say("Longer than {max_length} characters", { max_length: n }),
+  bool: () => say("Must be true or false"),
+  choice: (choices) => say("Not one of: {choices}", { choices: choices.join(", ") }),
+  date: () => say("Not a valid date (YYYY-MM-DD)"),
+  year: () => say("The year must be between {min_year} and {max_year}", { min_year: MIN_YEAR, max_year: MAX_YEAR }),
+  phone: () => say("Not a valid phone number"),
+  reference: () => say("Not a valid record id"),
+  notYet: () => say("This day has not come yet: use today or an earlier day"),
+  incomeMissing: () => say("Type the household's income, or tick \"Income not known\""),
+  incomeBoth: () => say("An income is typed and \"Income not known\" is ticked: keep one of them"),
+  surveyTooEarly: (iso, year) => say(
+    "The survey date must not be before {day} (the start of fiscal year {year}): check the day and the year",
+    { day: { iso }, year }),
+  dayNotHeld: (iso) => say(
+    "This training day is dated {day}, after today: ask the office to move the day's date, then send again",
+    { day: { iso } }),
 };
+
+// {name} or {name:,} (thousands separated), as Python's str.format fills the server's messages; a
+// day ({iso}) reads as every date does in that language.
+function fill(text, values, locale) {
+  return text.replace(/\{(\w+)(:,)?\}/g, (whole, name, separated) => {
+    if (!(name in values)) return whole;
+    const value = values[name];
+    if (value && value.iso) return formatDate(value.iso, locale);
+    return separated ? grouped(value) : String(value);
+  });
+}
 
 // --- reading form values ---------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from server.core.dates import format_date
 from server.core.i18n import translations
 from server.core.numbers import THAI_DIGITS
 
@@ -26,7 +27,10 @@ class FieldError:
     params: tuple[tuple[str, Any], ...] = ()
 
     def message(self, locale: str) -> str:
-        return translations(locale).gettext(self.message_id).format(**dict(self.params))
+        # A day among the values reads as every date does in that language (Buddhist Era).
+        values = {name: format_date(value, locale) if isinstance(value, dt.date) else value
+                  for name, value in self.params}
+        return translations(locale).gettext(self.message_id).format(**values)
 
     @property
     def message_th(self) -> str:

@@ -12,7 +12,6 @@ from typing import Any
 from server.core.dates import (
     fiscal_year_be,
     fiscal_year_span,
-    format_date,
     thai_today,
 )
 from server.program.field_checks import (
@@ -135,7 +134,7 @@ def check_team_member(*, members_now: int, already_on_team: bool, is_lead: bool,
     if is_lead or already_on_team:
         return [invalid('sage_id', 'This sage is already on this team')]
     if members_now + 1 >= TEAM_SIZE:
-        return [invalid('sage_id', 'The team already has {team_size} trainers (the lead and {value2} more); remove one before adding another', team_size=TEAM_SIZE, value2=TEAM_SIZE - 1)]
+        return [invalid('sage_id', 'The team already has {team_size} trainers (the lead and {others} more); remove one before adding another', team_size=TEAM_SIZE, others=TEAM_SIZE - 1)]
     if not same_village and not (outside_note and outside_note.strip()):
         return [required_note("outside_note")]
     return check_text("outside_note", outside_note, max_length=500)
@@ -348,7 +347,7 @@ def check_survey_date(field: str, value: dt.date | None, *, first_training_year:
     if value >= earliest:
         return []
     year = fiscal_year_be(earliest)
-    return [invalid(field, 'The survey date must not be before {value1} (the start of fiscal year {year}): check the day and the year', value3=format_date(earliest, 'th'), year=year, value1=format_date(earliest, 'en'))]
+    return [invalid(field, 'The survey date must not be before {day} (the start of fiscal year {year}): check the day and the year', day=earliest, year=year)]
 
 
 def survey_complete(kind: str | None, surveyed_on: Any, annual_income: Any, income_unknown: Any) -> bool:
@@ -392,7 +391,7 @@ def check_day_held(field: str, value: dt.date | None, *, today: dt.date | None =
     to do (the office moves the day's date; the phone then sends the mark again)."""
     if value is None or value <= (today or thai_today()):
         return []
-    return [invalid(field, "This training day is dated {value1}, after today: ask the office to move the day's date, then send again", value2=format_date(value, 'th'), value1=format_date(value, 'en'))]
+    return [invalid(field, "This training day is dated {day}, after today: ask the office to move the day's date, then send again", day=value)]
 
 
 def marked_day_moved_ahead(field: str) -> FieldError:
@@ -405,7 +404,7 @@ def check_training_day(field: str, value: dt.date | None, fiscal_year: int | Non
         return []
     first, last = fiscal_year_span(fiscal_year)
     if value < first:
-        return [invalid(field, 'Before fiscal year {fiscal_year}, which starts on 1 Oct {value2} BE', fiscal_year=fiscal_year, value2=fiscal_year - 1)]
+        return [invalid(field, 'Before fiscal year {fiscal_year}, which starts on 1 Oct {year_before} BE', fiscal_year=fiscal_year, year_before=fiscal_year - 1)]
     if value > fiscal_year_span(fiscal_year + 1)[1]:
         return [invalid(field, 'More than a year after fiscal year {fiscal_year}: check the year', fiscal_year=fiscal_year)]
     return []

@@ -71,3 +71,24 @@ def test_the_import_template_example_is_in_the_users_language(client, engine) ->
 
     assert "นางสมมุติ ตัวอย่าง" in thai.splitlines()[1]
     assert "Mrs Sample Example" in english.splitlines()[1]
+
+
+def test_the_phones_checks_and_dates_take_their_words_from_the_catalogs() -> None:
+    """rules.js and format.js say what the server says: the field pages hand them the catalogs' words."""
+    for name in ("rules.js", "format.js", "record-words.js"):
+        path = ROOT / "pwa" / "js" / name
+        if path.exists():
+            code = [line for line in path.read_text(encoding="utf-8").splitlines()
+                    if not line.lstrip().startswith("//")]
+            assert not any(THAI_LETTERS.search(line) for line in code), name
+
+
+def test_the_phones_words_are_the_servers_in_both_languages() -> None:
+    from server.program.field_checks import check_int
+    from server.program.phone_words import RULE_MESSAGES, phone_words
+
+    words = phone_words()
+    assert set(RULE_MESSAGES) <= set(words)
+    assert all(THAI_LETTERS.search(words[m]["th"]) for m in RULE_MESSAGES), "every check has its Thai"
+    refused = check_int("annual_income", -5)[0]
+    assert words[refused.message_id] == {"th": refused.message("th"), "en": refused.message("en")}
