@@ -13,10 +13,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from server.core.i18n import translations
 from server.models import Enrollment
 from server.models.signoff import RoundSignoff
-from server.program.rules import FieldError
+from server.program.field_checks import FieldError, refusal
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 LOCKED_EN = ("This training round has been signed off by the district: its records can no longer be "
@@ -25,7 +24,7 @@ LOCKED_EN = ("This training round has been signed off by the district: its recor
 
 def locked(field: str) -> FieldError:
     """The answer to a change of a locked record (code `locked`, in Thai and English)."""
-    return FieldError(field, "locked", translations("th").gettext(LOCKED_EN), LOCKED_EN)
+    return refusal(field, "locked", LOCKED_EN)
 
 
 def _signed_off(records: Any, training_ids: set[str]) -> dict[str, list[str]]:

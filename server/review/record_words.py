@@ -29,15 +29,17 @@ _ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 # The fields each entity shows, in the order a person reads them (SYNC.md, Entities).
 SHOWN = {
     "household": ("village_id", "house_no", "head_name", "citizen_id", "members", "annual_income", "phone",
-                  "consent", "interest", "note"),
-    "sage": ("village_id", "name", "citizen_id", "phone", "skills", "found_by", "workshop_date", "note"),
+                  "consent", "interest", "welfare_card", "note"),
+    "sage": ("village_id", "name", "citizen_id", "phone", "skills", "skills_note", "found_by", "workshop_date",
+             "note"),
     "enrollment": ("training_id", "household_id", "occupation", "status", "reason"),
     "attendance": ("session_id", "household_id", "present", "note"),
-    "survey": ("household_id", "kind", "surveyed_on", "annual_income", "trade_income_month", "practising_trade",
-               "note"),
+    "survey": ("household_id", "kind", "surveyed_on", "annual_income", "income_unknown", "annual_expenses", "savings",
+               "debt", "trade_income_month", "practising_trade", "note"),
     "review_task": ("record_entity", "record_id", "note", "status", "fixed_note"),
 }
-MONEY = {"annual_income", "trade_income_month", "fund_balance", "amount"}
+MONEY = {"annual_income", "trade_income_month", "fund_balance", "amount", "annual_expenses", "savings", "debt",
+         "amount_asked", "amount_received"}
 TRADES = {"interest", "occupation", "skills"}
 REFERENCES = {"village_id": "village", "household_id": "household", "session_id": "session",
               "training_id": "training", "lead_sage_id": "sage"}
@@ -63,7 +65,8 @@ def field_label(entity: str, name: str) -> str:
               "training_id": gettext_("Training"), "record_entity": gettext_("Kind of record"),
               "record_id": gettext_("Record"), "_deleted": gettext_("deleting the record"),
               "skills_note": gettext_("Skills in words"), "welfare_card": gettext_("Holds the state welfare card"),
-              "income_unknown": gettext_("Income not known")}
+              "income_unknown": gettext_("Income not known"), "annual_expenses": gettext_("Expenses per year"),
+              "savings": gettext_("Savings (baht)"), "debt": gettext_("Debt (baht)")}
     return own.get((entity, name)) or common.get(name) or field_words().get(name) or name.replace("_", " ")
 
 

@@ -67,10 +67,10 @@ def _a_district_at_work(client, area, engine):
     day_one = area.sessions[0]
     sage_id = push_ok(client, first, [op("sage", fields={"village_id": area.villages[0].id, "name": "นายปราชญ์ ทดลอง",
                                                          "citizen_id": valid_citizen_id(77), "phone": "0811111111",
-                                                         "skills": ["weaving"], "workshop_date": "2026-11-01",
+                                                         "skills": ["orchard"], "workshop_date": "2026-11-01",
                                                          "found_by": "อช.", "note": "ทอผ้าเก่ง"})])[0]["id"]
     results = push_ok(client, first, [
-        op("household", home.id, {"citizen_id": valid_citizen_id(12), "annual_income": 48_000, "interest": "weaving",
+        op("household", home.id, {"citizen_id": valid_citizen_id(12), "annual_income": 48_000, "interest": "orchard",
                                   "phone": "0899999999", "note": "บ้านริมน้ำ"}, base_seq=home.seq),
         op("enrollment", fields={"training_id": area.training.id, "household_id": home.id}),
         op("attendance", fields={"session_id": day_one.id, "household_id": home.id, "present": False,
@@ -99,11 +99,11 @@ def test_every_field_of_every_entity_reads_in_words(client, area, engine):
                 assert set(SHOWN[entity]) == set(REGISTRY.entities[entity].kinds), entity
             values = {
                 "household": {name: getattr(household, name) for name in SHOWN["household"]}
-                | {"citizen_id": valid_citizen_id(5), "interest": "weaving", "annual_income": 1_234_567},
+                | {"citizen_id": valid_citizen_id(5), "interest": "orchard", "annual_income": 1_234_567},
                 "sage": {"village_id": area.villages[0].id, "name": "นายปราชญ์", "citizen_id": valid_citizen_id(6),
-                         "phone": "0811111111", "skills": ["weaving"], "found_by": "อช.",
+                         "phone": "0811111111", "skills": ["orchard"], "found_by": "อช.",
                          "workshop_date": "2026-11-01", "note": "x"},
-                "enrollment": {"training_id": area.training.id, "household_id": household.id, "occupation": "weaving",
+                "enrollment": {"training_id": area.training.id, "household_id": household.id, "occupation": "orchard",
                                "status": "selected", "reason": "ยากจน"},
                 "attendance": {"session_id": area.sessions[0].id, "household_id": household.id, "present": True,
                                "note": "มา"},
