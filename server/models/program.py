@@ -13,6 +13,9 @@ from server.models.base import Synced
 SESSION_KINDS = ("knowledge", "study_visit", "home_practice")
 ENROLLMENT_STATUSES = ("selected", "withdrawn")
 SURVEY_KINDS = ("baseline", "after_training", "follow_up_3m", "follow_up_6m", "follow_up_12m")
+# Every kind of survey the program has asks what the household earned in the year: an income, or
+# "not known" said out loud (a blank income is a question skipped, not an answer).
+INCOME_KINDS = SURVEY_KINDS
 
 
 class Sage(Synced, table=True):
@@ -168,8 +171,6 @@ class Survey(Synced, table=True):
 def complete_survey() -> ColumnElement[bool]:
     """`server.program.rules.survey_complete` in SQL: the surveys progress and the indicators count (a date,
     and for an income kind an income or "not known" said)."""
-    from server.program.rules import INCOME_KINDS
-
     answered = [Survey.annual_income.is_not(None), Survey.income_unknown == true()]
     if set(SURVEY_KINDS) - set(INCOME_KINDS):  # today every kind asks the income
         answered.append(Survey.kind.not_in(INCOME_KINDS))

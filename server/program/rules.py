@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from server.models.program import INCOME_KINDS
 from server.core.dates import (
     fiscal_year_be,
     fiscal_year_span,
@@ -284,11 +285,6 @@ def check_attendance(data: dict[str, Any]) -> list[FieldError]:
     errors += check_bool("present", data.get("present"), optional=False)
     errors += check_text("note", data.get("note"), max_length=1000)
     return errors
-
-
-# Every kind of survey the program has asks what the household earned in the year: an income, or
-# "not known" said out loud (a blank income is a question skipped, not an answer).
-INCOME_KINDS = ("baseline", "after_training", "follow_up_3m", "follow_up_6m", "follow_up_12m")
 
 
 def check_survey(data: dict[str, Any]) -> list[FieldError]:

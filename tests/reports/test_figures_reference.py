@@ -71,7 +71,7 @@ def generated(engine, monkeypatch):  # noqa: ANN001, ANN201
                              (Enrollment, 0.02), (OccupationGroup, 0.15), (Training, 0.02), (Village, 0.02)):
             _mark_some(db, model, share, rng, deleted=True)
         _mark_some(db, Enrollment, 0.05, rng, status="withdrawn")
-        _mark_some(db, Survey, 0.04, rng, annual_income=None)
+        _mark_some(db, Survey, 0.04, rng, annual_income=None, income_unknown=True)  # said "not known"
         _mark_some(db, Survey, 0.04, rng, practising_trade=None)
         for (survey_id,) in db.exec(select(Survey.id).where(Survey.kind == "baseline").order_by(Survey.id)):
             if rng.random() < 0.06:
