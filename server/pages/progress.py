@@ -99,6 +99,10 @@ def outcomes_page(request: Request, db: Session, user: User) -> Template:
                       income_chart=charts.bars([(name, r.income[kinds[0]].change, r.income[kinds[0]].households)
                                                 for _k, name, r in ordered], goal=figures.GOAL_INCOME_CHANGE)
                       if kinds else None,
+                      earning_chart=charts.bars([(name, r.earning_more_share, r.spending_known)
+                                                 for _k, name, r in ordered], maximum=100.0),
+                      savings_chart=charts.bars([(name, r.savings_rising_share, r.savings_known)
+                                                 for _k, name, r in ordered], maximum=100.0),
                       group_chart=charts.bars([(name, r.group_share, r.villages) for _k, name, r in ordered],
                                               goal=figures.GOAL_GROUP_VILLAGES, maximum=100.0),
                       **report_context(db, user, filters, request))
@@ -135,6 +139,10 @@ def record_titles() -> dict[str, str]:
             "trained": gettext_("Trained households"), "practising": gettext_("Households practising the trade"),
             "awaiting": gettext_("Trained households awaiting a follow-up survey"),
             "missing": gettext_("Surveys due and not done"), "income": gettext_("Income before and after"),
+            "earning_more": gettext_("Households earning more than they spend"),
+            "spending_known": gettext_("Households with income and expenses in a follow-up survey"),
+            "savings_rising": gettext_("Households whose savings rose"),
+            "savings_known": gettext_("Households with savings in the baseline and a follow-up survey"),
             "villages": gettext_("Target villages"), "with_group": gettext_("Villages with an occupation group"),
             "without_group": gettext_("Villages without an occupation group")}
 

@@ -23,6 +23,12 @@ Definitions (the department's indicators, made precise):
   has a zero baseline, the change has no value (shown as "—").
 * **Villages with an occupation group** (goal ≥ 10%): target villages with at least one group
   (not deleted).
+* **Earning more than it spends** (สัมมาชีพ by the program's own measure, with savings rising): among
+  trained households whose latest complete follow-up survey (not the baseline) giving both an income
+  and expenses exists, the share whose income there exceeds its expenses. Households without such a
+  survey are outside both numbers.
+* **Savings rising**: among trained households with savings given in the baseline and in a complete
+  follow-up survey, the share whose savings in the latest such follow-up exceed the baseline's.
 
 Every function takes the user's area as a SQL condition (`server.reports.report_area.area_condition`)
 and returns one row per unit of the breakdown (`by`): a child geocode, or a trade.
@@ -224,6 +230,10 @@ def with_answers(rows, kinds: Sequence[str], name: str, only_flags: bool = False
     * `before`: the baseline's annual income;
     * for each follow-up kind of `kinds`, `after_<kind>`: that survey's annual income when the
       household says it practises the trade (NULL otherwise);
+    * `spending`: its latest follow-up survey that gives both an income and expenses, as (rank of
+      the kind + 1) × 2, + 1 when the income exceeds the expenses; NULL when none does;
+    * `savings_before`: the baseline's savings; `savings_after`: the savings of its latest follow-up
+      survey that gives them;
     * for each kind of `kinds`, `has_<kind>`: whether that survey exists (with `only_flags`, the
       only columns added: what progress needs).
 
@@ -233,9 +243,19 @@ def with_answers(rows, kinds: Sequence[str], name: str, only_flags: bool = False
     practising = case((Survey.practising_trade == True, 1), else_=0)  # noqa: E712
     answer = case((and_(Survey.kind != "baseline", Survey.practising_trade.is_not(None)),
                    (_kind_rank() + 1) * 2 + practising))
+    follow_up = Survey.kind != "baseline"
+    earns_more = case((Survey.annual_income > Survey.annual_expenses, 1), else_=0)
+    spending = case((and_(follow_up, Survey.annual_income.is_not(None), Survey.annual_expenses.is_not(None)),
+                     (_kind_rank() + 1) * 2 + earns_more))
+    # The latest follow-up's savings: the first given of the kinds from the latest back.
+    savings_after = func.coalesce(*[func.max(case((Survey.kind == kind, Survey.savings)))
+                                    for kind in reversed(FOLLOW_UP_KINDS)])
     columns = [] if only_flags else [
         func.max(answer).label("answer"),
-        func.max(case((Survey.kind == "baseline", Survey.annual_income))).label("before")]
+        func.max(case((Survey.kind == "baseline", Survey.annual_income))).label("before"),
+        func.max(spending).label("spending"),
+        func.max(case((Survey.kind == "baseline", Survey.savings))).label("savings_before"),
+        savings_after.label("savings_after")]
     for kind in kinds:
         if kind != "baseline" and not only_flags:
             columns.append(func.max(case((and_(Survey.kind == kind, Survey.practising_trade == True),  # noqa: E712
@@ -251,6 +271,21 @@ def with_answers(rows, kinds: Sequence[str], name: str, only_flags: bool = False
 def answered_yes(answers) -> ColumnElement[bool]:  # noqa: ANN001
     """The household's latest answer is that it practises the trade."""
     return answers.c.answer % 2 == 1
+
+
+def earns_more(answers) -> ColumnElement[bool]:  # noqa: ANN001
+    """The household's latest follow-up giving income and expenses says it earns more than it spends."""
+    return answers.c.spending % 2 == 1
+
+
+def savings_known(answers) -> ColumnElement[bool]:  # noqa: ANN001
+    """The household's savings are given in the baseline and in a follow-up."""
+    return and_(answers.c.savings_before.is_not(None), answers.c.savings_after.is_not(None))
+
+
+def savings_rising(answers) -> ColumnElement[bool]:  # noqa: ANN001
+    """The savings of the household's latest follow-up that gives them exceed the baseline's."""
+    return and_(savings_known(answers), answers.c.savings_after > answers.c.savings_before)
 
 
 def income_pairs(trained, kind: str):  # noqa: ANN001, ANN202
@@ -474,6 +509,18 @@ class Outcome:
     villages: int = 0
     villages_with_group: int = 0
     income: dict[str, Income] = field(default_factory=dict)
+    spending_known: int = 0  # trained households with a follow-up giving income and expenses
+    earning_more: int = 0  # of those, the latest such follow-up's income exceeds its expenses
+    savings_known: int = 0  # trained households with savings in the baseline and a follow-up
+    savings_rising: int = 0  # of those, the latest follow-up's savings exceed the baseline's
+
+    @property
+    def earning_more_share(self) -> float | None:
+        return percent(self.earning_more, self.spending_known)
+
+    @property
+    def savings_rising_share(self) -> float | None:
+        return percent(self.savings_rising, self.savings_known)
 
     @property
     def awaiting_follow_up(self) -> int:
@@ -495,16 +542,21 @@ def outcomes(db: Session, *, area: ColumnElement[bool], filters: Filters, by: st
 
 
 def _household_figures(t, breakdowns: Sequence[str], kinds: Sequence[str]):  # noqa: ANN001, ANN202
-    """One row per unit of every breakdown: (level, k, trained, followed_up, practising) and, for each
-    follow-up kind, `<kind>_households`, `_before`, `_after`, `_zero` and `_median` (one pass)."""
+    """One row per unit of every breakdown: (level, k, trained, followed_up, practising, spending_known,
+    earning_more, savings_known, savings_rising) and, for each follow-up kind, `<kind>_households`, `_before`, `_after`, `_zero` and `_median` (one pass)."""
     facts = with_answers(_trained_enrollments(t), kinds, "answered")
     facts = select(facts).cte("facts")
-    answers = [facts.c.answer, facts.c.before, *[facts.c[f"after_{kind}"] for kind in kinds]]
+    answers = [facts.c.answer, facts.c.before, facts.c.spending, facts.c.savings_before, facts.c.savings_after,
+               *[facts.c[f"after_{kind}"] for kind in kinds]]
     # A household's answers are the same in every unit it is counted in: they go along with it.
     trained = _per_level(facts, breakdowns, answers).subquery("trained")
     columns = [trained.c.level, trained.c.k, func.count().label("trained"),
                func.count(trained.c.answer).label("followed_up"),
-               func.count(case((answered_yes(trained), 1))).label("practising")]
+               func.count(case((answered_yes(trained), 1))).label("practising"),
+               func.count(trained.c.spending).label("spending_known"),
+               func.count(case((earns_more(trained), 1))).label("earning_more"),
+               func.count(case((savings_known(trained), 1))).label("savings_known"),
+               func.count(case((savings_rising(trained), 1))).label("savings_rising")]
     for kind in kinds:
         before, after = trained.c.before, trained.c[f"after_{kind}"]
         pair = and_(before.is_not(None), after.is_not(None))
@@ -533,6 +585,8 @@ def outcome_tables(db: Session, *, area: ColumnElement[bool], filters: Filters, 
     for figures in db.exec(_household_figures(t, breakdowns, kinds)).mappings():
         r = row(figures["level"], figures["k"])
         r.trained, r.followed_up, r.practising = figures["trained"], figures["followed_up"], figures["practising"]
+        r.spending_known, r.earning_more = figures["spending_known"], figures["earning_more"]
+        r.savings_known, r.savings_rising = figures["savings_known"], figures["savings_rising"]
         for kind in kinds:
             middle = figures[f"{kind}_median"]
             r.income[kind] = Income(households=figures[f"{kind}_households"],
