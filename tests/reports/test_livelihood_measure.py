@@ -109,6 +109,7 @@ def test_the_page_shows_the_measure_and_the_households_behind_it(client, measure
     assert page.status_code == 200
     tile = page.text[page.text.index('data-indicator="earning-more"'):page.text.index('data-indicator="groups"')]
     assert "50.0%" in tile and "66.7%" in tile
+    assert "มีรายได้มากกว่ารายจ่าย" in tile and "เงินออมมากกว่าก่อนอบรม" in tile  # in the reader's words
     assert "what=earning_more&amp;year=2570&amp;area=3414" in tile
     north = page.text[page.text.index('data-unit="341401"'):page.text.index('data-unit="341402"')]
     cells = re.findall(r'data-figure="([a-z-]+)">([^<]*)<span class="muted">\(<a[^>]*>(\d+)</a>/<a[^>]*>(\d+)</a>',
