@@ -63,10 +63,11 @@ def _batch_households(records: Any) -> set[str]:
     batch = getattr(records, "batch", None)
     if batch is None:
         return set()
-    found = {op.fields.get("household_id") for op in batch.ops
-             if op.entity == "survey" and isinstance(op.fields, dict)}
-    found |= {rec.values.get("household_id") for rec in batch.records.get("survey", {}).values()}
-    return {h for h in found if isinstance(h, str) and _UUID.fullmatch(h)}  # never odd text in a query
+    found = [op.fields.get("household_id") for op in batch.ops
+             if op.entity == "survey" and isinstance(op.fields, dict)]
+    found += [rec.values.get("household_id") for rec in batch.records.get("survey", {}).values()]
+    # A pushed value may be anything (a list, a number): only ids go into a query.
+    return {h for h in found if isinstance(h, str) and _UUID.fullmatch(h)}
 
 
 def _locked_survey_kinds(records: Any, household_id: str) -> set[str]:
