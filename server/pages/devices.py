@@ -25,7 +25,7 @@ from server.api.auth import rename_device
 from server.web.forms import text_value
 from server.web.forms import Form
 from server.core.i18n import gettext_
-from server.synced.handoff import MAX_FILE_BYTES, HandoffRefused, hand_in, read_handoff
+from server.api.handoff import MAX_FILE_BYTES, HandoffRefused, hand_in, read_handoff
 
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
@@ -75,7 +75,7 @@ def device_revoke(db: Session, user: User, device_id: str) -> Redirect:
 
 @post("/devices/handoff", sync_to_thread=True)
 def device_handoff(db: Session, user: User, data: Upload) -> Template:
-    """An officer's unsent captures handed in from a file their phone saved (server/synced/handoff.py):
+    """An officer's unsent captures handed in from a file their phone saved (server/api/handoff.py):
     by the officer, or a supervisor or admin whose area covers theirs; answered with what became of them."""
     upload = data.get("file")
     try:

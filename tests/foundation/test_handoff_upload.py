@@ -7,7 +7,7 @@ from sqlmodel import Session, func, select
 
 from server.auth.passwords import hash_token
 from server.models import AuditEntry, Device, District, Household
-from server.synced.handoff import MAX_FILE_BYTES
+from server.api.handoff import MAX_FILE_BYTES
 from tests.foundation.helpers import csrf_token, sign_in
 from tests.support.factories import make_geography, make_user
 
