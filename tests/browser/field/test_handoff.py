@@ -63,4 +63,14 @@ def test_unsent_captures_move_to_a_new_phone_and_reach_the_server_once(field_wor
     assert outbox(page) == []
     with Session(engine) as db:
         assert len(db.exec(select(Attendance).where(Attendance.session_id == session_id)).all()) == 2
+        other = db.exec(select(User).where(User.username == "north")).one()
+
+    # Another officer's file (the same captures under their name) is refused on this phone.
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps({**content, "user": {"id": other.id, "username": "north"},
+                                  "ops": [{**op, "op_id": op["op_id"][:-4] + "beef"} for op in content["ops"]]}),
+                      encoding="utf-8")
+    page.set_input_files("[data-handoff-file]", str(forged))
+    expect(page.locator("[data-handoff-result].error")).to_contain_text("เจ้าหน้าที่คนอื่น")
+    assert outbox(page) == []
     engine.dispose()
