@@ -8,7 +8,7 @@ import { ensureDeviceToken, listen, status, sync } from "./sync.js";
 import { formatBytes, formatMoment } from "./format.js";
 
 export const locale = document.documentElement.lang === "en" ? "en" : "th";
-const texts = Object.assign(...["field-texts", "field-phone-texts"].map((id) =>
+const texts = Object.assign(...["field-texts", "field-phone-texts", "field-handoff-texts"].map((id) =>
   JSON.parse(document.getElementById(id)?.textContent || "{}")));
 
 export function t(key, vars = {}) {

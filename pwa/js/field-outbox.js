@@ -1,7 +1,8 @@
 // /field/outbox: what waits to be sent, what the server rejected and why (fix, send again or
 // discard), and the conflicts a supervisor will decide.
 
-import { boot, el, locale, nowrap, saved, showStatus, t } from "./field-common.js";
+import { boot, el, locale, nowrap, saved, showStatus, syncSoon, t } from "./field-common.js";
+import { HandoffProblem, loadHandoff, saveHandoff } from "./handoff.js";
 import { formatMoment } from "./format.js";
 import { loadView } from "./overlay.js";
 import { fieldLabel, recordWords, valueWords } from "./record-words.js";
@@ -83,4 +84,45 @@ async function render() {
       conflicts.flatMap((c) => c.conflicts.map((x) => conflictRow(view, c, x))))] : []));
 }
 
+// Hand-off: save this officer's unsent captures to a file, or load such a file from another phone.
+function handoffControls() {
+  const box = document.querySelector("[data-handoff]");
+  if (!box) return;
+  const note = el("p", { role: "status", "data-handoff-result": "" });
+  const problem = (error) => {
+    if (!(error instanceof HandoffProblem)) throw error;
+    note.className = "error";
+    note.textContent = t(`handoff_${error.kind}`);
+  };
+  const input = el("input", { type: "file", id: "handoff-file", accept: ".json,application/json", "data-handoff-file": "" });
+  input.addEventListener("change", async () => {
+    const file = input.files && input.files[0];
+    if (!file) return;
+    try {
+      const { added } = await loadHandoff(file);
+      note.className = "saved";
+      note.dataset.handoffAdded = String(added);
+      note.textContent = added ? t("handoff_loaded", { n: added }) : t("handoff_nothing_new");
+      await showStatus();
+      await render();
+      syncSoon();
+    } catch (error) { problem(error); } finally { input.value = ""; }
+  });
+  box.replaceChildren(
+    el("h2", {}, t("handoff_title")),
+    el("p", { class: "muted" }, t("handoff_help")),
+    el("div", { class: "actions" },
+      el("button", { type: "button", "data-action": "save-handoff", onclick: async () => {
+        try {
+          const n = await saveHandoff();
+          note.className = "saved";
+          note.textContent = t("handoff_saved", { n });
+        } catch (error) { problem(error); }
+      } }, t("handoff_save"))),
+    el("label", { for: "handoff-file" }, t("handoff_load")),
+    input,
+    note);
+}
+
 boot({ render });
+handoffControls();

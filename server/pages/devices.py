@@ -2,9 +2,12 @@
 district's users, an admin anyone's (a lost phone); every revocation is audited."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Router, MediaType, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
 from litestar.response import Redirect, Template
 from msgspec import Meta, Struct
 from sqlmodel import Session, select
@@ -21,6 +24,10 @@ from server.web.templates import render
 from server.api.auth import rename_device
 from server.web.forms import text_value
 from server.web.forms import Form
+from server.core.i18n import gettext_
+from server.api.handoff import MAX_FILE_BYTES, HandoffRefused, hand_in, read_handoff
+
+Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
 class BrowserTokenRequest(Struct, forbid_unknown_fields=False):
@@ -66,6 +73,24 @@ def device_revoke(db: Session, user: User, device_id: str) -> Redirect:
     return Redirect(path="/devices")
 
 
+@post("/devices/handoff", sync_to_thread=True)
+def device_handoff(db: Session, user: User, data: Upload) -> Template:
+    """An officer's unsent captures handed in from a file their phone saved (server/api/handoff.py):
+    by the officer, or a supervisor or admin whose area covers theirs; answered with what became of them."""
+    upload = data.get("file")
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise HandoffRefused(422, gettext_("Choose the file the phone saved."))
+        handoff = read_handoff(upload.file.read(MAX_FILE_BYTES + 1))
+        outcome = hand_in(db, user, handoff, file_name=upload.filename)
+    except HandoffRefused as refused:
+        db.rollback()
+        return render("devices_handoff.html", user=user, outcome=None, error=refused.message,
+                      status_code=refused.status)
+    db.commit()
+    return render("devices_handoff.html", user=user, outcome=outcome, error=None)
+
+
 @post("/field/device-token", status_code=201, sync_to_thread=True)
 def device_token_for_browser(db: Session, request: Request, data: BrowserTokenRequest | None = None) -> Response:
     """The phone's device token for the officer signed in in this browser: no second password.
@@ -100,6 +125,6 @@ def session_user_for_phone(db: Session, request: Request) -> Response:
 
 # Who may open each route, declared once here (server/web/guards.py).
 routers = [
-    Router(path="/", guards=[signed_in], route_handlers=[device_list, device_rename, device_revoke]),
+    Router(path="/", guards=[signed_in], route_handlers=[device_list, device_rename, device_revoke, device_handoff]),
     Router(path="/", guards=[public], route_handlers=[device_token_for_browser, session_user_for_phone]),
 ]
