@@ -23,6 +23,8 @@ missing=()
 # The proxy test runs a real nginx in front of three app servers; openssl makes its certificate.
 [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null || missing+=(nginx-light)
 command -v openssl >/dev/null || missing+=(openssl)
+# Thai text is measured in the browser tests (dates and names kept whole): Chromium needs a Thai font.
+[[ -d /usr/share/fonts/truetype/tlwg ]] || missing+=(fonts-thai-tlwg)
 [[ -n "$(find_initdb)" ]] || missing+=(postgresql)
 if ((${#missing[@]})); then
     echo "==> apt-get install ${missing[*]}"
