@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from server.auth.access import NotFoundInArea
@@ -24,8 +25,51 @@ def district_village_ids(session: Session, district_code: str) -> set[str]:
                             .where(Subdistrict.district_code == district_code)))
 
 
+# Where a session remembers the areas it has computed (see `remember_areas`).
+_AREAS = "sammachip.area_village_ids"
+
+
+def remember_areas(session: Session) -> None:
+    """From now on `session` computes each user's area once: a request asks for it from several places
+    (the page, the area helpers, the lists), and the answer does not change while the request runs.
+    A flush that writes an assignment, a village or a user forgets what was remembered."""
+    session.info[_AREAS] = {}
+
+
+def forget_areas(session: Session) -> None:
+    """Stop remembering (the request has ended)."""
+    session.info.pop(_AREAS, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_changed_areas(session: Session, _context: Any) -> None:
+    cache = session.info.get(_AREAS)
+    if cache and any(isinstance(row, (UserArea, Village, User))
+                     for rows in (session.new, session.dirty, session.deleted) for row in rows):
+        cache.clear()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_areas(session: Session) -> None:
+    cache = session.info.get(_AREAS)
+    if cache:
+        cache.clear()
+
+
 def area_village_ids(session: Session, user: User) -> set[str] | None:
-    """Village ids in the user's area; None means the whole database (admins)."""
+    """Village ids in the user's area; None means the whole database (admins). Computed once per request
+    session (`remember_areas`); the caller gets its own copy."""
+    cache = session.info.get(_AREAS)
+    if cache is None:
+        return _area_village_ids(session, user)
+    key = (user.id, user.role, user.district_code)
+    if key not in cache:
+        cache[key] = _area_village_ids(session, user)
+    ids = cache[key]
+    return None if ids is None else set(ids)
+
+
+def _area_village_ids(session: Session, user: User) -> set[str] | None:
     if user.role == "admin":
         return None
     if user.role == "supervisor":
