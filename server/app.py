@@ -24,7 +24,7 @@ from server.web.request_session import db_session_middleware, provide_db
 from server.web.static_urls import static_cache_middleware, static_url
 from server.web.observability import MetricsAccess, configure_logging, metrics, request_log_middleware
 from server.core.settings import STATIC_DIR, TEMPLATES_DIR
-from server.security_headers import add_security_headers
+from server.web.security_headers import add_security_headers
 from server.core.settings import ROOT
 
 PWA_DIR = STATIC_DIR

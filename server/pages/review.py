@@ -30,6 +30,7 @@ from server.review.reviewed_records import (
 )
 from server.synced.specs import REGISTRY
 from server.synced.write import Refused, Stale
+from server.web.audited import shows_personal_data
 from server.web.forms import Form, as_list, text_value
 from server.web.guards import reviewers, signed_in
 from server.web.templates import render
@@ -379,6 +380,7 @@ def merge_households(db: Session, user: User, data: Form) -> Template | Redirect
 # --- the audit log of the area ---------------------------------------------------------------------
 
 @get("/review/audit", sync_to_thread=True)
+@shows_personal_data("audit_log")
 def area_audit(request: Request, db: Session, user: User) -> Template | Response:
     """The audit log limited to the supervisor's area, filterable, and exportable to CSV."""
     import csv

@@ -10,7 +10,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from server.models import Enrollment, Household, OccupationGroup, Survey, TrainingSession, Village
-from server.models.program import complete_survey
+from server.program.rules import complete_survey
 from server.reports.figures import (
     ROUND_MONTHS,
     TRAINING_DAYS,
