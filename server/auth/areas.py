@@ -116,6 +116,12 @@ def managed_user_ids(session: Session, user: User) -> set[int] | None:
     return ids | {user.id}
 
 
+def may_place_in_village(db: Session, user: User, village_id: str) -> bool:
+    """A village that exists and lies in the user's area: one a record of theirs may be put in."""
+    ids = area_village_ids(db, user)
+    return not (ids is not None and village_id not in ids or db.get(Village, village_id) is None)
+
+
 def area_villages(db: Session, user: User) -> list[tuple[Village, Subdistrict]]:
     """Villages the user may see, with their subdistricts, in geocode order."""
     ids = area_village_ids(db, user)

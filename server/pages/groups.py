@@ -51,7 +51,7 @@ from server.web.forms import (
     text_value,
 )
 from server.web.guards import signed_in
-from server.web.paging import page_of
+from server.core.paging import page_of
 from server.web.templates import render
 
 GROUPS_PER_PAGE = 50

@@ -26,7 +26,7 @@ from server.core.dates import current_fiscal_year
 from server.core.i18n import current_locale, gettext_
 from server.core.numbers import parse_int
 from server.models import Household, ImportPreview, User, Village, utcnow
-from server.web.paging import page_of
+from server.core.paging import page_of
 from server.program.field_checks import normalize_citizen_id
 from server.program import district_lists
 from server.program.household_import import (

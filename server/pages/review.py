@@ -394,7 +394,7 @@ def area_audit(request: Request, db: Session, user: User) -> Template | Response
     from server.core.dates import format_datetime
     from server.core.i18n import current_locale
     from server.models import AuditEntry
-    from server.web.paging import page_of
+    from server.core.paging import page_of
 
     words = action_words()
     codes = list(db.exec(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all())

@@ -27,7 +27,7 @@ from server.review.rounds import (
 )
 from server.web.forms import Form, FormState, text_value
 from server.web.guards import reviewers, signed_in
-from server.web.paging import page_of
+from server.core.paging import page_of
 from server.web.templates import render
 
 SIGNERS = ("supervisor", "admin")

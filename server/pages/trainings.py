@@ -39,7 +39,7 @@ from server.models import (
 from server.models.program import SESSION_KINDS
 from server.program import funding
 from server.program.field_checks import check_text
-from server.web.paging import page_of
+from server.core.paging import page_of
 from server.synced.write import Refused, Stale, problems, save_synced
 from server.reports.attendance_register import register as attendance_register
 from server.reports.report_area import area_condition

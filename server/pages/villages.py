@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from server.web.guards import signed_in
 from server.core.dates import current_fiscal_year
 from server.models import Subdistrict, User, Village
-from server.web.paging import page_of
+from server.core.paging import page_of
 from server.reports.report_area import area_condition
 from server.reports.village_progress import village_progress
 from server.web.templates import render, wants_fragment
