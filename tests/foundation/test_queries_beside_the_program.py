@@ -17,7 +17,7 @@ QUERY_METHODS = frozenset({"exec", "execute", "scalars"})
 NOT_MOVED_YET = frozenset({
     "audit.py", "config.py", "devices.py", "groups.py", "home.py", "households.py", "match.py",
     "partners.py", "progress.py", "reports.py", "review.py", "signoff.py",
-    "users.py", "villages.py",
+    "villages.py",
 })
 
 
