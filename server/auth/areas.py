@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, func
 from sqlmodel import Session, select
 
 from server.auth.access import NotFoundInArea
@@ -191,3 +191,10 @@ def training_in_area(db: Session, user: User, training_id: str) -> Training:
 
 def group_in_area(db: Session, user: User, group_id: str) -> OccupationGroup:
     return record_in_area(db, user, OccupationGroup, group_id)
+
+
+def area_village_count(db: Session, *, village_ids: set[str] | None) -> int:
+    """How many villages an area (`area_village_ids`) holds: the whole country's undeleted ones for None."""
+    if village_ids is not None:
+        return len(village_ids)
+    return db.exec(select(func.count()).select_from(Village).where(Village.deleted == False)).one()  # noqa: E712
