@@ -110,3 +110,10 @@ def _groups(db: Session, village: Village) -> list[dict[str, Any]]:
         result.append({"group": group, "latest": latest, "members": members_of.get(group.id, 0),
                        "score": sum(1 for v in (latest.scores if latest else {}).values() if v)})
     return result
+
+
+def village_by_code(db: Session, *, code: str) -> Village | None:
+    """The undeleted village of this 8-digit geocode, or None."""
+    if len(code) != 8:
+        return None
+    return db.exec(select(Village).where(Village.code == code, Village.deleted == False)).scalars().first()  # noqa: E712
