@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from server.auth.areas import area_village_ids
 from server.core.dates import THAI_TIME, DateInputError, parse_date
+from server.core.paging import Page, page_of
 from server.core.i18n import gettext_
 from server.models import AuditEntry, ChangeFeed, Device, Subdistrict, User, UserArea, Village
 
@@ -115,3 +116,16 @@ def admin_entries(db: Session, *, filters: dict[str, str], page: int, page_size:
     total = db.exec(select(func.count()).select_from(query.subquery())).one()
     rows = list(db.exec(query.order_by(AuditEntry.id.desc()).offset((page - 1) * page_size).limit(page_size)).all())
     return total, rows
+
+
+def entry_page(db: Session, *, user: User, filters: AuditFilters, page: str | None) -> tuple[Page, list[Any]]:
+    """One page of the entries the user may read that match the filters, (entry, user, device), newest first."""
+    query = entries(db, user, filters)
+    found = page_of(db, query, page, PAGE_SIZE)
+    return found, list(db.exec(query.offset(found.offset).limit(found.size)))
+
+
+def entries_to_export(db: Session, *, user: User, filters: AuditFilters) -> list[Any]:
+    """The entries the user may read that match the filters, (entry, user, device), newest first: at most
+    EXPORT_LIMIT of them."""
+    return list(db.exec(entries(db, user, filters).limit(EXPORT_LIMIT)))
