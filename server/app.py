@@ -26,6 +26,7 @@ from server.web.observability import MetricsAccess, configure_logging, metrics, 
 from server.core.settings import STATIC_DIR, TEMPLATES_DIR
 from server.web.security_headers import add_security_headers
 from server.program.upload_tables import MAX_FILE_BYTES
+from server.core.settings import ROOT
 
 PWA_DIR = STATIC_DIR
 

@@ -6,11 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from server.auth.areas import area_village_ids
 from server.core.dates import THAI_TIME, DateInputError, parse_date
+from server.core.paging import Page, page_of
 from server.core.i18n import gettext_
 from server.models import AuditEntry, ChangeFeed, Device, Subdistrict, User, UserArea, Village
 
@@ -93,3 +94,38 @@ def entries(db: Session, user: User, filters: AuditFilters) -> Any:
 def _start_of(day: dt.date) -> dt.datetime:
     """Midnight of a Thai day, in UTC (as the log stores its times)."""
     return dt.datetime.combine(day, dt.time(), THAI_TIME).astimezone(dt.timezone.utc)
+
+
+def logged_actions(db: Session) -> list[str]:
+    """Every action the log holds, once each, in order (the choices of the action filter)."""
+    return list(db.exec(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all())
+
+
+def admin_entries(db: Session, *, filters: dict[str, str], page: int, page_size: int) -> tuple[int, list[Any]]:
+    """The whole log as an administrator reads it, filtered by user name, action, entity and record: how
+    many entries match, and one page of them (entry, user), the latest first."""
+    query = select(AuditEntry, User).join(User, User.id == AuditEntry.user_id, isouter=True)
+    if filters["username"]:
+        query = query.where(User.username == filters["username"].lower())
+    if filters["action"]:
+        query = query.where(AuditEntry.action == filters["action"])
+    if filters["entity"]:
+        query = query.where(AuditEntry.entity == filters["entity"])
+    if filters["record"]:
+        query = query.where(AuditEntry.record_id == filters["record"])
+    total = db.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = list(db.exec(query.order_by(AuditEntry.id.desc()).offset((page - 1) * page_size).limit(page_size)).all())
+    return total, rows
+
+
+def entry_page(db: Session, *, user: User, filters: AuditFilters, page: str | None) -> tuple[Page, list[Any]]:
+    """One page of the entries the user may read that match the filters, (entry, user, device), newest first."""
+    query = entries(db, user, filters)
+    found = page_of(db, query, page, PAGE_SIZE)
+    return found, list(db.exec(query.offset(found.offset).limit(found.size)))
+
+
+def entries_to_export(db: Session, *, user: User, filters: AuditFilters) -> list[Any]:
+    """The entries the user may read that match the filters, (entry, user, device), newest first: at most
+    EXPORT_LIMIT of them."""
+    return list(db.exec(entries(db, user, filters).limit(EXPORT_LIMIT)))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import event, func
 from sqlmodel import Session, select
 
 from server.auth.access import NotFoundInArea
@@ -24,8 +25,51 @@ def district_village_ids(session: Session, district_code: str) -> set[str]:
                             .where(Subdistrict.district_code == district_code)))
 
 
+# Where a session remembers the areas it has computed (see `remember_areas`).
+_AREAS = "sammachip.area_village_ids"
+
+
+def remember_areas(session: Session) -> None:
+    """From now on `session` computes each user's area once: a request asks for it from several places
+    (the page, the area helpers, the lists), and the answer does not change while the request runs.
+    A flush that writes an assignment, a village or a user forgets what was remembered."""
+    session.info[_AREAS] = {}
+
+
+def forget_areas(session: Session) -> None:
+    """Stop remembering (the request has ended)."""
+    session.info.pop(_AREAS, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_changed_areas(session: Session, _context: Any) -> None:
+    cache = session.info.get(_AREAS)
+    if cache and any(isinstance(row, (UserArea, Village, User))
+                     for rows in (session.new, session.dirty, session.deleted) for row in rows):
+        cache.clear()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_areas(session: Session) -> None:
+    cache = session.info.get(_AREAS)
+    if cache:
+        cache.clear()
+
+
 def area_village_ids(session: Session, user: User) -> set[str] | None:
-    """Village ids in the user's area; None means the whole database (admins)."""
+    """Village ids in the user's area; None means the whole database (admins). Computed once per request
+    session (`remember_areas`); the caller gets its own copy."""
+    cache = session.info.get(_AREAS)
+    if cache is None:
+        return _area_village_ids(session, user)
+    key = (user.id, user.role, user.district_code)
+    if key not in cache:
+        cache[key] = _area_village_ids(session, user)
+    ids = cache[key]
+    return None if ids is None else set(ids)
+
+
+def _area_village_ids(session: Session, user: User) -> set[str] | None:
     if user.role == "admin":
         return None
     if user.role == "supervisor":
@@ -70,6 +114,12 @@ def managed_user_ids(session: Session, user: User) -> set[int] | None:
         .join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
         .where(Subdistrict.district_code == district)))
     return ids | {user.id}
+
+
+def may_place_in_village(db: Session, user: User, village_id: str) -> bool:
+    """A village that exists and lies in the user's area: one a record of theirs may be put in."""
+    ids = area_village_ids(db, user)
+    return not (ids is not None and village_id not in ids or db.get(Village, village_id) is None)
 
 
 def area_villages(db: Session, user: User) -> list[tuple[Village, Subdistrict]]:
@@ -141,3 +191,10 @@ def training_in_area(db: Session, user: User, training_id: str) -> Training:
 
 def group_in_area(db: Session, user: User, group_id: str) -> OccupationGroup:
     return record_in_area(db, user, OccupationGroup, group_id)
+
+
+def area_village_count(db: Session, *, village_ids: set[str] | None) -> int:
+    """How many villages an area (`area_village_ids`) holds: the whole country's undeleted ones for None."""
+    if village_ids is not None:
+        return len(village_ids)
+    return db.exec(select(func.count()).select_from(Village).where(Village.deleted == False)).one()  # noqa: E712

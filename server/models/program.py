@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ColumnElement, Index, UniqueConstraint, and_, event, or_, text, true
+from sqlalchemy import JSON, Index, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
 
 from server.core.house_numbers import house_sort_key
@@ -166,12 +166,3 @@ class Survey(Synced, table=True):
     trade_income_month: int | None = None
     practising_trade: bool | None = None
     note: str | None = None
-
-
-def complete_survey() -> ColumnElement[bool]:
-    """`server.program.rules.survey_complete` in SQL: the surveys progress and the indicators count (a date,
-    and for an income kind an income or "not known" said)."""
-    answered = [Survey.annual_income.is_not(None), Survey.income_unknown == true()]
-    if set(SURVEY_KINDS) - set(INCOME_KINDS):  # today every kind asks the income
-        answered.append(Survey.kind.not_in(INCOME_KINDS))
-    return and_(Survey.surveyed_on.is_not(None), or_(*answered))

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from litestar import Router, Request, get
 from litestar.response import Template
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from server.web.guards import admins
+from server.audit.viewer import admin_entries, logged_actions
 from server.audit.words import action_words, in_words
 from server.review.record_words import RecordWords
-from server.models import AuditEntry, User
+from server.models import User
 from server.web.templates import render
 
 PAGE_SIZE = 100
@@ -23,20 +23,9 @@ def audit_log(request: Request, db: Session, user: User) -> Template:
         page = max(1, min(int(params.get("page") or 1), 10_000))
     except ValueError:
         page = 1
-    query = select(AuditEntry, User).join(User, User.id == AuditEntry.user_id, isouter=True)
-    if filters["username"]:
-        query = query.where(User.username == filters["username"].lower())
-    if filters["action"]:
-        query = query.where(AuditEntry.action == filters["action"])
-    if filters["entity"]:
-        query = query.where(AuditEntry.entity == filters["entity"])
-    if filters["record"]:
-        query = query.where(AuditEntry.record_id == filters["record"])
-    total = db.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = db.exec(query.order_by(AuditEntry.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    total, rows = admin_entries(db, filters=filters, page=page, page_size=PAGE_SIZE)
     words = action_words()
-    actions = [(code, words.get(code, code))
-               for code in db.exec(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()]
+    actions = [(code, words.get(code, code)) for code in logged_actions(db)]
     record_words = RecordWords(db, user)
     record_names = record_words.record_names([(entry.entity, entry.record_id) for entry, _who in rows])
     entries = [(entry, who, in_words(entry.action, entry.entity, entry.detail, record_words)) for entry, who in rows]

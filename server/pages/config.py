@@ -7,15 +7,16 @@ from typing import Any
 
 from litestar import Router, get, post
 from litestar.response import Redirect, Template
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from server.web.guards import admins
 from server.audit.log import audit
 from server.auth.access import NotFoundInArea
 from server.auth.areas import row_by_id
+from server.config.editing import configuration_lists, overlapping_poverty_line, set_setting
 from server.config.values import follow_up_months, households_per_village
 from server.core.i18n import gettext_
-from server.models import AppSetting, FiveKElement, Occupation, PovertyLine, User
+from server.models import FiveKElement, Occupation, PovertyLine, User
 from server.program.field_checks import check_text
 from server.program.rules import check_poverty_line
 from server.web.forms import Form, FormState, int_value, text_value
@@ -35,22 +36,14 @@ def _page(db: Session, user: User, *, forms: dict[str, FormState] | None = None,
     forms.setdefault("poverty_new", FormState())
     forms.setdefault("five_k_new", FormState())
     forms.setdefault("occupation_new", FormState(values={"kind": "trade"}))
+    lists = configuration_lists(db)
     return render("config.html", user=user, forms=forms, status_code=status_code, saved=saved,
-                  poverty_lines=db.exec(select(PovertyLine).order_by(PovertyLine.from_year)).all(),
-                  elements=db.exec(select(FiveKElement).order_by(FiveKElement.sort_order, FiveKElement.code)).all(),
-                  occupations=db.exec(select(Occupation).order_by(Occupation.kind.desc(), Occupation.sort_order,
-                                                                  Occupation.code)).all())
+                  poverty_lines=lists.poverty_lines, elements=lists.elements, occupations=lists.occupations)
 
 
 @get("/admin/config", sync_to_thread=True)
 def config_page(db: Session, user: User) -> Template:
     return _page(db, user)
-
-
-def _set(db: Session, key: str, value: str) -> None:
-    row = db.get(AppSetting, key) or AppSetting(key=key, value=value)
-    row.value = value
-    db.add(row)
 
 
 @post("/admin/config/settings", sync_to_thread=True)
@@ -72,9 +65,9 @@ def save_settings(db: Session, user: User, data: Form) -> Template | Redirect:
         form.error("follow_up_months", gettext_("Months after training, separated by commas, e.g. 3, 6, 12"))
     if not form.ok:
         return _page(db, user, forms={"settings": form}, status_code=422)
-    _set(db, "households_per_village", str(target))
-    _set(db, "follow_up_months", json.dumps(sorted(set(months))))
-    _set(db, "rank_by_welfare_card", "1" if data.get("rank_by_welfare_card") else "0")
+    set_setting(db, key="households_per_village", value=str(target))
+    set_setting(db, key="follow_up_months", value=json.dumps(sorted(set(months))))
+    set_setting(db, key="rank_by_welfare_card", value="1" if data.get("rank_by_welfare_card") else "0")
     audit(db, action="update", entity="app_setting", user_id=user.id,
           detail={"households_per_village": target, "follow_up_months": sorted(set(months)),
                   "rank_by_welfare_card": bool(data.get("rank_by_welfare_card"))})
@@ -91,10 +84,7 @@ def _poverty(db: Session, form: FormState, data: dict[str, Any],
     if form.ok:
         # One line per fiscal year: selection reads the line of the period covering the year.
         start, end, _amount = values
-        query = select(PovertyLine).where(PovertyLine.from_year <= end, PovertyLine.to_year >= start)
-        if editing is not None:
-            query = query.where(PovertyLine.id != editing)
-        other = db.exec(query.order_by(PovertyLine.from_year)).first()
+        other = overlapping_poverty_line(db, start=start, end=end, editing=editing)
         if other is not None:
             form.error("from_year", gettext_("Overlaps the period {start}–{end}: plan periods must not overlap.")
                        .format(start=other.from_year, end=other.to_year))

@@ -10,15 +10,15 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 from msgspec import Meta, Struct
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from server.web.guards import public, signed_in
 from server.api.auth import issue_device_token
 from server.audit.log import audit
 from server.auth.access import NotFoundInArea
-from server.auth.areas import managed_user_ids
+from server.auth.phones import managed_device, managed_devices
 from server.core.dates import utc_now
-from server.models import Device, User
+from server.models import User
 from server.web.browser_session import session_user
 from server.web.templates import render
 from server.api.auth import rename_device
@@ -38,20 +38,14 @@ class BrowserTokenRequest(Struct, forbid_unknown_fields=False):
 
 @get("/devices", sync_to_thread=True)
 def device_list(db: Session, user: User) -> Template:
-    query = select(Device, User).join(User, User.id == Device.user_id).order_by(
-        Device.revoked_at.is_not(None), Device.last_seen_at.desc(), Device.created_at.desc())
-    owners = managed_user_ids(db, user)
-    if owners is not None:
-        query = query.where(Device.user_id.in_(owners))
-    return render("devices.html", user=user, devices=db.exec(query).all())
+    return render("devices.html", user=user, devices=managed_devices(db, user=user))
 
 
 @post("/devices/{device_id:str}/name", sync_to_thread=True)
 def device_rename(db: Session, user: User, device_id: str, data: Form) -> Redirect:
     """A supervisor (or the owner, or an admin) names a phone so it can be told apart."""
-    device = db.get(Device, device_id) if len(device_id) <= 36 else None
-    owners = managed_user_ids(db, user)
-    if device is None or (owners is not None and device.user_id not in owners):
+    device = managed_device(db, user=user, device_id=device_id) if len(device_id) <= 36 else None
+    if device is None:
         raise NotFoundInArea()
     if rename_device(db, device, text_value(data, "name") or "", by=user):
         db.commit()
@@ -60,9 +54,8 @@ def device_rename(db: Session, user: User, device_id: str, data: Form) -> Redire
 
 @post("/devices/{device_id:str}/revoke", sync_to_thread=True)
 def device_revoke(db: Session, user: User, device_id: str) -> Redirect:
-    device = db.get(Device, device_id)
-    owners = managed_user_ids(db, user)
-    if device is None or (owners is not None and device.user_id not in owners):
+    device = managed_device(db, user=user, device_id=device_id)
+    if device is None:
         raise NotFoundInArea()
     if device.revoked_at is None:
         device.revoked_at = utc_now()

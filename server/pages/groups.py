@@ -5,8 +5,7 @@ from typing import Any
 
 from litestar import Request, Router, get, post
 from litestar.response import Redirect, Template
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from server.audit.log import audit
 from server.auth.access import NotFoundInArea
@@ -21,13 +20,10 @@ from server.core.dates import to_input
 from server.core.i18n import gettext_
 from server.core.numbers import parse_int
 from server.models import (
-    Enrollment,
     FiveKAssessment,
     FundingRequest,
     GroupMember,
-    Household,
     OccupationGroup,
-    Training,
     User,
     Village,
 )
@@ -35,7 +31,14 @@ from server.models.groups import GROUP_ROLES
 from server.program import funding
 from server.program.field_checks import check_text
 from server.program.rules import check_group, check_not_future
-from server.reports.report_area import area_condition
+from server.program.occupation_groups import (
+    five_k_history,
+    group_members_by_id,
+    group_members_with_households,
+    group_page_rows,
+    village_trained_households,
+    village_trainings_all_years,
+)
 from server.synced.write import Stale, save_synced
 from server.web import funding_forms
 from server.web.audited import shows_personal_data
@@ -51,7 +54,6 @@ from server.web.forms import (
     text_value,
 )
 from server.web.guards import signed_in
-from server.web.paging import page_of
 from server.web.templates import render
 
 GROUPS_PER_PAGE = 50
@@ -66,18 +68,6 @@ def role_labels() -> dict[str, str]:
             "committee": gettext_("Committee member")}
 
 
-def trained_households(db: Session, village_id: str) -> list[Household]:
-    """Households of the village selected for one of its trainings (the people a group forms from)."""
-    return list(db.exec(
-        select(Household).where(Household.village_id == village_id, Household.deleted == False,  # noqa: E712
-                                Household.id.in_(select(Enrollment.household_id)
-                                                 .join(Training, Training.id == Enrollment.training_id)
-                                                 .where(Training.village_id == village_id,
-                                                        Enrollment.status == "selected",
-                                                        Enrollment.deleted == False)))  # noqa: E712
-        .order_by(Household.house_sort)).all())
-
-
 def _options(db: Session) -> dict[str, Any]:
     return {"category_options": list(occupation_names(db, kind="group_category", active_only=True).items()),
             "trade_options": list(occupation_names(db, kind="trade", active_only=True).items()),
@@ -87,19 +77,8 @@ def _options(db: Session) -> dict[str, Any]:
 @get("/groups", sync_to_thread=True)
 def group_list(request: Request, db: Session, user: User) -> Template:
     """One page of the area's occupation groups, by village geocode."""
-    query = (select(OccupationGroup, Village).join(Village, Village.id == OccupationGroup.village_id)
-             .where(OccupationGroup.deleted == False, area_condition(db, user)))  # noqa: E712
-    page = page_of(db, query, request.query_params.get("page"), GROUPS_PER_PAGE)
-    rows = list(db.exec(query.order_by(Village.code, OccupationGroup.name, OccupationGroup.id)
-                        .offset(page.offset).limit(page.size)).all())
-    group_ids = [g.id for g, _v in rows] or [""]
-    members = dict(db.exec(select(GroupMember.group_id, func.count()).where(GroupMember.group_id.in_(group_ids))
-                           .group_by(GroupMember.group_id)).all())
-    latest: dict[str, FiveKAssessment] = {}
-    for assessment in db.exec(select(FiveKAssessment).where(FiveKAssessment.group_id.in_(group_ids))
-                              .order_by(FiveKAssessment.assessed_on, FiveKAssessment.id)):
-        latest[assessment.group_id] = assessment
-    return render("groups.html", user=user, rows=rows, members=members, latest=latest,
+    page, found = group_page_rows(db, user=user, page=request.query_params.get("page"), per_page=GROUPS_PER_PAGE)
+    return render("groups.html", user=user, rows=found.rows, members=found.members, latest=found.latest,
                   elements=len(five_k_elements(db)), village_options=village_options(area_villages(db, user)),
                   **_options(db), **page.context("/groups", {}))
 
@@ -109,7 +88,7 @@ def group_new(request: Request, db: Session, user: User) -> Template:
     village = village_in_area(db, user, request.query_params.get("village"))
     form = FormState(values={"village_id": village.id, "members": []})
     return render("group_form.html", user=user, form=form, village=village,
-                  candidates=trained_households(db, village.id), **_options(db))
+                  candidates=village_trained_households(db, village_id=village.id), **_options(db))
 
 
 def _read_group(db: Session, form: FormState, data: dict[str, Any],
@@ -136,7 +115,7 @@ def _read_group(db: Session, form: FormState, data: dict[str, Any],
 @post("/groups", sync_to_thread=True)
 def group_create(db: Session, user: User, data: Form) -> Template | Redirect:
     village = village_in_area(db, user, text_value(data, "village_id"))
-    candidates = trained_households(db, village.id)
+    candidates = village_trained_households(db, village_id=village.id)
     chosen = [h for h in candidates if h.id in set(as_list(data, "members"))]
     form = FormState(values={**{k: text_value(data, k) or "" for k in GROUP_FIELDS}, "village_id": village.id,
                              "members": [h.id for h in chosen]})
@@ -160,15 +139,11 @@ def _group_page(db: Session, user: User, group: OccupationGroup, *, info: FormSt
                 funding_form: FormState | None = None, funding_for: int | None = None,
                 status_code: int = 200, notice: str | None = None) -> Template:
     village = db.get(Village, group.village_id)
-    members = list(db.exec(select(GroupMember, Household).join(Household, Household.id == GroupMember.household_id)
-                           .where(GroupMember.group_id == group.id).order_by(Household.house_sort)).all())
+    members = group_members_with_households(db, group_id=group.id)
     member_ids = {m.household_id for m, _h in members}
-    candidates = [h for h in trained_households(db, group.village_id) if h.id not in member_ids]
-    history = list(db.exec(select(FiveKAssessment).where(FiveKAssessment.group_id == group.id)
-                           .order_by(FiveKAssessment.assessed_on.desc(), FiveKAssessment.id.desc())).all())
-    trainings = list(db.exec(select(Training).where(Training.village_id == group.village_id,
-                                                    Training.deleted == False)  # noqa: E712
-                            .order_by(Training.fiscal_year.desc())).all())
+    candidates = [h for h in village_trained_households(db, village_id=group.village_id) if h.id not in member_ids]
+    history = five_k_history(db, group_id=group.id)
+    trainings = village_trainings_all_years(db, village_id=group.village_id)
     if info is None:
         info = FormState(values={**{k: getattr(group, k) for k in GROUP_FIELDS}, "seq": group.seq,
                                  "registered_on": to_input(group.registered_on)})
@@ -209,7 +184,7 @@ def group_members(db: Session, user: User, group_id: str, data: Form) -> Templat
     group = group_in_area(db, user, group_id)
     if is_stale(data, group):
         return _group_page(db, user, group, notice=stale_notice(), status_code=409)
-    members = {m.id: m for m in db.exec(select(GroupMember).where(GroupMember.group_id == group.id))}
+    members = group_members_by_id(db, group_id=group.id)
     new_id = text_value(data, "household_id")
     new_role = text_value(data, "new_role") if new_id else None
     form = FormState(values={"household_id": new_id or "", "new_role": new_role or ""})
@@ -229,7 +204,7 @@ def group_members(db: Session, user: User, group_id: str, data: Form) -> Templat
             form.error("roles", gettext_("Only one member can hold each of chair, vice chair, secretary and "
                                          "treasurer."))
     if new_id:
-        if new_id not in {h.id for h in trained_households(db, group.village_id)}:
+        if new_id not in {h.id for h in village_trained_households(db, village_id=group.village_id)}:
             form.error("household_id", gettext_("Choose a trained household of this village."))
         elif any(m.household_id == new_id for m in members.values()):
             form.error("household_id", gettext_("This household is already a member."))

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from litestar import Router, get
 from litestar.response import Template
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from server.web.guards import signed_in
-from server.auth.areas import area_village_ids
+from server.auth.areas import area_village_count, area_village_ids
 from server.core.dates import current_fiscal_year
-from server.models import Conflict, User, Village
+from server.models import User
 from server.reports.village_progress import village_progress
+from server.review.conflicts import open_conflict_count
 from server.web.templates import render
 
 # Each list of the home page shows this many; the rest are a tap away on /villages.
@@ -22,8 +22,7 @@ HOME_VILLAGES_LIMIT = 2000
 @get("/", sync_to_thread=True)
 def home(db: Session, user: User) -> Template:
     village_ids = area_village_ids(db, user)
-    villages = (len(village_ids) if village_ids is not None else
-                db.exec(select(func.count()).select_from(Village).where(Village.deleted == False)).one())  # noqa: E712
+    villages = area_village_count(db, village_ids=village_ids)
     # A country's villages are followed on the progress pages, not listed one by one here.
     progress = village_progress(db, village_ids) if villages <= HOME_VILLAGES_LIMIT else []
     # A village is in this year's program when it is a target or has a training planned anyway.
@@ -40,10 +39,7 @@ def home(db: Session, user: User) -> Template:
     }
     open_conflicts = 0
     if user.role in ("supervisor", "admin"):
-        query = select(func.count()).select_from(Conflict).where(Conflict.status == "open")
-        if village_ids is not None:
-            query = query.where(Conflict.village_id.in_(village_ids or {""}))
-        open_conflicts = db.exec(query).one()
+        open_conflicts = open_conflict_count(db, village_ids=village_ids)
     return render("home.html", user=user, progress=in_program, todo=todo,
                   open_conflicts=open_conflicts, fiscal_year=current_fiscal_year(),
                   limit=HOME_LIST_LIMIT, villages=villages, listed=villages <= HOME_VILLAGES_LIMIT)

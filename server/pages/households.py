@@ -1,7 +1,6 @@
 """The household register of a village: add, edit, search, and import from CSV or XLSX."""
 from __future__ import annotations
 
-from datetime import timedelta, timezone
 from typing import Annotated, Any
 
 from litestar import Router, Request, get, post
@@ -9,15 +8,14 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Response, Template
-from sqlalchemy import ColumnElement, delete, or_
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from server.web.audited import shows_personal_data
 from server.web.guards import public, signed_in
 from server.audit.log import audit
 from server.auth.areas import (
-    area_village_ids,
     area_villages,
+    may_place_in_village,
     record_in_area,
     village_options,
 )
@@ -25,12 +23,12 @@ from server.config.values import occupation_names, poverty_line
 from server.core.dates import current_fiscal_year
 from server.core.i18n import current_locale, gettext_
 from server.core.numbers import parse_int
-from server.models import Household, ImportPreview, User, Village, utcnow
-from server.web.paging import page_of
+from server.models import Household, ImportPreview, User
+from server.program.household_register import household_page_rows
+from server.program.import_previews import forget_previews, take_preview, waiting_list
 from server.program.field_checks import normalize_citizen_id
 from server.program import district_lists
 from server.program.household_import import (
-    COLUMNS,
     ImportFormatError,
     check_rows,
     column_labels,
@@ -66,8 +64,6 @@ def welfare_card_value(text: str | None) -> bool | None:
 
 def welfare_card_choice(value: bool | None) -> str:
     return "" if value is None else ("yes" if value else "no")
-# A preview not confirmed within this time must be uploaded again (it holds full citizen IDs).
-PREVIEW_LIFETIME = timedelta(hours=1)
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
@@ -81,36 +77,14 @@ def _context(db: Session, user: User) -> dict[str, Any]:
             "occupation_names": occupation_names(db)}
 
 
-def _household_filter(db: Session, user: User, params: dict[str, str]) -> list[ColumnElement[bool]]:
-    """The area's households that match the list's filters, as SQL conditions."""
-    conditions: list[ColumnElement[bool]] = [Household.deleted == False]  # noqa: E712
-    ids = area_village_ids(db, user)
-    if ids is not None:
-        conditions.append(Household.village_id.in_(ids or {""}))
-    if params["village"]:
-        conditions.append(Household.village_id == params["village"])
-    text = params["q"].strip().lower()
-    if text:
-        # icontains: ILIKE on PostgreSQL, whose planner reads it from the column statistics (a lower()
-        # expression it cannot, and it then joins the villages as if nothing matched); lower() LIKE on SQLite.
-        conditions.append(or_(Household.head_name.icontains(text, autoescape=True),
-                              Household.house_no.icontains(text, autoescape=True),
-                              Household.citizen_id.endswith(text, autoescape=True)))
-    return conditions
-
-
 @get("/households", sync_to_thread=True)
 @shows_personal_data("household")
 def household_list(request: Request, db: Session, user: User) -> Template:
     """One page of the register: filtered, counted, sorted (village code, house number read
     naturally) and paged by the database."""
     params = {k: request.query_params.get(k) or "" for k in ("village", "q", "imported")}
-    conditions = _household_filter(db, user, params)
-    page = page_of(db, select(Household.id).where(*conditions), request.query_params.get("page"),
-                   HOUSEHOLDS_PER_PAGE)
-    households = list(db.exec(
-        select(Household).join(Village, Village.id == Household.village_id).where(*conditions)
-        .order_by(Village.code, Household.house_sort, Household.id).offset(page.offset).limit(page.size)).all())
+    page, households = household_page_rows(db, user=user, filters=params, page=request.query_params.get("page"),
+                                           per_page=HOUSEHOLDS_PER_PAGE)
     fiscal_year = current_fiscal_year()
     fragment = wants_fragment(request)
     return render("_household_rows.html" if fragment else "households.html", user=user, households=households,
@@ -140,9 +114,7 @@ def _read_form(db: Session, user: User, data: dict[str, Any], editing: Household
         "welfare_card": welfare_card_value(text_value(data, "welfare_card")),
         "consent": bool(data.get("consent")), "note": text_value(data, "note"),
     }
-    ids = area_village_ids(db, user)
-    if not clean["village_id"] or db.get(Village, clean["village_id"]) is None or (
-            ids is not None and clean["village_id"] not in ids):
+    if not clean["village_id"] or not may_place_in_village(db, user, clean["village_id"]):
         form.error("village_id", gettext_("Choose a village in your area."))
     # The household rules a phone's push and the import meet too (a citizen ID registered once...);
     # they are checked again under the lock when the household is saved.
@@ -276,13 +248,6 @@ def _preview(db: Session, user: User, rows: list[dict[str, str]], *, status_code
                   status_code=status_code if not bad else 422)
 
 
-def _forget_previews(db: Session, user: User) -> None:
-    """Drop this user's earlier previews and anyone's that are too old to be confirmed."""
-    too_old = utcnow() - PREVIEW_LIFETIME
-    db.exec(delete(ImportPreview).where(or_(ImportPreview.user_id == user.id,
-                                            ImportPreview.created_at < too_old)))
-
-
 @post("/households/import", sync_to_thread=True)
 def import_upload(db: Session, user: User, data: Upload) -> Template:
     upload = data.get("file")
@@ -297,7 +262,7 @@ def import_upload(db: Session, user: User, data: Upload) -> Template:
             headers, raw = district_lists.read_any(upload.filename, content)
             if district_lists.needs_mapping(headers):
                 # A district's own list: its columns are mapped first (the rows wait on the server).
-                _forget_previews(db, user)
+                forget_previews(db, user=user)
                 waiting = ImportPreview(user_id=user.id, rows=raw, headers=headers)
                 db.add(waiting)
                 audit(db, action="import_preview", entity="household", user_id=user.id,
@@ -311,7 +276,7 @@ def import_upload(db: Session, user: User, data: Upload) -> Template:
     except ImportFormatError as exc:
         return render("household_import.html", user=user, rows=None, columns=column_labels(), status_code=422,
                       error=str(exc))
-    _forget_previews(db, user)
+    forget_previews(db, user=user)
     audit(db, action="import_preview", entity="household", user_id=user.id,
           detail={"file": upload.filename[:120], "rows": len(table.rows)})
     return _preview(db, user, table.rows, ignored=table.ignored)
@@ -333,20 +298,11 @@ def _mapping_page(db: Session, user: User, waiting: ImportPreview, *, chosen: di
                   status_code=status_code)
 
 
-def _waiting_list(db: Session, user: User, preview_id: str | None) -> ImportPreview | None:
-    """The user's own recent upload whose columns are still to be mapped."""
-    waiting = db.get(ImportPreview, preview_id) if preview_id else None
-    if waiting is None or waiting.user_id != user.id or waiting.headers is None:
-        return None
-    created = waiting.created_at if waiting.created_at.tzinfo else waiting.created_at.replace(tzinfo=timezone.utc)
-    return waiting if utcnow() - created <= PREVIEW_LIFETIME else None
-
-
 @post("/households/import/map", sync_to_thread=True)
 def import_map(db: Session, user: User, data: Form) -> Template:
     """Read the waiting list through the mapping chosen (saved by name for the district when named), then
     check its rows like any import's."""
-    waiting = _waiting_list(db, user, text_value(data, "preview_id"))
+    waiting = waiting_list(db, user=user, preview_id=text_value(data, "preview_id"))
     if waiting is None:
         return render("household_import.html", user=user, rows=None, columns=column_labels(), status_code=422,
                       error=gettext_("The preview has expired or was not found; upload the file again."))
@@ -368,25 +324,10 @@ def import_map(db: Session, user: User, data: Form) -> Template:
     return _preview(db, user, rows)
 
 
-def _taken_preview(db: Session, user: User, preview_id: str | None) -> list[dict[str, str]] | None:
-    """The rows of the user's own, recent preview, which is deleted in the same transaction (so it is
-    confirmed at most once); None for an unknown, someone else's or expired preview."""
-    preview = db.get(ImportPreview, preview_id) if preview_id else None
-    if preview is None or preview.user_id != user.id or preview.headers is not None:
-        return None  # (a list whose columns are not mapped yet is never confirmed as it is)
-    created = preview.created_at if preview.created_at.tzinfo else preview.created_at.replace(tzinfo=timezone.utc)
-    rows = preview.rows if utcnow() - created <= PREVIEW_LIFETIME else None
-    taken = db.exec(delete(ImportPreview).where(ImportPreview.id == preview.id,
-                                                ImportPreview.user_id == user.id))
-    if taken.rowcount != 1 or not isinstance(rows, list):
-        return None
-    return [{k: str(v) for k, v in r.items() if k in COLUMNS} for r in rows if isinstance(r, dict)]
-
-
 @post("/households/import/confirm", sync_to_thread=True)
 def import_confirm(db: Session, user: User, data: Form) -> Template | Redirect:
     """Write every row or none: the stored rows are checked again, and one error rejects the whole file."""
-    rows = _taken_preview(db, user, text_value(data, "preview_id"))
+    rows = take_preview(db, user=user, preview_id=text_value(data, "preview_id"))
     if rows is None:
         db.commit()  # an expired preview of this user is gone either way
         return render("household_import.html", user=user, rows=None, columns=column_labels(), status_code=422,

@@ -3,29 +3,24 @@ from __future__ import annotations
 
 from litestar import Router, get, post
 from litestar.response import Redirect, Template
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from server.web.guards import signed_in
 from server.audit.log import audit
 from server.auth.access import NotFoundInArea
-from server.auth.areas import (
-    area_district_codes,
-    area_subdistrict_codes,
-    area_subdistricts,
-    area_village_ids,
-    row_by_id,
-)
+from server.auth.areas import area_subdistrict_codes, area_subdistricts, row_by_id
 from server.config.values import occupation_names
 from server.core.i18n import current_locale, gettext_
-from server.models import (
-    District,
-    OccupationGroup,
-    Partner,
-    PartnerSupport,
-    PublicityMeeting,
-    Training,
-    User,
-    Village,
+from server.models import Partner, PartnerSupport, PublicityMeeting, User
+from server.program.development_partners import (
+    area_districts,
+    district_in_area,
+    district_partners,
+    meetings_in_area,
+    partner_in_area,
+    partner_names,
+    supportable,
+    supports_in_area,
 )
 from server.program.field_checks import check_text
 from server.web.forms import Form, FormState, as_list, date_value, text_value
@@ -50,44 +45,16 @@ def audience_labels() -> dict[str, str]:
                                 gettext_("Kamnan and village heads"), gettext_("Development partners"))))
 
 
-def _districts(db: Session, user: User) -> list[District]:
-    codes = area_district_codes(db, user)
-    query = select(District).order_by(District.code)
-    if codes is not None:
-        query = query.where(District.code.in_(codes or {""}))
-    return list(db.exec(query).all())
-
-
-def _supportable(db: Session, user: User) -> tuple[dict[str, Training], dict[str, OccupationGroup], dict[str, str]]:
-    """Trainings and groups in the user's area (what a partner's support can point at)."""
-    ids = area_village_ids(db, user)
-    trainings = select(Training).where(Training.deleted == False)  # noqa: E712
-    groups = select(OccupationGroup).where(OccupationGroup.deleted == False)  # noqa: E712
-    villages = select(Village)
-    if ids is not None:
-        trainings = trainings.where(Training.village_id.in_(ids or {""}))
-        groups = groups.where(OccupationGroup.village_id.in_(ids or {""}))
-        villages = villages.where(Village.id.in_(ids or {""}))
-    return ({t.id: t for t in db.exec(trainings)}, {g.id: g for g in db.exec(groups)},
-            {v.id: v.name for v in db.exec(villages)})
-
-
 def _page(db: Session, user: User, *, partner_form: FormState | None = None, meeting_form: FormState | None = None,
           support_forms: dict[int, FormState] | None = None, status_code: int = 200) -> Template:
-    districts = _districts(db, user)
-    codes = [d.code for d in districts] or [""]
-    partners = list(db.exec(select(Partner).where(Partner.district_code.in_(codes))
-                            .order_by(Partner.preloaded.desc(), Partner.name)).all())
-    trainings, groups, village_names = _supportable(db, user)
-    supports: dict[int, list[PartnerSupport]] = {}
-    for support in db.exec(select(PartnerSupport).where(PartnerSupport.partner_id.in_([p.id for p in partners] or [0]))):
-        if support.training_id in trainings or support.group_id in groups:  # hide what lies outside the area
-            supports.setdefault(support.partner_id, []).append(support)
+    districts = area_districts(db, user=user)
+    codes = [d.code for d in districts]
+    partners = district_partners(db, district_codes=codes)
+    within = supportable(db, user=user)
+    trainings, groups, village_names = within.trainings, within.groups, within.village_names
+    supports = supports_in_area(db, partners=partners, within=within)  # hide what lies outside the area
     subdistricts = area_subdistricts(db, user)
-    visible_subdistricts = area_subdistrict_codes(db, user)
-    meetings = [m for m in db.exec(select(PublicityMeeting).where(PublicityMeeting.district_code.in_(codes))
-                                   .order_by(PublicityMeeting.held_on.desc()))
-                if m.subdistrict_code is None or visible_subdistricts is None or m.subdistrict_code in visible_subdistricts]
+    meetings = meetings_in_area(db, user=user, district_codes=codes)
     missing_defaults = {d.code: [n.format(district=d.name_th) for n in SUPPORT_ORGANISATIONS
                                  if n.format(district=d.name_th) not in {p.name for p in partners
                                                                          if p.district_code == d.code}]
@@ -116,18 +83,10 @@ def partner_list(db: Session, user: User) -> Template:
     return _page(db, user)
 
 
-def _district_in_area(db: Session, user: User, code: str | None) -> District | None:
-    codes = area_district_codes(db, user)
-    district = db.get(District, code) if code else None
-    if district is None or (codes is not None and district.code not in codes):
-        return None
-    return district
-
-
 @post("/partners", sync_to_thread=True)
 def partner_create(db: Session, user: User, data: Form) -> Template | Redirect:
     form = FormState(values={k: text_value(data, k) or "" for k in ("name", "kind", "district_code")})
-    district = _district_in_area(db, user, text_value(data, "district_code"))
+    district = district_in_area(db, user=user, code=text_value(data, "district_code"))
     if district is None:
         form.error("district_code", gettext_("Choose a district in your area."))
     form.add(check_text("name", text_value(data, "name"), max_length=200, optional=False))
@@ -145,10 +104,10 @@ def partner_create(db: Session, user: User, data: Form) -> Template | Redirect:
 @post("/partners/defaults", sync_to_thread=True)
 def partner_defaults(db: Session, user: User, data: Form) -> Redirect:
     """Add the district's 4 support organisations that are not registered yet (a fresh install)."""
-    district = _district_in_area(db, user, text_value(data, "district_code"))
+    district = district_in_area(db, user=user, code=text_value(data, "district_code"))
     if district is None:
         raise NotFoundInArea()
-    existing = {p.name for p in db.exec(select(Partner).where(Partner.district_code == district.code))}
+    existing = partner_names(db, district_code=district.code)
     for template in SUPPORT_ORGANISATIONS:
         name = template.format(district=district.name_th)
         if name not in existing:
@@ -159,9 +118,8 @@ def partner_defaults(db: Session, user: User, data: Form) -> Redirect:
 
 
 def _partner_in_area(db: Session, user: User, partner_id: int) -> Partner:
-    partner = row_by_id(db, Partner, partner_id)
-    codes = area_district_codes(db, user)
-    if partner is None or (codes is not None and partner.district_code not in codes):
+    partner = partner_in_area(db, user=user, partner_id=partner_id)
+    if partner is None:
         raise NotFoundInArea()
     return partner
 
@@ -169,7 +127,8 @@ def _partner_in_area(db: Session, user: User, partner_id: int) -> Partner:
 @post("/partners/{partner_id:int}/supports", sync_to_thread=True)
 def support_add(db: Session, user: User, partner_id: int, data: Form) -> Template | Redirect:
     partner = _partner_in_area(db, user, partner_id)
-    trainings, groups, _names = _supportable(db, user)
+    within = supportable(db, user=user)
+    trainings, groups = within.trainings, within.groups
     target = text_value(data, "target") or ""
     kind, _sep, target_id = target.partition(":")
     form = FormState(values={"target": target, "note": text_value(data, "note") or ""})
@@ -192,7 +151,8 @@ def support_add(db: Session, user: User, partner_id: int, data: Form) -> Templat
 def support_remove(db: Session, user: User, partner_id: int, support_id: int) -> Redirect:
     partner = _partner_in_area(db, user, partner_id)
     support = row_by_id(db, PartnerSupport, support_id)
-    trainings, groups, _names = _supportable(db, user)
+    within = supportable(db, user=user)
+    trainings, groups = within.trainings, within.groups
     if support is None or support.partner_id != partner.id or not (
             support.training_id in trainings or support.group_id in groups):
         raise NotFoundInArea()
@@ -211,7 +171,7 @@ def meeting_add(db: Session, user: User, data: Form) -> Template | Redirect:
                              "subdistrict_code": text_value(data, "subdistrict_code") or "",
                              "district_code": text_value(data, "district_code") or ""})
     when = date_value(form, data, "held_on", required=True)
-    district = _district_in_area(db, user, text_value(data, "district_code"))
+    district = district_in_area(db, user=user, code=text_value(data, "district_code"))
     if district is None:
         form.error("district_code", gettext_("Choose a district in your area."))
     subdistrict = text_value(data, "subdistrict_code")

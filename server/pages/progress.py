@@ -4,7 +4,6 @@ from __future__ import annotations
 from litestar import Router, Request, get
 from litestar.background_tasks import BackgroundTask
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 from sqlmodel import Session
 
 from server.web.audited import shows_personal_data
@@ -20,10 +19,7 @@ from server.core.dates import thai_today
 from server.core.i18n import gettext_
 from server.core.numbers import parse_int
 from server.program.funding import funding_source_names, funding_summary
-from server.models import (
-    User,
-    Village,
-)
+from server.models import User
 from server.models.program import SURVEY_KINDS
 from server.program.rules import TRAINING_DAYS
 from server.reports import behind_figures as records
@@ -35,7 +31,7 @@ from server.reports.report_area import (
     parse_filters,
     unit_names,
 )
-from server.reports.village_story import village_story
+from server.reports.village_story import village_by_code, village_story
 from server.web.report_context import filter_error_page, filter_params, report_context
 from server.web.templates import render
 from server.review.rounds import area_rounds
@@ -157,8 +153,8 @@ def village_page(request: Request, db: Session, user: User, code: str) -> Templa
         if error.field == "area":
             raise NotFoundInArea() from error
         return filter_error_page(db, user, "progress_village.html", error, request)
-    village = db.exec(select(Village).where(Village.code == code, Village.deleted == False)).scalars().first()  # noqa: E712
-    if village is None or len(code) != 8:
+    village = village_by_code(db, code=code)
+    if village is None:
         raise NotFoundInArea()
     story = village_story(db, village, filters.fiscal_year)
     return render("progress_village.html", request=request, village=village, error=None, params=params,

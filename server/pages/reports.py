@@ -5,7 +5,6 @@ from typing import Any
 
 from litestar import Router, Request, get
 from litestar.response import Stream, Template
-from sqlalchemy import select
 from sqlmodel import Session
 
 from server.web.audited import shows_personal_data
@@ -22,8 +21,6 @@ from server.core.dates import thai_today
 from server.core.i18n import gettext_
 from server.models import (
     District,
-    Enrollment,
-    Household,
     TrainingSession,
     User,
     Village,
@@ -32,7 +29,8 @@ from server.program.rules import TRAINING_DAYS
 from server.program.funding import funding_source_names, funding_summary
 from server.reports import exports, figures
 from server.reports.report_area import FilterError, area_condition, parse_filters
-from server.reports.village_story import village_story
+from server.reports.attendance_register import attendance_sheet
+from server.reports.village_story import village_by_code, village_story
 from server.web.report_context import filter_error_page, filter_params, report_context
 from server.web.templates import render
 from server.review.rounds import area_rounds
@@ -90,13 +88,7 @@ def print_session(request: Request, db: Session, user: User, session_id: str) ->
         raise NotFoundInArea()
     training = training_in_area(db, user, session.training_id)
     village = db.get(Village, training.village_id)
-    sessions = list(db.exec(select(TrainingSession).where(TrainingSession.training_id == training.id,
-                                                          TrainingSession.deleted == False)  # noqa: E712
-                            .order_by(TrainingSession.day)).scalars())
-    households = list(db.exec(select(Household).join(Enrollment, Enrollment.household_id == Household.id)
-                              .where(Enrollment.training_id == training.id, Enrollment.status == "selected",
-                                     Enrollment.deleted == False, Household.deleted == False)  # noqa: E712
-                              .order_by(Household.house_sort, Household.head_name)).scalars())
+    sessions, households = attendance_sheet(db, training_id=training.id)
     return render("print_attendance.html", request=request, training=training, village=village, sessions=sessions,
                   session=session, households=households, days=range(1, TRAINING_DAYS + 1),
                   **_print_context(db, user, request, training.fiscal_year))
@@ -118,8 +110,8 @@ def print_village(request: Request, db: Session, user: User, code: str) -> Templ
         if error.field == "area":
             raise NotFoundInArea() from error
         return filter_error_page(db, user, "reports.html", error, request)
-    village = db.exec(select(Village).where(Village.code == code, Village.deleted == False)).scalars().first()  # noqa: E712
-    if village is None or len(code) != 8:
+    village = village_by_code(db, code=code)
+    if village is None:
         raise NotFoundInArea()
     months = follow_up_months(db)
     outcome = figures.outcomes(db, area=area_condition(db, user), filters=filters, by="total",

@@ -386,21 +386,16 @@ def area_audit(request: Request, db: Session, user: User) -> Template | Response
     import csv
     import io
 
-    from sqlmodel import select
-
     from server.audit import viewer as audit_view
     from server.audit.log import audit
     from server.audit.words import action_words, in_words
     from server.core.dates import format_datetime
     from server.core.i18n import current_locale
     from server.reports.export_cells import csv_row
-    from server.models import AuditEntry
-    from server.web.paging import page_of
 
     words = action_words()
-    codes = list(db.exec(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all())
+    codes = audit_view.logged_actions(db)
     filters, problems = audit_view.read_filters(request.query_params, codes)
-    query = audit_view.entries(db, user, filters)
     if request.query_params.get("format") == "csv":
         buffer = io.StringIO()
         buffer.write("\ufeff")  # Excel reads UTF-8 Thai only with a byte-order mark
@@ -408,7 +403,7 @@ def area_audit(request: Request, db: Session, user: User) -> Template | Response
         writer.writerow(csv_row([gettext_("When"), gettext_("User"), gettext_("Phone"), gettext_("Action"),
                                  gettext_("Record"), gettext_("Record id"), gettext_("Details")]))
         count = 0
-        for entry, who, device in db.exec(query.limit(audit_view.EXPORT_LIMIT)):
+        for entry, who, device in audit_view.entries_to_export(db, user=user, filters=filters):
             said = in_words(entry.action, entry.entity, entry.detail)
             details = "; ".join([f"{f}: {a} → {b}" for f, a, b in said.changes] + [f"{k}: {v}" for k, v in said.details])
             writer.writerow(csv_row([format_datetime(entry.at, current_locale.get()), who.username if who else "",
@@ -420,8 +415,7 @@ def area_audit(request: Request, db: Session, user: User) -> Template | Response
         db.commit()
         return Response(content=buffer.getvalue().encode("utf-8"), media_type="text/csv",  # Litestar adds the charset
                         headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
-    page = page_of(db, query, request.query_params.get("page"), audit_view.PAGE_SIZE)
-    found = list(db.exec(query.offset(page.offset).limit(page.size)))
+    page, found = audit_view.entry_page(db, user=user, filters=filters, page=request.query_params.get("page"))
     record_words = RecordWords(db, user)
     record_names = record_words.record_names([(entry.entity, entry.record_id) for entry, _who, _device in found])
     rows = [(entry, who, device, in_words(entry.action, entry.entity, entry.detail, record_words))

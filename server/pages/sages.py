@@ -5,16 +5,15 @@ from typing import Any
 
 from litestar import Router, Request, get, post
 from litestar.response import Redirect, Template
-from sqlalchemy import ColumnElement, exists, func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from server.web.audited import shows_personal_data
 from server.web.guards import signed_in
 from server.auth.access import NotFoundInArea
 from server.auth.areas import (
     area_subdistricts,
-    area_village_ids,
     area_villages,
+    may_place_in_village,
     record_in_area,
     row_by_id,
     village_in_area,
@@ -25,18 +24,26 @@ from server.core.dates import DateInputError, current_fiscal_year, parse_date, t
 from server.core.i18n import gettext_
 from server.models import (
     Sage,
-    Subdistrict,
     TeamMember,
     TrainerTeam,
-    Training,
     User,
     Village,
 )
-from server.web.paging import page_of
+from server.program.sage_registry import sage_page_rows
+from server.program.trainer_teams import (
+    is_team_member,
+    leads_elsewhere,
+    sage_for_team,
+    team_candidates,
+    team_members,
+    team_page_rows,
+    trains_elsewhere,
+    village_team,
+    village_trainings,
+)
 from server.program.field_checks import normalize_citizen_id
 from server.synced.write import Refused, Stale, problems, save_synced
 from server.review import needs_fix
-from server.reports.report_area import area_condition
 from server.program.rules import (
     TEAM_SIZE,
     check_one_team_a_year,
@@ -88,50 +95,13 @@ def _sage_values(sage: Sage, trade_codes: set[str]) -> dict[str, Any]:
             "seq": sage.seq}
 
 
-def _has_skill(db: Session, text: str, names: dict[str, str]) -> ColumnElement[bool]:
-    """Sages with a skill whose text or, for a trade code, whose name in the user's language contains
-    `text` (lower case). Skills are a JSON list: the database reads its items (SQLite's json_each,
-    PostgreSQL's json_array_elements_text), so an item matches however its JSON was written."""
-    codes = [code for code, name in names.items() if text in name.lower()]
-    elements = (func.json_array_elements_text if db.get_bind().dialect.name == "postgresql"
-                else func.json_each)
-    skill = elements(Sage.skills).table_valued("value").alias("skill")
-    return exists(select(1).select_from(skill).where(
-        or_(skill.c.value.icontains(text, autoescape=True), skill.c.value.in_(codes))))
-
-
-def _sage_filter(db: Session, user: User, params: dict[str, str]) -> list[ColumnElement[bool]]:
-    """The area's sages that match the registry's filters, as SQL conditions."""
-    conditions: list[ColumnElement[bool]] = [Sage.deleted == False]  # noqa: E712
-    ids = area_village_ids(db, user)
-    if ids is not None:
-        conditions.append(Sage.village_id.in_(ids or {""}))
-    if params["village"]:
-        conditions.append(Sage.village_id == params["village"])
-    if params["subdistrict"]:
-        conditions.append(Sage.village_id.in_(select(Village.id).where(
-            Village.subdistrict_code == params["subdistrict"])))
-    skill = params["skill"].strip().lower()
-    text = params["q"].strip().lower()
-    names = occupation_names(db) if skill or text else {}
-    if skill:
-        conditions.append(or_(_has_skill(db, skill, names), Sage.skills_note.icontains(skill, autoescape=True)))
-    if text:
-        conditions.append(or_(Sage.name.icontains(text, autoescape=True),
-                              Sage.phone.contains(text, autoescape=True), _has_skill(db, text, names),
-                              Sage.skills_note.icontains(text, autoescape=True)))
-    return conditions
-
-
 @get("/sages", sync_to_thread=True)
 @shows_personal_data("sage")
 def sage_list(request: Request, db: Session, user: User) -> Template:
     """One page of the registry, by name: filtered, counted and paged by the database."""
     params = {k: request.query_params.get(k) or "" for k in ("q", "village", "subdistrict", "skill")}
-    conditions = _sage_filter(db, user, params)
-    page = page_of(db, select(Sage.id).where(*conditions), request.query_params.get("page"), SAGES_PER_PAGE)
-    sages = list(db.exec(select(Sage).where(*conditions).order_by(Sage.name, Sage.id)
-                         .offset(page.offset).limit(page.size)).all())
+    page, sages = sage_page_rows(db, user=user, filters=params, page=request.query_params.get("page"),
+                                 per_page=SAGES_PER_PAGE)
     fragment = wants_fragment(request)
     return render("_sage_rows.html" if fragment else "sages.html", user=user, sages=sages, params=params,
                   **page.context("/sages", params), **_sage_context(db, user))
@@ -151,10 +121,9 @@ def _read_sage_form(db: Session, user: User, data: dict[str, Any]) -> tuple[Form
         "found_by": text_value(data, "found_by"), "note": text_value(data, "note"),
         "workshop_date": date_value(form, data, "workshop_date"),
     }
-    ids = area_village_ids(db, user)
     if not clean["village_id"]:
         form.error("village_id", gettext_("This field is required"))
-    elif ids is not None and clean["village_id"] not in ids or db.get(Village, clean["village_id"]) is None:
+    elif not may_place_in_village(db, user, clean["village_id"]):
         form.error("village_id", gettext_("Choose a village in your area."))
     form.add(problems(db, "sage", clean, record_id=""))  # the sage rules a phone's push meets too
     return form, clean
@@ -273,39 +242,17 @@ def _fiscal_year(request: Request, data: dict[str, Any] | None = None) -> int:
         return current_fiscal_year()
 
 
-def _team(db: Session, village_id: str, fiscal_year: int) -> TrainerTeam | None:
-    return db.exec(select(TrainerTeam).where(TrainerTeam.village_id == village_id,
-                                             TrainerTeam.fiscal_year == fiscal_year,
-                                             TrainerTeam.deleted == False)).first()  # noqa: E712
-
-
-def _members(db: Session, team: TrainerTeam | None) -> list[tuple[TeamMember, Sage]]:
-    if team is None:
-        return []
-    return list(db.exec(select(TeamMember, Sage).join(Sage, Sage.id == TeamMember.sage_id)
-                        .where(TeamMember.team_id == team.id).order_by(TeamMember.id)).all())
-
-
 @get("/teams", sync_to_thread=True)
 def team_list(request: Request, db: Session, user: User) -> Template:
     """One page of the area's villages with their team of the fiscal year, lead and size: one query."""
     fiscal_year = _fiscal_year(request)
-    member_count = (select(func.count()).select_from(TeamMember)
-                    .where(TeamMember.team_id == TrainerTeam.id).scalar_subquery())
-    query = (select(Village, Subdistrict, Sage, func.coalesce(member_count, 0))
-             .join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
-             .outerjoin(TrainerTeam, (TrainerTeam.village_id == Village.id)
-                        & (TrainerTeam.fiscal_year == fiscal_year) & (TrainerTeam.deleted == False))  # noqa: E712
-             .outerjoin(Sage, Sage.id == TrainerTeam.lead_sage_id)
-             .where(Village.deleted == False, area_condition(db, user)))  # noqa: E712
-    page = page_of(db, select(Village.id).where(Village.deleted == False, area_condition(db, user)),  # noqa: E712
-                   request.query_params.get("page"), TEAMS_PER_PAGE)
+    page, found = team_page_rows(db, user=user, fiscal_year=fiscal_year, page=request.query_params.get("page"),
+                                 per_page=TEAMS_PER_PAGE)
     rows = []
-    for village, subdistrict, lead, members in db.exec(query.order_by(Village.code)
-                                                       .offset(page.offset).limit(page.size)).all():
-        no_lead, trainers_missing = team_missing(has_lead=lead is not None, members=members)
-        rows.append({"village": village, "subdistrict": subdistrict, "lead": lead,
-                     "size": members + (1 if lead else 0), "no_lead": no_lead,
+    for row in found:
+        no_lead, trainers_missing = team_missing(has_lead=row.lead is not None, members=row.members)
+        rows.append({"village": row.village, "subdistrict": row.subdistrict, "lead": row.lead,
+                     "size": row.members + (1 if row.lead else 0), "no_lead": no_lead,
                      "trainers_missing": trainers_missing})
     return render("teams.html", user=user, rows=rows, fiscal_year=fiscal_year, team_size=TEAM_SIZE,
                   **page.context("/teams", {"fy": request.query_params.get("fy")}))
@@ -313,21 +260,14 @@ def team_list(request: Request, db: Session, user: User) -> Template:
 
 def _team_page(db: Session, user: User, village: Village, fiscal_year: int, *, form: FormState | None = None,
                lead_form: FormState | None = None, status_code: int = 200, notice: str | None = None) -> Template:
-    team = _team(db, village.id, fiscal_year)
-    members = _members(db, team)
+    team = village_team(db, village_id=village.id, fiscal_year=fiscal_year)
+    members = team_members(db, team=team)
     lead = db.get(Sage, team.lead_sage_id) if team and team.lead_sage_id else None
-    ids = area_village_ids(db, user)
-    query = select(Sage).where(Sage.deleted == False).order_by(Sage.name)  # noqa: E712
-    if ids is not None:
-        query = query.where(Sage.village_id.in_(ids or {""}))
     on_team = {s.id for _m, s in members} | ({lead.id} if lead else set())
-    candidates = [s for s in db.exec(query).all() if s.id not in on_team]
-    candidates.sort(key=lambda s: (s.village_id != village.id, s.name))
+    candidates = team_candidates(db, user=user, village=village, on_team=on_team)
     no_lead, trainers_missing = team_missing(has_lead=lead is not None, members=len(members))
     names = {v.id: v.name for v, _s in area_villages(db, user)}
-    trainings = list(db.exec(select(Training).where(Training.village_id == village.id,
-                                                    Training.fiscal_year == fiscal_year,
-                                                    Training.deleted == False)).all())  # noqa: E712
+    trainings = village_trainings(db, village_id=village.id, fiscal_year=fiscal_year)
     outside = gettext_("outside the village")
     lead_options = [(s.id, f"{s.name} — {names.get(s.village_id, '')}") for s in ([lead] if lead else []) + candidates]
     member_options = [(s.id, f"{s.name} — {names.get(s.village_id, '')}"
@@ -351,7 +291,7 @@ def team_page(request: Request, db: Session, user: User, village_id: str) -> Tem
 
 def _ensure_team(db: Session, user: User, village: Village, fiscal_year: int) -> TrainerTeam:
     """The village's team of the year, made when missing (`Stale` if someone made it meanwhile)."""
-    team = _team(db, village.id, fiscal_year)
+    team = village_team(db, village_id=village.id, fiscal_year=fiscal_year)
     if team is None:
         team = TrainerTeam()
         save_synced(db, team, entity="team", values={"village_id": village.id, "fiscal_year": fiscal_year},
@@ -359,53 +299,26 @@ def _ensure_team(db: Session, user: User, village: Village, fiscal_year: int) ->
     return team
 
 
-def _trains_elsewhere(db: Session, sage: Sage, village: Village, fiscal_year: int) -> str | None:
-    """The village whose team the sage is a trainer on in the fiscal year, other than this one."""
-    row = db.exec(select(Village).join(TrainerTeam, TrainerTeam.village_id == Village.id)
-                  .join(TeamMember, TeamMember.team_id == TrainerTeam.id)
-                  .where(TeamMember.sage_id == sage.id, TrainerTeam.fiscal_year == fiscal_year,
-                         TrainerTeam.village_id != village.id, TrainerTeam.deleted == False)).first()  # noqa: E712
-    return row.name if row is not None else None
-
-
-def _leads_elsewhere(db: Session, sage: Sage, village: Village, fiscal_year: int) -> str | None:
-    """The village whose team the sage leads in the fiscal year, other than this one."""
-    row = db.exec(select(Village).join(TrainerTeam, TrainerTeam.village_id == Village.id)
-                  .where(TrainerTeam.lead_sage_id == sage.id, TrainerTeam.fiscal_year == fiscal_year,
-                         TrainerTeam.village_id != village.id, TrainerTeam.deleted == False)).first()  # noqa: E712
-    return row.name if row is not None else None
-
-
-def _sage_for_team(db: Session, user: User, sage_id: str | None) -> Sage | None:
-    if not sage_id:
-        return None
-    sage = db.get(Sage, sage_id)
-    ids = area_village_ids(db, user)
-    if sage is None or sage.deleted or (ids is not None and sage.village_id not in ids):
-        return None
-    return sage
-
-
 @post("/teams/{village_id:str}/lead", sync_to_thread=True)
 def team_set_lead(request: Request, db: Session, user: User, village_id: str, data: Form) -> Template | Redirect:
     village = village_in_area(db, user, village_id)
     fiscal_year = _fiscal_year(request, data)
-    team = _team(db, village.id, fiscal_year)
+    team = village_team(db, village_id=village.id, fiscal_year=fiscal_year)
     lead_form = FormState(values={k: text_value(data, k) or "" for k in ("lead_sage_id", "note", "seq")})
     if team is not None and is_stale(data, team):
         return _team_page(db, user, village, fiscal_year, status_code=409, notice=stale_notice())
     sage_id = text_value(data, "lead_sage_id")
     note = text_value(data, "note")
-    sage = _sage_for_team(db, user, sage_id)
+    sage = sage_for_team(db, user=user, sage_id=sage_id)
     if sage_id and sage is None:
         lead_form.error("lead_sage_id", gettext_("Choose a sage from the registry of your area."))
     if sage is not None:
-        is_member = team is not None and db.exec(select(TeamMember).where(
-            TeamMember.team_id == team.id, TeamMember.sage_id == sage.id)).first() is not None
-        lead_form.add(check_team_lead(led_elsewhere=_leads_elsewhere(db, sage, village, fiscal_year),
-                                      is_member=is_member, same_village=sage.village_id == village.id, note=note))
-        lead_form.add(check_one_team_a_year("lead_sage_id",
-                                            serves_elsewhere=_trains_elsewhere(db, sage, village, fiscal_year)))
+        is_member = is_team_member(db, team=team, sage=sage)
+        lead_form.add(check_team_lead(
+            led_elsewhere=leads_elsewhere(db, sage=sage, village=village, fiscal_year=fiscal_year),
+            is_member=is_member, same_village=sage.village_id == village.id, note=note))
+        lead_form.add(check_one_team_a_year("lead_sage_id", serves_elsewhere=trains_elsewhere(
+            db, sage=sage, village=village, fiscal_year=fiscal_year)))
     if not lead_form.ok:
         return _team_page(db, user, village, fiscal_year, lead_form=lead_form, status_code=422)
     try:
@@ -425,18 +338,19 @@ def team_add_member(request: Request, db: Session, user: User, village_id: str,
     village = village_in_area(db, user, village_id)
     fiscal_year = _fiscal_year(request, data)
     form = FormState(values={k: text_value(data, k) or "" for k in ("sage_id", "outside_note")})
-    sage = _sage_for_team(db, user, text_value(data, "sage_id"))
+    sage = sage_for_team(db, user=user, sage_id=text_value(data, "sage_id"))
     if sage is None:
         form.error("sage_id", gettext_("Choose a sage from the registry of your area."))
         return _team_page(db, user, village, fiscal_year, form=form, status_code=422)
-    team = _team(db, village.id, fiscal_year)
-    members = _members(db, team)
+    team = village_team(db, village_id=village.id, fiscal_year=fiscal_year)
+    members = team_members(db, team=team)
     form.add(check_team_member(members_now=len(members), already_on_team=any(s.id == sage.id for _m, s in members),
                                is_lead=team is not None and team.lead_sage_id == sage.id,
                                same_village=sage.village_id == village.id,
                                outside_note=text_value(data, "outside_note")))
-    form.add(check_one_team_a_year("sage_id", serves_elsewhere=_leads_elsewhere(db, sage, village, fiscal_year)
-                                   or _trains_elsewhere(db, sage, village, fiscal_year)))
+    form.add(check_one_team_a_year("sage_id", serves_elsewhere=leads_elsewhere(
+        db, sage=sage, village=village, fiscal_year=fiscal_year) or trains_elsewhere(
+        db, sage=sage, village=village, fiscal_year=fiscal_year)))
     if not form.ok:
         return _team_page(db, user, village, fiscal_year, form=form, status_code=422)
     try:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from litestar import Request, Router, get, post
 from litestar.response import Redirect, Template
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from server.auth.areas import training_in_area
 from server.config.values import occupation_names
 from server.core.i18n import gettext_
 from server.core.numbers import parse_int
 from server.models import Training, User, Village
-from server.models.signoff import RoundSignoff
-from server.reports.report_area import area_condition
 from server.reports.village_progress import current_fiscal_year
 from server.review.quality import rule_titles
 from server.review.reviewed_records import describe, entity_label, survey_kind_label
@@ -21,13 +19,14 @@ from server.review.rounds import (
     SignoffRefused,
     open_items,
     reopen,
+    round_page_rows,
+    round_people,
     sign_off,
     signoff_of,
     user_display,
 )
 from server.web.forms import Form, FormState, text_value
 from server.web.guards import reviewers, signed_in
-from server.web.paging import page_of
 from server.web.templates import render
 
 SIGNERS = ("supervisor", "admin")
@@ -55,18 +54,8 @@ def rounds_page(request: Request, db: Session, user: User) -> Template:
     """The training rounds of the user's area in a fiscal year, signed off or not, paged by the database."""
     fiscal_year = parse_int(request.query_params.get("fy")) or current_fiscal_year()
     status = request.query_params.get("status") or "all"
-    query = (select(Training, Village, RoundSignoff, User).join(Village, Village.id == Training.village_id)
-             .outerjoin(RoundSignoff, (RoundSignoff.training_id == Training.id) & (RoundSignoff.status == "signed_off"))
-             .outerjoin(User, User.id == RoundSignoff.signed_off_by_user_id)
-             .where(Training.deleted == False, Training.fiscal_year == fiscal_year,  # noqa: E712
-                    area_condition(db, user)))
-    if status == "signed_off":
-        query = query.where(RoundSignoff.id.is_not(None))
-    elif status == "open":
-        query = query.where(RoundSignoff.id.is_(None))
-    page = page_of(db, query, request.query_params.get("page"), ROUNDS_PER_PAGE)
-    rows = list(db.exec(query.order_by(Village.code, Training.occupation, Training.id)
-                        .offset(page.offset).limit(page.size)).all())
+    page, rows = round_page_rows(db, user=user, fiscal_year=fiscal_year, status=status,
+                                 page=request.query_params.get("page"), per_page=ROUNDS_PER_PAGE)
     return render("signoff_rounds.html", user=user, rows=rows, fiscal_year=fiscal_year, status=status,
                   occupation_names=occupation_names(db), user_display=user_display,
                   **page.context("/signoff", {"fy": fiscal_year, "status": status}))
@@ -76,8 +65,7 @@ def _round_page(db: Session, user: User, training: Training, *, form: FormState 
                 notice: str | None = None, status_code: int = 200) -> Template:
     village = db.get(Village, training.village_id)
     row = signoff_of(db, training.id)
-    people = {u.id: u for u in db.exec(select(User).where(User.id.in_(
-        [i for i in (row.signed_off_by_user_id, row.reopened_by_user_id) if i] if row else [0]))).all()}
+    people = round_people(db, row=row)
     items = open_items(db, training)
     described = describe(db, [(c.entity, c.record_id) for c in items.conflicts]
                          + [(t.record_entity, t.record_id) for t in items.tasks])

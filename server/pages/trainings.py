@@ -6,13 +6,12 @@ from typing import Any
 
 from litestar import Request, Router, get, post
 from litestar.response import Redirect, Template
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from server.auth.access import NotFoundInArea
 from server.auth.areas import (
-    area_village_ids,
     area_villages,
+    may_place_in_village,
     training_in_area,
     village_options,
 )
@@ -27,10 +26,8 @@ from server.core.dates import current_fiscal_year, to_input
 from server.core.i18n import current_locale, gettext_
 from server.core.numbers import parse_int
 from server.models import (
-    Attendance,
     Enrollment,
     FundingRequest,
-    Household,
     Training,
     TrainingSession,
     User,
@@ -39,10 +36,8 @@ from server.models import (
 from server.models.program import SESSION_KINDS
 from server.program import funding
 from server.program.field_checks import check_text
-from server.web.paging import page_of
 from server.synced.write import Refused, Stale, problems, save_synced
 from server.reports.attendance_register import register as attendance_register
-from server.reports.report_area import area_condition
 from server.review import needs_fix
 from server.review.rounds import signed_off_rounds
 from server.program.rules import (
@@ -55,6 +50,16 @@ from server.program.rules import (
     rank_candidates,
 )
 from server.program.trades import team_teaches
+from server.program.training_records import (
+    day_has_attendance,
+    enrolled_households,
+    present_per_session,
+    training_enrollments,
+    training_exists,
+    training_page_rows,
+    training_sessions,
+    village_households,
+)
 from server.web import funding_forms
 from server.web.audited import shows_personal_data
 from server.web.guards import signed_in
@@ -80,12 +85,6 @@ def session_kind_labels() -> dict[str, str]:
             "home_practice": gettext_("Practice at home")}
 
 
-def _sessions(db: Session, training_id: str) -> list[TrainingSession]:
-    return list(db.exec(select(TrainingSession).where(TrainingSession.training_id == training_id,
-                                                      TrainingSession.deleted == False)  # noqa: E712
-                        .order_by(TrainingSession.day)).all())
-
-
 def days_out_of_order(sessions: list[TrainingSession]) -> list[int]:
     """Days dated before an earlier day. Allowed (schedules move and days may swap), but worth a look."""
     flagged, latest = [], None
@@ -98,36 +97,16 @@ def days_out_of_order(sessions: list[TrainingSession]) -> list[int]:
     return flagged
 
 
-def _enrollments(db: Session, training_id: str) -> list[Enrollment]:
-    return list(db.exec(select(Enrollment).where(Enrollment.training_id == training_id,
-                                                 Enrollment.deleted == False)).all())  # noqa: E712
-
-
 # --- list and create ----------------------------------------------------------------------------
 
 @get("/trainings", sync_to_thread=True)
 def training_list(request: Request, db: Session, user: User) -> Template:
     """One page of the area's trainings, the latest fiscal year first, then by village geocode."""
     fy_raw = request.query_params.get("fy") or ""
-    query = (select(Training, Village).join(Village, Village.id == Training.village_id)
-             .where(Training.deleted == False, area_condition(db, user)))  # noqa: E712
-    fiscal_year = parse_int(fy_raw)
-    if fiscal_year is not None:
-        query = query.where(Training.fiscal_year == fiscal_year)
-    page = page_of(db, query, request.query_params.get("page"), TRAININGS_PER_PAGE)
-    rows = list(db.exec(query.order_by(Training.fiscal_year.desc(), Village.code, Training.id)
-                        .offset(page.offset).limit(page.size)).all())
-    training_ids = [t.id for t, _v in rows] or [""]
-    enrolled = dict(db.exec(select(Enrollment.training_id, func.count())
-                            .where(Enrollment.training_id.in_(training_ids), Enrollment.status == "selected",
-                                   Enrollment.deleted == False)  # noqa: E712
-                            .group_by(Enrollment.training_id)).all())
-    sessions: dict[str, list[TrainingSession]] = {}
-    for session in db.exec(select(TrainingSession).where(TrainingSession.training_id.in_(training_ids),
-                                                         TrainingSession.deleted == False)  # noqa: E712
-                           .order_by(TrainingSession.day)):
-        sessions.setdefault(session.training_id, []).append(session)
-    return render("trainings.html", user=user, rows=rows, enrolled=enrolled, sessions=sessions, fy=fy_raw,
+    page, found = training_page_rows(db, user=user, fiscal_year=parse_int(fy_raw),
+                                     page=request.query_params.get("page"), per_page=TRAININGS_PER_PAGE)
+    return render("trainings.html", user=user, rows=found.rows, enrolled=found.enrolled, sessions=found.sessions,
+                  fy=fy_raw,
                   occupation_names=occupation_names(db), **page.context("/trainings", {"fy": fy_raw}))
 
 
@@ -148,8 +127,7 @@ def training_create(db: Session, user: User, data: Form) -> Template | Redirect:
     form = FormState(values={k: text_value(data, k) or "" for k in
                              ("village_id", "fiscal_year", "occupation", "title", "start_date")})
     village_id = text_value(data, "village_id")
-    ids = area_village_ids(db, user)
-    if not village_id or (ids is not None and village_id not in ids) or db.get(Village, village_id) is None:
+    if not village_id or not may_place_in_village(db, user, village_id):
         form.error("village_id", gettext_("Choose a village in your area."))
     fiscal_year = int_value(form, data, "fiscal_year", required=True)
     if fiscal_year is not None and not 2500 <= fiscal_year <= 2700:
@@ -160,10 +138,7 @@ def training_create(db: Session, user: User, data: Form) -> Template | Redirect:
     form.add(check_text("title", text_value(data, "title"), max_length=200))
     start = date_value(form, data, "start_date")
     form.add(check_training_day("start_date", start, fiscal_year))
-    if form.ok and db.exec(select(Training).where(Training.village_id == village_id,
-                                                  Training.occupation == occupation,
-                                                  Training.fiscal_year == fiscal_year,
-                                                  Training.deleted == False)).first():  # noqa: E712
+    if form.ok and training_exists(db, village_id=village_id, occupation=occupation, fiscal_year=fiscal_year):
         form.error("occupation", gettext_("This village already has a training in this trade this fiscal year."))
     if not form.ok:
         return render("training_form.html", user=user, form=form, status_code=422, **_new_context(db, user))
@@ -194,17 +169,12 @@ def _training_page(db: Session, user: User, training: Training, *, session_forms
                    yours: list[tuple[str, str, str]] | None = None, funding_form: FormState | None = None,
                    funding_for: int | None = None) -> Template:
     village = db.get(Village, training.village_id)
-    sessions = _sessions(db, training.id)
+    sessions = training_sessions(db, training_id=training.id)
     forms = {s.id: FormState(values={"date": to_input(s.date), "kind": s.kind, "destination": s.destination or "",
                                      "note": s.note or "", "seq": s.seq}) for s in sessions}
     forms.update(session_forms or {})
-    present = dict(db.exec(select(Attendance.session_id, func.count())
-                           .where(Attendance.session_id.in_([s.id for s in sessions] or [""]),
-                                  Attendance.present == True, Attendance.deleted == False)  # noqa: E712
-                           .group_by(Attendance.session_id)).all())
-    enrolled = db.exec(select(Enrollment, Household).join(Household, Household.id == Enrollment.household_id)
-                       .where(Enrollment.training_id == training.id, Enrollment.deleted == False)  # noqa: E712
-                       .order_by(Enrollment.status, Household.house_sort)).all()
+    present = present_per_session(db, sessions=sessions)
+    enrolled = enrolled_households(db, training_id=training.id)
     info = info_form or FormState(values={"title": training.title or "", "seq": training.seq})
     return render("training.html", user=user, training=training, village=village, sessions=sessions,
                   forms=forms, present=present, enrolled=enrolled, info_form=info, kinds=SESSION_KINDS,
@@ -268,9 +238,8 @@ def session_update(db: Session, user: User, training_id: str, session_id: str, d
     note = text_value(data, "note")
     form.add(check_text("destination", destination, max_length=200))
     form.add(check_text("note", note, max_length=1000))
-    if when is None and session.date is not None and "date" not in form.errors and db.exec(
-            select(Attendance.id).where(Attendance.session_id == session.id,
-                                        Attendance.deleted == False)).first() is not None:  # noqa: E712
+    if when is None and session.date is not None and "date" not in form.errors and day_has_attendance(
+            db, session_id=session.id):
         form.error("date", gettext_("Attendance is already recorded for this day: move it to another date "
                                     "instead of clearing it."))
     if not form.ok:
@@ -299,11 +268,10 @@ def _selection_version(enrollments: list[Enrollment]) -> int:
 def _selection_page(db: Session, user: User, training: Training, *, form: FormState | None = None,
                     status_code: int = 200, notice: str | None = None) -> Template:
     village = db.get(Village, training.village_id)
-    households = list(db.exec(select(Household).where(Household.village_id == training.village_id,
-                                                      Household.deleted == False)).all())  # noqa: E712
+    households = village_households(db, village_id=training.village_id)
     welfare_first = rank_by_welfare_card(db)
     ranked = rank_candidates(households, welfare_card_first=welfare_first)
-    enrollments = {e.household_id: e for e in _enrollments(db, training.id)}
+    enrollments = {e.household_id: e for e in training_enrollments(db, training_id=training.id)}
     limit = households_per_village(db)
     if form is None:
         selected = [h.id for h in ranked if h.id in enrollments and enrollments[h.id].status == "selected"]
@@ -332,11 +300,10 @@ def selection_page(request: Request, db: Session, user: User, training_id: str) 
 @shows_personal_data("household")
 def selection_save(request: Request, db: Session, user: User, training_id: str, data: Form) -> Template | Redirect:
     training = training_in_area(db, user, training_id)
-    enrollments = {e.household_id: e for e in _enrollments(db, training.id)}
+    enrollments = {e.household_id: e for e in training_enrollments(db, training_id=training.id)}
     if text_value(data, "seq") is not None and str(_selection_version(list(enrollments.values()))) != text_value(data, "seq"):
         return _selection_page(db, user, training, notice=stale_notice(), status_code=409)
-    households = {h.id: h for h in db.exec(select(Household).where(Household.village_id == training.village_id,
-                                                                   Household.deleted == False)).all()}  # noqa: E712
+    households = {h.id: h for h in village_households(db, village_id=training.village_id)}
     selected = {i for i in as_list(data, "selected") if i in households}
     reasons = {k.removeprefix("reason_"): (text_value(data, k) or "") for k in data if k.startswith("reason_")}
     form = FormState(values={**{k: v for k, v in data.items() if k.startswith("reason_")},

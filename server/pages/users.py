@@ -5,17 +5,23 @@ import re
 
 from litestar import Router, get, post
 from litestar.response import Redirect, Template
-from sqlmodel import Session, delete, select
+from sqlmodel import Session
 
 from server.web.guards import admins
 from server.audit.log import audit
 from server.auth.access import NotFoundInArea
-from server.auth.passwords import hash_password
-from server.auth.signin import aware_utc
-from server.core.dates import utc_now
-from server.core.i18n import current_locale, gettext_
-from server.auth.signin import ANY_NAME
-from server.models import District, LoginThrottle, Subdistrict, User, UserArea
+from server.auth.accounts import (
+    accounts,
+    all_districts,
+    all_subdistricts,
+    locked_sign_ins,
+    officer_subdistricts,
+    save_account,
+    unlock_sign_in,
+    username_taken,
+)
+from server.core.i18n import gettext_
+from server.models import District, Subdistrict, User
 from server.models.users import ROLES
 from server.web.forms import Form, FormState, single_values
 from server.web.templates import render
@@ -26,30 +32,16 @@ MIN_PASSWORD = 10
 def _form_context(db: Session) -> dict:
     return {
         "roles": ROLES,
-        "districts": db.exec(select(District).order_by(District.code)).all(),
-        "subdistricts": db.exec(select(Subdistrict).order_by(Subdistrict.code)).all(),
+        "districts": all_districts(db),
+        "subdistricts": all_subdistricts(db),
     }
 
 
 @get("/admin/users", sync_to_thread=True)
 def user_list(db: Session, user: User) -> Template:
-    users = db.exec(select(User).order_by(User.role, User.username)).all()
-    names = {s.code: s for s in db.exec(select(Subdistrict))}
-    districts = {d.code: d for d in db.exec(select(District))}
-    areas: dict[int, list[str]] = {}
-    for area in db.exec(select(UserArea)):
-        place = names.get(area.subdistrict_code or "")
-        label = (place.name_en if current_locale.get() == "en" else place.name_th) if place else (
-            area.subdistrict_code or area.village_id or "")
-        areas.setdefault(area.user_id, []).append(label)
-    # Names refused to some client address (each name once); a client refused for every name is not
-    # a user's and waits out its lock.
-    locked = db.exec(select(LoginThrottle).where(LoginThrottle.locked_until.is_not(None),
-                                                 LoginThrottle.username != ANY_NAME)
-                     .order_by(LoginThrottle.username)).all()
-    now = utc_now()
-    locked = list({t.username: t for t in locked if aware_utc(t.locked_until) > now}.values())
-    return render("users.html", user=user, users=users, areas=areas, districts=districts, locked=locked)
+    found = accounts(db)
+    return render("users.html", user=user, users=found.users, areas=found.areas, districts=found.districts,
+                  locked=locked_sign_ins(db))
 
 
 @get("/admin/users/new", sync_to_thread=True)
@@ -63,8 +55,7 @@ def user_edit(db: Session, user: User, user_id: int) -> Template:
     target = db.get(User, user_id)
     if target is None:
         raise NotFoundInArea()
-    subdistricts = [a.subdistrict_code for a in db.exec(select(UserArea).where(UserArea.user_id == user_id))
-                    if a.subdistrict_code]
+    subdistricts = officer_subdistricts(db, user_id=user_id)
     form = FormState(values={"username": target.username, "display_name": target.display_name,
                              "role": target.role, "district_code": target.district_code or "",
                              "active": target.active, "locale": target.locale,
@@ -80,7 +71,7 @@ def _validate(db: Session, data: dict, *, editing: User | None) -> FormState:
     if editing is None:
         if not re.fullmatch(r"[a-z0-9._-]{3,64}", username):
             form.error("username", gettext_("3–64 characters: letters a–z, digits, dot, dash or underscore."))
-        elif db.exec(select(User).where(User.username == username)).first():
+        elif username_taken(db, username=username):
             form.error("username", gettext_("This username is already taken."))
     if not (data.get("display_name") or "").strip():
         form.error("display_name", gettext_("This field is required"))
@@ -103,22 +94,6 @@ def _validate(db: Session, data: dict, *, editing: User | None) -> FormState:
     return form
 
 
-def _save(db: Session, target: User, data: dict, subdistricts: list[str]) -> None:
-    target.display_name = data["display_name"].strip()
-    target.role = data["role"]
-    target.district_code = data.get("district_code") or None
-    target.active = "active" in data
-    target.locale = data.get("locale") if data.get("locale") in ("th", "en") else "th"
-    if data.get("password"):
-        target.password_hash = hash_password(data["password"])
-    db.add(target)
-    db.flush()
-    db.exec(delete(UserArea).where(UserArea.user_id == target.id))
-    if target.role == "officer":
-        for code in subdistricts:
-            db.add(UserArea(user_id=target.id, subdistrict_code=code))
-
-
 @post("/admin/users/new", sync_to_thread=True)
 def user_create(db: Session, user: User, data: Form) -> Template | Redirect:
     data = single_values(data, lists=("subdistricts",))
@@ -127,7 +102,7 @@ def user_create(db: Session, user: User, data: Form) -> Template | Redirect:
         return render("user_form.html", user=user, form=form, editing=None, status_code=422,
                       **_form_context(db))
     target = User(username=form.values["username"], display_name="", password_hash="", role="officer")
-    _save(db, target, data, form.values["subdistricts"])
+    save_account(db, target=target, data=data, subdistricts=form.values["subdistricts"])
     audit(db, action="create", entity="user", record_id=str(target.id), user_id=user.id,
           detail={"username": target.username, "role": target.role})
     db.commit()
@@ -149,7 +124,7 @@ def user_update(db: Session, user: User, user_id: int, data: Form) -> Template |
     if not form.ok:
         return render("user_form.html", user=user, form=form, editing=target, status_code=422,
                       **_form_context(db))
-    _save(db, target, data, form.values["subdistricts"])
+    save_account(db, target=target, data=data, subdistricts=form.values["subdistricts"])
     audit(db, action="update", entity="user", record_id=str(target.id), user_id=user.id,
           detail={"role": target.role, "active": target.active, "district": target.district_code,
                   "subdistricts": form.values["subdistricts"],
@@ -161,8 +136,7 @@ def user_update(db: Session, user: User, user_id: int, data: Form) -> Template |
 @post("/admin/users/unlock/{username:str}", sync_to_thread=True)
 def user_unlock(db: Session, user: User, username: str) -> Redirect:
     """Lift a sign-in lock before it runs out (a colleague who mistyped, confirmed by phone)."""
-    if username != ANY_NAME and db.exec(select(LoginThrottle).where(LoginThrottle.username == username)).first():
-        db.execute(delete(LoginThrottle).where(LoginThrottle.username == username))
+    if unlock_sign_in(db, username=username):
         audit(db, action="unlock_sign_in", entity="user", record_id=username, user_id=user.id)
         db.commit()
     return Redirect(path="/admin/users")

@@ -15,6 +15,9 @@ from server.core.dates import (
     fiscal_year_span,
     thai_today,
 )
+from sqlalchemy import ColumnElement, and_, or_, true
+
+from server.models.program import SURVEY_KINDS, Survey
 from server.program.field_checks import (
     FieldError,
     refusal,
@@ -292,8 +295,6 @@ def check_survey(data: dict[str, Any]) -> list[FieldError]:
     for the kinds that measure income an income or `income_unknown` (`survey_complete` reads the same).
     The date's place in time (not after today, not before its first possible year) needs the
     household's trainings: `survey_date_bounds`, checked by the survey's record check."""
-    from server.models.program import SURVEY_KINDS
-
     errors = check_reference("household_id", data.get("household_id"))
     errors += check_choice("kind", data.get("kind"), SURVEY_KINDS)
     errors += check_date("surveyed_on", data.get("surveyed_on"), optional=False)
@@ -352,6 +353,15 @@ def survey_complete(kind: str | None, surveyed_on: Any, annual_income: Any, inco
     if surveyed_on is None:
         return False
     return kind not in INCOME_KINDS or annual_income is not None or income_unknown is True
+
+
+def complete_survey() -> ColumnElement[bool]:
+    """`survey_complete` in SQL: the surveys progress and the indicators count (a date,
+    and for an income kind an income or "not known" said)."""
+    answered = [Survey.annual_income.is_not(None), Survey.income_unknown == true()]
+    if set(SURVEY_KINDS) - set(INCOME_KINDS):  # today every kind asks the income
+        answered.append(Survey.kind.not_in(INCOME_KINDS))
+    return and_(Survey.surveyed_on.is_not(None), or_(*answered))
 
 
 # --- sync answers -------------------------------------------------------------------------------

@@ -92,3 +92,16 @@ def register(db: Session, training: Training) -> Register:
             phone=device.name if device else None, phone_no=numbers.get(device.id) if device else None,
             late=is_late_correction(a, days.get(a.session_id)))
     return Register(training=training, sessions=sessions, households=households, marks=marks, phones=phones)
+
+
+def attendance_sheet(db: Session, *, training_id: str) -> tuple[list[TrainingSession], list[Household]]:
+    """What the printed sheet of a training lists: its days in order, and its selected households by house
+    number (a row each, to sign)."""
+    sessions = list(db.exec(select(TrainingSession).where(TrainingSession.training_id == training_id,
+                                                          TrainingSession.deleted == False)  # noqa: E712
+                            .order_by(TrainingSession.day)).all())
+    households = list(db.exec(select(Household).join(Enrollment, Enrollment.household_id == Household.id)
+                              .where(Enrollment.training_id == training_id, Enrollment.status == "selected",
+                                     Enrollment.deleted == False, Household.deleted == False)  # noqa: E712
+                              .order_by(Household.house_sort, Household.head_name)).all())
+    return sessions, households

@@ -10,7 +10,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from server.models import Enrollment, Household, OccupationGroup, Survey, TrainingSession, Village
-from server.models.program import SURVEY_KINDS, complete_survey
+from server.models.program import SURVEY_KINDS
+from server.program.rules import complete_survey
 from server.reports.figures import (
     ROUND_MONTHS,
     TRAINING_DAYS,

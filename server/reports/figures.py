@@ -70,7 +70,7 @@ from server.models import (
 from server.models.program import SURVEY_KINDS
 from server.reports.report_area import Filters, geocode_within
 from server.program.rules import TEAM_SIZE, TRAINING_DAYS
-from server.models.program import complete_survey
+from server.program.rules import complete_survey
 
 GOAL_PRACTISING = 85.0
 GOAL_INCOME_CHANGE = 3.0

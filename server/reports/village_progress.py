@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from server.models import (
@@ -16,8 +16,11 @@ from server.models import (
     Training,
     TrainerTeam,
     TrainingSession,
+    User,
     Village,
 )
+from server.core.paging import Page, page_of
+from server.reports.report_area import area_condition
 from server.program.rules import TEAM_SIZE, TRAINING_DAYS
 from server.core.dates import current_fiscal_year, thai_today
 
@@ -114,3 +117,19 @@ def village_progress(db: Session, village_ids: set[str] | None, fiscal_year: int
             elif progress.next_session is None or session.date < progress.next_session.date:
                 progress.next_session = session
     return list(rows.values())
+
+
+def village_page_ids(db: Session, *, user: User, query: str, page: str | None,
+                     per_page: int) -> tuple[Page, set[str]]:
+    """One page of the user's area's villages by geocode matching `query` (a village's name or code, or its
+    subdistrict's name): counted and paged by the database; their ids, for `village_progress`."""
+    conditions = [Village.deleted == False, area_condition(db, user)]  # noqa: E712
+    if query:
+        subdistricts = select(Subdistrict.code).where(or_(Subdistrict.name_th.contains(query, autoescape=True),
+                                                          Subdistrict.name_en.icontains(query, autoescape=True)))
+        conditions.append(or_(Village.name.contains(query, autoescape=True),
+                              Village.code.startswith(query, autoescape=True),
+                              Village.subdistrict_code.in_(subdistricts)))
+    matching = select(Village.id).where(*conditions)
+    found = page_of(db, matching, page, per_page)
+    return found, set(db.exec(matching.order_by(Village.code).offset(found.offset).limit(found.size)).all())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from server.review.rounds import signed_off_rounds
@@ -27,7 +27,8 @@ from server.models import (
 def village_story(db: Session, village: Village, fiscal_year: int) -> dict[str, Any]:
     """One village's year on one screen: team, training days, households with attendance and surveys, groups.
 
-    A village has a few dozen households: its rows are loaded whole.
+    A village has a few dozen households: its rows are loaded whole, each kind of row in one query for
+    all the village's trainings and groups, so the page costs as many statements for ten trainings as for one.
     """
     team = db.exec(select(TrainerTeam).where(TrainerTeam.village_id == village.id,
                                              TrainerTeam.fiscal_year == fiscal_year,
@@ -43,34 +44,76 @@ def village_story(db: Session, village: Village, fiscal_year: int) -> dict[str, 
                                                     Training.fiscal_year == fiscal_year,
                                                     Training.deleted == False)  # noqa: E712
                              .order_by(Training.occupation)).scalars())
+    return {"team": team, "trainers": trainers, "courses": _courses(db, trainings),
+            "groups": _groups(db, village)}
+
+
+def _courses(db: Session, trainings: list[Training]) -> list[dict[str, Any]]:
+    """Each training with its days, enrolled households, attendance marks and surveys."""
+    training_ids = [t.id for t in trainings]
+    if not training_ids:
+        return []
+    sessions_of: dict[str, list[TrainingSession]] = {t: [] for t in training_ids}
+    for session in db.exec(select(TrainingSession).where(TrainingSession.training_id.in_(training_ids),
+                                                         TrainingSession.deleted == False)  # noqa: E712
+                           .order_by(TrainingSession.day)).scalars():
+        sessions_of[session.training_id].append(session)
+    enrolled_in: dict[str, list[tuple[Enrollment, Household]]] = {t: [] for t in training_ids}
+    for enrollment, household in db.exec(
+            select(Enrollment, Household).join(Household, Household.id == Enrollment.household_id)
+            .where(Enrollment.training_id.in_(training_ids), Enrollment.deleted == False,  # noqa: E712
+                   Household.deleted == False)  # noqa: E712
+            .order_by(Enrollment.status.desc(), Household.house_sort)).all():
+        enrolled_in[enrollment.training_id].append((enrollment, household))
+    session_ids = [s.id for sessions in sessions_of.values() for s in sessions]
+    marks_of: dict[str, dict[tuple[str, str], bool]] = {t: {} for t in training_ids}
+    training_of_session = {s.id: s.training_id for sessions in sessions_of.values() for s in sessions}
+    for mark in db.exec(select(Attendance).where(Attendance.session_id.in_(session_ids or [""]),
+                                                 Attendance.deleted == False)).scalars():  # noqa: E712
+        marks_of[training_of_session[mark.session_id]][(mark.session_id, mark.household_id)] = mark.present
+    household_ids = {h.id for enrolled in enrolled_in.values() for _e, h in enrolled}
+    surveys_of: dict[str, dict[str, Survey]] = {}
+    for survey in db.exec(select(Survey).where(Survey.household_id.in_(sorted(household_ids) or [""]),
+                                               Survey.deleted == False)).scalars():  # noqa: E712
+        surveys_of.setdefault(survey.household_id, {})[survey.kind] = survey
+    signed_off = signed_off_rounds(db, training_ids)
     courses = []
     for training in trainings:
-        sessions = list(db.exec(select(TrainingSession).where(TrainingSession.training_id == training.id,
-                                                              TrainingSession.deleted == False)  # noqa: E712
-                                .order_by(TrainingSession.day)).scalars())
-        enrolled = list(db.exec(select(Enrollment, Household).join(Household, Household.id == Enrollment.household_id)
-                                .where(Enrollment.training_id == training.id, Enrollment.deleted == False,  # noqa: E712
-                                       Household.deleted == False)  # noqa: E712
-                                .order_by(Enrollment.status.desc(), Household.house_sort)).all())
-        ids = [h.id for _e, h in enrolled] or [""]
-        marks = {(a.session_id, a.household_id): a.present for a in db.exec(
-            select(Attendance).where(Attendance.session_id.in_([s.id for s in sessions] or [""]),
-                                     Attendance.deleted == False)).scalars()}  # noqa: E712
-        surveys: dict[str, dict[str, Survey]] = {}
-        for survey in db.exec(select(Survey).where(Survey.household_id.in_(ids), Survey.deleted == False)).scalars():  # noqa: E712
-            surveys.setdefault(survey.household_id, {})[survey.kind] = survey
+        sessions, enrolled, marks = sessions_of[training.id], enrolled_in[training.id], marks_of[training.id]
+        ids = {h.id for _e, h in enrolled}
+        surveys = {household_id: kinds for household_id, kinds in surveys_of.items() if household_id in ids}
         present = {s.id: sum(1 for e, h in enrolled if e.status == "selected" and marks.get((s.id, h.id)))
                    for s in sessions}
-        courses.append({"training": training, "signed_off": signed_off_rounds(db, [training.id]).get(training.id),
+        courses.append({"training": training, "signed_off": signed_off.get(training.id),
                         "sessions": sessions, "enrolled": enrolled, "marks": marks,
                         "surveys": surveys, "present": present,
                         "selected": sum(1 for e, _h in enrolled if e.status == "selected")})
-    groups = []
-    for group in db.exec(select(OccupationGroup).where(OccupationGroup.village_id == village.id,
-                                                       OccupationGroup.deleted == False)).scalars():  # noqa: E712
-        latest = db.exec(select(FiveKAssessment).where(FiveKAssessment.group_id == group.id)
-                         .order_by(FiveKAssessment.assessed_on.desc(), FiveKAssessment.id.desc())).scalars().first()
-        members = len(db.exec(select(GroupMember.id).where(GroupMember.group_id == group.id)).all())
-        groups.append({"group": group, "latest": latest, "members": members,
+    return courses
+
+
+def _groups(db: Session, village: Village) -> list[dict[str, Any]]:
+    """The village's occupation groups with their latest 5 ก assessment and member count."""
+    groups = list(db.exec(select(OccupationGroup).where(OccupationGroup.village_id == village.id,
+                                                        OccupationGroup.deleted == False)).scalars())  # noqa: E712
+    group_ids = [g.id for g in groups]
+    if not group_ids:
+        return []
+    latest_of: dict[str, FiveKAssessment] = {}
+    for assessment in db.exec(select(FiveKAssessment).where(FiveKAssessment.group_id.in_(group_ids))
+                              .order_by(FiveKAssessment.assessed_on.desc(), FiveKAssessment.id.desc())).scalars():
+        latest_of.setdefault(assessment.group_id, assessment)
+    members_of = dict(db.exec(select(GroupMember.group_id, func.count(GroupMember.id))
+                              .where(GroupMember.group_id.in_(group_ids)).group_by(GroupMember.group_id)).all())
+    result = []
+    for group in groups:
+        latest = latest_of.get(group.id)
+        result.append({"group": group, "latest": latest, "members": members_of.get(group.id, 0),
                        "score": sum(1 for v in (latest.scores if latest else {}).values() if v)})
-    return {"team": team, "trainers": trainers, "courses": courses, "groups": groups}
+    return result
+
+
+def village_by_code(db: Session, *, code: str) -> Village | None:
+    """The undeleted village of this 8-digit geocode, or None."""
+    if len(code) != 8:
+        return None
+    return db.exec(select(Village).where(Village.code == code, Village.deleted == False)).scalars().first()  # noqa: E712

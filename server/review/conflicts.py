@@ -427,3 +427,11 @@ def _stored_records(db: Session, conflicts: list[Conflict]) -> dict[tuple[str, s
         for row in db.execute(select(table).where(table.c.id.in_(ids))).mappings():
             found[(entity, row["id"])] = dict(row)
     return found
+
+
+def open_conflict_count(db: Session, *, village_ids: set[str] | None) -> int:
+    """Conflicts still open in an area (`area_village_ids`; None for everywhere)."""
+    query = select(func.count()).select_from(Conflict).where(Conflict.status == "open")
+    if village_ids is not None:
+        query = query.where(Conflict.village_id.in_(village_ids or {""}))
+    return db.exec(query).one()

@@ -31,7 +31,7 @@ from server.models import (
 )
 from server.program.rules import income_per_person, passes_over_poorer, poorest_left_out
 from server.review.names import normalize_name
-from server.models.program import complete_survey
+from server.program.rules import complete_survey
 from server.program.rules import (
     check_survey_date,
     survey_complete,

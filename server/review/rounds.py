@@ -27,13 +27,16 @@ from server.models import (
     Training,
     TrainingSession,
     User,
+    Village,
 )
+from server.core.paging import Page, page_of
 from server.models.review import ReviewTask
 from server.models.signoff import RoundSignoff
 from server.config.values import follow_up_months
 from server.review import quality
 from server.core.dates import THAI_TIME
 from server.program.rules import thai_today
+from server.reports.report_area import area_condition
 from sync.changes import lock_counter
 
 ROUND_SURVEYS = ("baseline", "after_training")
@@ -290,3 +293,27 @@ def area_rounds(db: Session, area: Any, fiscal_year: int, geocode: str = "", occ
                     .order_by(Village.code, Training.occupation)).all()
     return AreaRounds(total=total, rows=[(t, v, SignedOff(t.id, user_display(u), s.signed_off_at, s.reason))
                                          for t, v, s, u in found])
+
+
+def round_page_rows(db: Session, *, user: User, fiscal_year: int, status: str, page: str | None,
+                    per_page: int) -> tuple[Page, list[Any]]:
+    """One page of the training rounds of the user's area in a fiscal year, (training, village, sign-off,
+    who signed it) by village geocode and trade: all of them, or only the signed-off or the open ones."""
+    query = (select(Training, Village, RoundSignoff, User).join(Village, Village.id == Training.village_id)
+             .outerjoin(RoundSignoff, (RoundSignoff.training_id == Training.id) & (RoundSignoff.status == "signed_off"))
+             .outerjoin(User, User.id == RoundSignoff.signed_off_by_user_id)
+             .where(Training.deleted == False, Training.fiscal_year == fiscal_year,  # noqa: E712
+                    area_condition(db, user)))
+    if status == "signed_off":
+        query = query.where(RoundSignoff.id.is_not(None))
+    elif status == "open":
+        query = query.where(RoundSignoff.id.is_(None))
+    found = page_of(db, query, page, per_page)
+    return found, list(db.exec(query.order_by(Village.code, Training.occupation, Training.id)
+                               .offset(found.offset).limit(found.size)).all())
+
+
+def round_people(db: Session, *, row: RoundSignoff | None) -> dict[int, User]:
+    """{user id: user} of who signed the round off and who reopened it."""
+    ids = [i for i in (row.signed_off_by_user_id, row.reopened_by_user_id) if i] if row else [0]
+    return {u.id: u for u in db.exec(select(User).where(User.id.in_(ids))).all()}

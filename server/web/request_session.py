@@ -7,6 +7,7 @@ from litestar.connection import ASGIConnection
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlmodel import Session
 
+from server.auth.areas import forget_areas, remember_areas
 from server.core.db import set_write_intent
 from server.core.db import is_busy_error, outage_log
 
@@ -34,6 +35,7 @@ def db_session_middleware(app: ASGIApp) -> ASGIApp:
         # Worker threads inherit this context: a GET's transactions only read (see server/core/db.py).
         set_write_intent(scope["method"] not in SAFE_METHODS)
         session = Session(scope["litestar_app"].state.engine, expire_on_commit=False)
+        remember_areas(session)  # the user's area is computed at most once per request
         scope[_SCOPE_KEY] = session  # type: ignore[literal-required]
         ended = False
 
@@ -58,6 +60,7 @@ def db_session_middleware(app: ASGIApp) -> ASGIApp:
 
 
 def _end(session: Session) -> None:
+    forget_areas(session)
     try:
         session.rollback()
         session.close()

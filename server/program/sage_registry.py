@@ -1,0 +1,57 @@
+"""The sage registry's questions: which sages of the user's area match the registry's filters, one page of them."""
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, exists, func, or_
+from sqlmodel import Session, select
+
+from server.auth.areas import area_village_ids
+from server.config.values import occupation_names
+from server.core.paging import Page, page_of
+from server.models import Sage, User, Village
+
+
+def _has_skill(db: Session, text: str, names: dict[str, str]) -> ColumnElement[bool]:
+    """Sages with a skill whose text or, for a trade code, whose name in the user's language contains
+    `text` (lower case). Skills are a JSON list: the database reads its items (SQLite's json_each,
+    PostgreSQL's json_array_elements_text), so an item matches however its JSON was written."""
+    codes = [code for code, name in names.items() if text in name.lower()]
+    elements = (func.json_array_elements_text if db.get_bind().dialect.name == "postgresql"
+                else func.json_each)
+    skill = elements(Sage.skills).table_valued("value").alias("skill")
+    return exists(select(1).select_from(skill).where(
+        or_(skill.c.value.icontains(text, autoescape=True), skill.c.value.in_(codes))))
+
+
+def sage_conditions(db: Session, *, user: User, filters: dict[str, str]) -> list[ColumnElement[bool]]:
+    """The area's sages that match the registry's filters (`q`, `village`, `subdistrict`, `skill`), as SQL
+    conditions."""
+    conditions: list[ColumnElement[bool]] = [Sage.deleted == False]  # noqa: E712
+    ids = area_village_ids(db, user)
+    if ids is not None:
+        conditions.append(Sage.village_id.in_(ids or {""}))
+    if filters["village"]:
+        conditions.append(Sage.village_id == filters["village"])
+    if filters["subdistrict"]:
+        conditions.append(Sage.village_id.in_(select(Village.id).where(
+            Village.subdistrict_code == filters["subdistrict"])))
+    skill = filters["skill"].strip().lower()
+    text = filters["q"].strip().lower()
+    names = occupation_names(db) if skill or text else {}
+    if skill:
+        conditions.append(or_(_has_skill(db, skill, names), Sage.skills_note.icontains(skill, autoescape=True)))
+    if text:
+        conditions.append(or_(Sage.name.icontains(text, autoescape=True),
+                              Sage.phone.contains(text, autoescape=True), _has_skill(db, text, names),
+                              Sage.skills_note.icontains(text, autoescape=True)))
+    return conditions
+
+
+def sage_page_rows(db: Session, *, user: User, filters: dict[str, str], page: str | None,
+                   per_page: int) -> tuple[Page, list[Sage]]:
+    """One page of the registry, by name: filtered, counted and paged by the database."""
+    conditions = sage_conditions(db, user=user, filters=filters)
+    found = page_of(db, select(Sage.id).where(*conditions), page, per_page)
+    sages = list(db.exec(select(Sage).where(*conditions).order_by(Sage.name, Sage.id)
+                         .offset(found.offset).limit(found.size)).all())
+    return found, sages
+

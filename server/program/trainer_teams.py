@@ -1,0 +1,103 @@
+"""The trainer teams' questions: a village's team of a fiscal year, its members, the sages that could join
+it, where else a sage serves, and one page of the area's villages with their teams."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from server.auth.areas import area_village_ids
+from server.core.paging import Page, page_of
+from server.models import Sage, Subdistrict, TeamMember, TrainerTeam, Training, User, Village
+from server.reports.report_area import area_condition
+
+
+def village_team(db: Session, *, village_id: str, fiscal_year: int) -> TrainerTeam | None:
+    return db.exec(select(TrainerTeam).where(TrainerTeam.village_id == village_id,
+                                             TrainerTeam.fiscal_year == fiscal_year,
+                                             TrainerTeam.deleted == False)).first()  # noqa: E712
+
+
+def team_members(db: Session, *, team: TrainerTeam | None) -> list[tuple[TeamMember, Sage]]:
+    if team is None:
+        return []
+    return list(db.exec(select(TeamMember, Sage).join(Sage, Sage.id == TeamMember.sage_id)
+                        .where(TeamMember.team_id == team.id).order_by(TeamMember.id)).all())
+
+
+def is_team_member(db: Session, *, team: TrainerTeam | None, sage: Sage) -> bool:
+    return team is not None and db.exec(select(TeamMember).where(
+        TeamMember.team_id == team.id, TeamMember.sage_id == sage.id)).first() is not None
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    """A village of the team list with its team's lead and number of members (not counting the lead)."""
+    village: Village
+    subdistrict: Subdistrict
+    lead: Sage | None
+    members: int
+
+
+def team_page_rows(db: Session, *, user: User, fiscal_year: int, page: str | None,
+                   per_page: int) -> tuple[Page, list[TeamRow]]:
+    """One page of the area's villages with their team of the fiscal year, lead and size: one query."""
+    member_count = (select(func.count()).select_from(TeamMember)
+                    .where(TeamMember.team_id == TrainerTeam.id).scalar_subquery())
+    query = (select(Village, Subdistrict, Sage, func.coalesce(member_count, 0))
+             .join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
+             .outerjoin(TrainerTeam, (TrainerTeam.village_id == Village.id)
+                        & (TrainerTeam.fiscal_year == fiscal_year) & (TrainerTeam.deleted == False))  # noqa: E712
+             .outerjoin(Sage, Sage.id == TrainerTeam.lead_sage_id)
+             .where(Village.deleted == False, area_condition(db, user)))  # noqa: E712
+    found = page_of(db, select(Village.id).where(Village.deleted == False, area_condition(db, user)),  # noqa: E712
+                    page, per_page)
+    rows = [TeamRow(village, subdistrict, lead, members) for village, subdistrict, lead, members in
+            db.exec(query.order_by(Village.code).offset(found.offset).limit(found.size)).all()]
+    return found, rows
+
+
+def team_candidates(db: Session, *, user: User, village: Village, on_team: set[str]) -> list[Sage]:
+    """The area's sages not on the team yet, the village's own first, by name."""
+    ids = area_village_ids(db, user)
+    query = select(Sage).where(Sage.deleted == False).order_by(Sage.name)  # noqa: E712
+    if ids is not None:
+        query = query.where(Sage.village_id.in_(ids or {""}))
+    candidates = [s for s in db.exec(query).all() if s.id not in on_team]
+    candidates.sort(key=lambda s: (s.village_id != village.id, s.name))
+    return candidates
+
+
+def village_trainings(db: Session, *, village_id: str, fiscal_year: int) -> list[Training]:
+    return list(db.exec(select(Training).where(Training.village_id == village_id,
+                                               Training.fiscal_year == fiscal_year,
+                                               Training.deleted == False)).all())  # noqa: E712
+
+
+def trains_elsewhere(db: Session, *, sage: Sage, village: Village, fiscal_year: int) -> str | None:
+    """The village whose team the sage is a trainer on in the fiscal year, other than this one."""
+    row = db.exec(select(Village).join(TrainerTeam, TrainerTeam.village_id == Village.id)
+                  .join(TeamMember, TeamMember.team_id == TrainerTeam.id)
+                  .where(TeamMember.sage_id == sage.id, TrainerTeam.fiscal_year == fiscal_year,
+                         TrainerTeam.village_id != village.id, TrainerTeam.deleted == False)).first()  # noqa: E712
+    return row.name if row is not None else None
+
+
+def leads_elsewhere(db: Session, *, sage: Sage, village: Village, fiscal_year: int) -> str | None:
+    """The village whose team the sage leads in the fiscal year, other than this one."""
+    row = db.exec(select(Village).join(TrainerTeam, TrainerTeam.village_id == Village.id)
+                  .where(TrainerTeam.lead_sage_id == sage.id, TrainerTeam.fiscal_year == fiscal_year,
+                         TrainerTeam.village_id != village.id, TrainerTeam.deleted == False)).first()  # noqa: E712
+    return row.name if row is not None else None
+
+
+def sage_for_team(db: Session, *, user: User, sage_id: str | None) -> Sage | None:
+    """The sage of the user's area chosen for a team, or None (missing, deleted or outside the area)."""
+    if not sage_id:
+        return None
+    sage = db.get(Sage, sage_id)
+    ids = area_village_ids(db, user)
+    if sage is None or sage.deleted or (ids is not None and sage.village_id not in ids):
+        return None
+    return sage
