@@ -1,6 +1,8 @@
 """Occupation groups formed by trained households: members, committee, rules, fund, and 5 ก scoring."""
 from __future__ import annotations
 
+import functools
+
 from typing import Any
 
 from litestar import Request, Router, get, post
@@ -8,7 +10,6 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session
 
 from server.audit.log import audit
-from server.auth.access import NotFoundInArea
 from server.auth.areas import (
     area_villages,
     group_in_area,
@@ -21,14 +22,12 @@ from server.core.i18n import gettext_
 from server.core.numbers import parse_int
 from server.models import (
     FiveKAssessment,
-    FundingRequest,
     GroupMember,
     OccupationGroup,
     User,
     Village,
 )
 from server.models.groups import GROUP_ROLES
-from server.program import funding
 from server.program.field_checks import check_text
 from server.program.rules import check_group, check_not_future
 from server.program.occupation_groups import (
@@ -252,34 +251,21 @@ def group_assess(db: Session, user: User, group_id: str, data: Form) -> Template
 
 # --- funding ---------------------------------------------------------------------------------------
 
-def _group_request(db: Session, group: OccupationGroup, request_id: int) -> FundingRequest:
-    record = db.get(FundingRequest, request_id)
-    if record is None or record.group_id != group.id:
-        raise NotFoundInArea()
-    return record
-
-
 @post("/groups/{group_id:str}/funding", sync_to_thread=True)
 def group_funding_add(db: Session, user: User, group_id: str, data: Form) -> Template | Redirect:
-    group = group_in_area(db, user, group_id)
-    form, clean = funding_forms.read_form(db, data, None)
-    if not form.ok:
-        return _group_page(db, user, group, funding_form=form, status_code=422)
-    funding.save(db, user_id=user.id, record=FundingRequest(group_id=group.id), clean=clean)
-    db.commit()
-    return Redirect(path=f"/groups/{group.id}#funding")
+    return _group_funding(db, user, group_id, data, request_id=None)
 
 
 @post("/groups/{group_id:str}/funding/{request_id:int}", sync_to_thread=True)
 def group_funding_update(db: Session, user: User, group_id: str, request_id: int, data: Form) -> Template | Redirect:
+    return _group_funding(db, user, group_id, data, request_id=request_id)
+
+
+def _group_funding(db: Session, user: User, group_id: str, data: Form, *, request_id: int | None) -> Template | Redirect:
     group = group_in_area(db, user, group_id)
-    record = _group_request(db, group, request_id)
-    form, clean = funding_forms.read_form(db, data, record)
-    if not form.ok:
-        return _group_page(db, user, group, funding_form=form, funding_for=record.id, status_code=422)
-    funding.save(db, user_id=user.id, record=record, clean=clean)
-    db.commit()
-    return Redirect(path=f"/groups/{group.id}#funding")
+    return funding_forms.save_funding_request(db, user, data, owner={"group_id": group.id}, request_id=request_id,
+                                              page_again=functools.partial(_group_page, db, user, group),
+                                              back=f"/groups/{group.id}")
 
 
 

@@ -1,6 +1,8 @@
 """Trainings: a village's 5-day course in one trade, its movable schedule, and target selection."""
 from __future__ import annotations
 
+import functools
+
 import datetime as dt
 from typing import Any
 
@@ -27,14 +29,12 @@ from server.core.i18n import current_locale, gettext_
 from server.core.numbers import parse_int
 from server.models import (
     Enrollment,
-    FundingRequest,
     Training,
     TrainingSession,
     User,
     Village,
 )
 from server.models.program import SESSION_KINDS
-from server.program import funding
 from server.program.field_checks import check_text
 from server.synced.write import Refused, Stale, problems, save_synced
 from server.reports.attendance_register import register as attendance_register
@@ -352,28 +352,22 @@ def selection_save(request: Request, db: Session, user: User, training_id: str, 
 
 @post("/trainings/{training_id:str}/funding", sync_to_thread=True)
 def training_funding_add(db: Session, user: User, training_id: str, data: Form) -> Template | Redirect:
-    training = training_in_area(db, user, training_id)
-    form, clean = funding_forms.read_form(db, data, None)
-    if not form.ok:
-        return _training_page(db, user, training, funding_form=form, status_code=422)
-    funding.save(db, user_id=user.id, record=FundingRequest(training_id=training.id), clean=clean)
-    db.commit()
-    return Redirect(path=f"/trainings/{training.id}#funding")
+    return _training_funding(db, user, training_id, data, request_id=None)
 
 
 @post("/trainings/{training_id:str}/funding/{request_id:int}", sync_to_thread=True)
 def training_funding_update(db: Session, user: User, training_id: str, request_id: int,
                             data: Form) -> Template | Redirect:
+    return _training_funding(db, user, training_id, data, request_id=request_id)
+
+
+def _training_funding(db: Session, user: User, training_id: str, data: Form, *,
+                      request_id: int | None) -> Template | Redirect:
     training = training_in_area(db, user, training_id)
-    record = db.get(FundingRequest, request_id)
-    if record is None or record.training_id != training.id:
-        raise NotFoundInArea()
-    form, clean = funding_forms.read_form(db, data, record)
-    if not form.ok:
-        return _training_page(db, user, training, funding_form=form, funding_for=record.id, status_code=422)
-    funding.save(db, user_id=user.id, record=record, clean=clean)
-    db.commit()
-    return Redirect(path=f"/trainings/{training.id}#funding")
+    return funding_forms.save_funding_request(db, user, data, owner={"training_id": training.id},
+                                              request_id=request_id,
+                                              page_again=functools.partial(_training_page, db, user, training),
+                                              back=f"/trainings/{training.id}")
 
 
 # --- the attendance register --------------------------------------------------------------------

@@ -1,17 +1,22 @@
 """The funding request form of a group's or a training's page: the values it shows, read back and checked."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from litestar.response import Redirect, Template
 
 from sqlmodel import Session
 
 from server.core.dates import to_input
-from server.models import FundingRequest
+from server.auth.access import NotFoundInArea
+from server.models import FundingRequest, User
 from server.program.funding import (
     FORM_FIELDS,
     OPEN_STATUSES,
     FundingLine,
     check_request,
+    save,
     funding_source_names,
     funding_sources,
     requests_of,
@@ -68,3 +73,20 @@ def context(db: Session, *, group_id: str | None = None, training_id: str | None
             "funding_source_names": names,
             "funding_statuses": list(status_labels().items()), "funding_total": total,
             "funding_action": f"/groups/{group_id}/funding" if group_id else f"/trainings/{training_id}/funding"}
+
+
+def save_funding_request(db: Session, user: User, data: dict[str, Any], *, owner: dict[str, str],
+                         request_id: int | None, page_again: Callable[..., Template], back: str) -> Template | Redirect:
+    """A group's or a training's funding form posted (`owner`: {"group_id": …} or {"training_id": …}):
+    checked, saved and answered the same way for both; a request of another owner is not found."""
+    record = None
+    if request_id is not None:
+        record = db.get(FundingRequest, request_id)
+        if record is None or any(getattr(record, name) != value for name, value in owner.items()):
+            raise NotFoundInArea()
+    form, clean = read_form(db, data, record)
+    if not form.ok:
+        return page_again(funding_form=form, funding_for=record.id if record else None, status_code=422)
+    save(db, user_id=user.id, record=record or FundingRequest(**owner), clean=clean)
+    db.commit()
+    return Redirect(path=f"{back}#funding")
