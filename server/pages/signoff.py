@@ -2,6 +2,8 @@
 items, its sign-off (with a written reason when something is open) and its reopening."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from litestar import Request, Router, get, post
 from litestar.response import Redirect, Template
 from sqlmodel import Session
@@ -89,34 +91,30 @@ def round_page(request: Request, db: Session, user: User, training_id: str) -> T
 
 @post("/trainings/{training_id:str}/signoff", sync_to_thread=True)
 def round_sign_off(db: Session, user: User, training_id: str, data: Form) -> Template | Redirect:
-    training = training_in_area(db, user, training_id)
-    reason = text_value(data, "reason")
-    try:
-        sign_off(db, user, training, reason=reason)
-    except SignoffRefused as refused:
-        db.rollback()
-        form = FormState(values={"reason": reason or ""})
-        form.error("reason", refusal_message(refused.code))
-        return _round_page(db, user, training, form=form, status_code=409 if refused.code == "already" else 422)
-    db.commit()
-    return Redirect(path=f"/trainings/{training.id}/signoff?done=signed_off")
+    return _decide(db, user, training_id, data, act=sign_off, field="reason", done="signed_off",
+                   codes={}, conflict="already")
 
 
 @post("/trainings/{training_id:str}/reopen", sync_to_thread=True)
 def round_reopen(db: Session, user: User, training_id: str, data: Form) -> Template | Redirect:
+    return _decide(db, user, training_id, data, act=reopen, field="reopen_reason", done="reopened",
+                   codes={"reason_required": "reopen_reason_required"}, conflict="not_signed_off")
+
+
+def _decide(db: Session, user: User, training_id: str, data: Form, *, act: Callable[..., None], field: str,
+            done: str, codes: dict[str, str], conflict: str) -> Template | Redirect:
+    """Sign a round off or reopen it: the reason given, the refusal in words beside it, or the page again."""
     training = training_in_area(db, user, training_id)
-    reason = text_value(data, "reopen_reason")
+    reason = text_value(data, field)
     try:
-        reopen(db, user, training, reason=reason)
+        act(db, user, training, reason=reason)
     except SignoffRefused as refused:
         db.rollback()
-        form = FormState(values={"reopen_reason": reason or ""})
-        code = "reopen_reason_required" if refused.code == "reason_required" else refused.code
-        form.error("reopen_reason", refusal_message(code))
-        return _round_page(db, user, training, form=form,
-                           status_code=409 if refused.code == "not_signed_off" else 422)
+        form = FormState(values={field: reason or ""})
+        form.error(field, refusal_message(codes.get(refused.code, refused.code)))
+        return _round_page(db, user, training, form=form, status_code=409 if refused.code == conflict else 422)
     db.commit()
-    return Redirect(path=f"/trainings/{training.id}/signoff?done=reopened")
+    return Redirect(path=f"/trainings/{training.id}/signoff?done={done}")
 
 
 # Who may open each route, declared once here (server/web/guards.py).
