@@ -4,7 +4,7 @@ sending a field day over a 3G-throttled network.
     python bench/field.py
 
 Prints:
-- the app shell (every field page's HTML in Thai, CSS, JavaScript with htmx, manifest), gzipped;
+- the app shell (every field page's HTML in Thai, CSS, the phone's JavaScript modules, manifest), gzipped;
 - tap → aria-pressed on attendance sheets of 20 households (median and p95, 5 sheets = 100 taps);
 - preparing a village of 20 households (tap "prepare" → the village is ready on the phone);
 - both again with Chromium's CPU throttled 4× (CDP Emulation.setCPUThrottlingRate), a cheap Android:
@@ -111,7 +111,7 @@ def main() -> None:
     process, base_url = start_server(url, port=port)
     try:
         raw, zipped = shell_bytes(base_url)
-        print(f"app shell: {len(SHELLS)} pages + CSS + JS + htmx = {raw / 1024:.1f} KB, "
+        print(f"app shell: {len(SHELLS)} pages + CSS + JS = {raw / 1024:.1f} KB, "
               f"{zipped / 1024:.1f} KB gzipped (budget 100 KB)")
         with sync_playwright() as playwright:
             context = playwright.chromium.launch_persistent_context(

@@ -2,16 +2,16 @@
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-// The words the server's catalogs give the phone (embedded in every field page as #rule-words):
-// a message id (the English sentence, or a month's abbreviation) in the language asked for.
+// The words the server's catalogs give the phone (embedded in field pages as #rule-words): a message
+// id (the English sentence, or a month's abbreviation) in Thai; in English the id is the text.
 let WORDS = null;
 export function words(id, locale) {
+  if (locale === "en") return id;
   if (WORDS === null) {
     const embedded = typeof document !== "undefined" && document.getElementById("rule-words");
     WORDS = embedded ? JSON.parse(embedded.textContent) : {};
   }
-  const known = WORDS[id];
-  return (known && known[locale === "en" ? "en" : "th"]) || id;
+  return WORDS[id] || id;
 }
 const BANGKOK = "Asia/Bangkok";
 

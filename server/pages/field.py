@@ -41,8 +41,9 @@ SHELLS: dict[str, tuple[str, str]] = {
 }
 
 # The static files of the app shell, precached by the service worker.
-STATIC_FILES = ("app.css", "field.css", "app.js", "vendor/htmx-2.0.11.min.js", "icon.svg",
-                "icon-192.png", "icon-512.png")
+# (What the field pages load, and only that: they render from the phone's records with their own modules,
+# not with htmx or the office's app.js, which office pages fetch when online.)
+STATIC_FILES = ("app.css", "field.css", "icon.svg", "icon-192.png", "icon-512.png")
 
 
 def _versioned_files() -> list[Path]:

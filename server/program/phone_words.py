@@ -37,8 +37,9 @@ RULE_MESSAGES = (
 )
 
 
-@lru_cache(maxsize=1)
-def phone_words() -> dict[str, dict[str, str]]:
-    """{message id: {"th": …, "en": …}} for the phone's checks and the months (by their English abbreviation)."""
-    return {message: {locale: translations(locale).gettext(message) for locale in ("th", "en")}
-            for message in (*RULE_MESSAGES, *MONTHS)}
+@lru_cache(maxsize=2)
+def phone_words(*, checks: bool) -> dict[str, str]:
+    """{message id: Thai} for the month names and, with `checks`, the phone's checks. English needs no
+    table: a message id is its English sentence (a month's, its abbreviation)."""
+    ids = (*MONTHS, *(RULE_MESSAGES if checks else ()))
+    return {message: translations("th").gettext(message) for message in ids}

@@ -34,7 +34,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.globals["locales"] = LOCALES
     env.globals["phone_words"] = phone_words  # the field pages hand the phone its checks' words
     # JSON in pages (the phone's texts) as UTF-8, not \u escapes: Thai takes half the bytes.
-    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False, "separators": (",", ":")}
     env.trim_blocks = True
     env.lstrip_blocks = True
 

@@ -42,7 +42,7 @@ def test_rules_js_answers_every_case_as_the_file_and_the_server_do(live_server, 
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         page = browser.new_page(timezone_id=zone)
-        page.goto(f"{live_server}/field")  # a field page: it embeds the words the checks say
+        page.goto(f"{live_server}/field/villages/any/households/new")  # a form page: it embeds the checks' words
         answers = page.evaluate(RUN_CASES, cases)
         browser.close()
 
