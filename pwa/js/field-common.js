@@ -219,14 +219,21 @@ export async function boot({ render, onData = null }) {
 export function hasUnsavedInput() {
   return [...document.querySelectorAll("main input, main textarea, main select")].some((input) =>
     (input.type === "checkbox" || input.type === "radio") ? input.checked !== input.defaultChecked
-      : input.tagName === "SELECT" ? [...input.options].some((o) => o.selected !== o.defaultSelected)
+      : input.tagName === "SELECT" ? input.value !== initialChoice(input)
         : input.value !== input.defaultValue);
+}
+
+// What a list shows before anyone chooses: the option marked selected, else the first.
+function initialChoice(select) {
+  const chosen = [...select.options].find((option) => option.defaultSelected) || select.options[0];
+  return chosen ? chosen.value : "";
 }
 
 // After a save: what the form holds is saved.
 export function markSaved(root) {
-  for (const input of root.querySelectorAll("input, textarea")) {
+  for (const input of root.querySelectorAll("input, textarea, select")) {
     if (input.type === "checkbox" || input.type === "radio") input.defaultChecked = input.checked;
+    else if (input.tagName === "SELECT") for (const option of input.options) option.defaultSelected = option.selected;
     else input.defaultValue = input.value;
   }
 }
