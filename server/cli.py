@@ -167,7 +167,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers > 1:
         # Several processes share nothing but the database (sessions, sync order and snapshots live
         # there), so each builds its own app from the same environment.
-        uvicorn.run("server.app:create_app", factory=True, workers=args.workers, **options)
+        # A worker busy with its requests answers the supervisor's health ping late under a full
+        # load; it is restarted only when it is truly stuck, not mid-request (its clients reset).
+        uvicorn.run("server.app:create_app", factory=True, workers=args.workers, timeout_worker_healthcheck=30,
+                    **options)
     else:
         uvicorn.run(app, **options)
     return 0

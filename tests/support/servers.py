@@ -38,7 +38,7 @@ def start_server(db_url: str, port: int | None = None, env: dict[str, str] | Non
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-         "--timeout-graceful-shutdown", "5", *(["--workers", str(workers)] if workers > 1 else [])],
+         "--timeout-graceful-shutdown", "5", *(["--workers", str(workers), "--timeout-worker-healthcheck", "30"] if workers > 1 else [])],
         cwd=ROOT, env=child_env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
     )
     process.log_path = log.name  # type: ignore[attr-defined]
