@@ -22,7 +22,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from server.models import Attendance, Household, SyncOp
-from sync.pull import Cursor
+from tests.sync.helpers import cursor_seq
 from tests.support.load import device_token, percentile, run_load, seed_district, sign_in_browser
 from tests.support.servers import ROOT, TEST_SECRET, free_port, wait_for
 
@@ -209,7 +209,7 @@ def test_three_app_servers_behind_nginx_lose_nothing_while_one_restarts(db_url, 
                         assert change["seq"] >= seen.get(change["id"], -1)
                         seen[change["id"]] = change["seq"]
                 cursor = page["cursor"]
-                position = Cursor.decode(cursor).seq
+                position = cursor_seq(cursor)
                 with lock:
                     settled = [(record_id, seq) for record_id, (answered, seq) in acknowledged.items()
                                if answered < started and seq <= position]
