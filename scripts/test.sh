@@ -99,10 +99,15 @@ HBA
             -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
 ) || { echo "PostgreSQL did not start:"; cat "$PGTMP"/*.log 2>/dev/null || true; exit 1; }
 
-# tests/foundation holds the app's own shape (layout, words, clock, sign-in pages): it says the same
-# on any database, so it runs once, in the SQLite phase; everything that stores or syncs runs on both.
+# Tests that say the same on any database run once, in the SQLite phase: tests/foundation (the app's
+# own shape: layout, words, clock, sign-in pages), reading hostile files, response headers, the routes'
+# declared access, the API document, request logs. Everything that stores or syncs runs on both.
+SAME_ON_ANY_DATABASE=(--ignore=tests/foundation --ignore=tests/office/test_hostile_files.py
+                      --ignore=tests/office/test_hostile_files_server.py --ignore=tests/office/test_security_headers.py
+                      --ignore=tests/office/test_route_access.py --ignore=tests/api/test_openapi_document.py
+                      --ignore=tests/deploy/test_logs_metrics.py --ignore=tests/deploy/test_wheel.py)
 SAMMACHIP_TEST_PG="postgresql://postgres@127.0.0.1:$PGPORT/postgres" \
-    run_phase "postgresql" strict -- -m "not browser" --ignore=tests/foundation "${PARALLEL[@]}"
+    run_phase "postgresql" strict -- -m "not browser" "${SAME_ON_ANY_DATABASE[@]}" "${PARALLEL[@]}"
 
 cleanup_pg
 trap - EXIT
