@@ -157,17 +157,17 @@ export function syncSoon() {
   return running;
 }
 
-// After a save: answered already; now try to send it — once the officer pauses, so that a run of
-// taps on a sheet is not slowed by status reads and send attempts between them (on a cheap phone
-// they queued in IndexedDB ahead of the next tap's write).
+// After a save: answered already, and counted; now try to send it — once the officer pauses, so that
+// a run of taps on a sheet is not slowed by send attempts between them (on a cheap phone they
+// queued in IndexedDB ahead of the next tap's write).
 const QUIET_MS = 300;
 let quiet = null;
 
 export function saved(form = null) {
   if (form) markSaved(form);
+  showStatus();  // the count of what waits is true at once (FIELD.md, data-pending)
   clearTimeout(quiet);
   quiet = setTimeout(() => {
-    showStatus();
     requestBackgroundSync();
     syncSoon();
   }, QUIET_MS);
