@@ -262,6 +262,9 @@ class WeakSignal:
     def __init__(self, phone) -> None:  # noqa: ANN001
         self.phone, self.mode, self.lost = phone, "blocked", []
         phone.context.route("**/api/sync/push", self._route)
+        # The worker's own Background Sync would push past the page's route: the pages of this phone
+        # leave every send to themselves (sync after a save, on `online`, on the button).
+        phone.context.add_init_script("if (self.SyncManager) SyncManager.prototype.register = async () => {};")
 
     def _route(self, route) -> None:  # noqa: ANN001
         if self.mode == "blocked":
