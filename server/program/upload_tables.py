@@ -299,6 +299,7 @@ class _BoundedPart:
                 yield chunk
         except TableError:
             raise
+        # zipfile answers a compression method it does not know with NotImplementedError.
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError):
             raise _damaged() from None  # a damaged, encrypted or oddly compressed member
         finally:
@@ -564,6 +565,7 @@ def _xlsx_rows(content: bytes, deadline: _Deadline) -> Iterator[tuple[dict[int, 
         raise _damaged()
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
+    # zipfile answers a compression method it does not know with NotImplementedError.
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         raise _damaged() from None
     with archive:

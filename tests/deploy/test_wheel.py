@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.support.servers import free_port, wait_for
 
@@ -23,8 +22,6 @@ def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 300) 
     return done.stdout
 
 
-@pytest.mark.skipif(bool(os.environ.get("SAMMACHIP_TEST_PG")),
-                    reason="the installed package serves its own SQLite database: run once, in the SQLite phase")
 def test_the_wheel_installs_and_serves_from_an_empty_directory(tmp_path: Path) -> None:
     # Nothing of the checkout or of the test run's own environment leaks into the installed server.
     env = {k: v for k, v in os.environ.items()
