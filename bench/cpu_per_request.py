@@ -28,9 +28,15 @@ def measure(profile: str | None) -> None:
     from sqlmodel import Session
 
     from server.app import create_app
-    from server.core.db import make_engine
-    from server.core.migrate import upgrade
-    from server.core.settings import Settings
+
+    try:
+        from server.core.db import make_engine
+        from server.core.migrate import upgrade
+        from server.core.settings import Settings
+    except ImportError:  # a tree from before the rooms of server/core (to measure "before")
+        from server.db import make_engine
+        from server.migrate import upgrade
+        from server.settings import Settings
     from tests.support.factories import DEFAULT_PASSWORD
     from tests.support.load import PAGES, seed_district
 

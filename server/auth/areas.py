@@ -4,6 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event, func
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Bundle
 from sqlmodel import Session, select
 
 from server.auth.access import NotFoundInArea
@@ -32,7 +34,7 @@ _AREAS = "sammachip.area_village_ids"
 def remember_areas(session: Session) -> None:
     """From now on `session` computes each user's area once: a request asks for it from several places
     (the page, the area helpers, the lists), and the answer does not change while the request runs.
-    A flush that writes an assignment, a village or a user forgets what was remembered."""
+    A flush that writes an assignment, a village, a subdistrict or a user forgets what was remembered."""
     session.info[_AREAS] = {}
 
 
@@ -44,7 +46,7 @@ def forget_areas(session: Session) -> None:
 @event.listens_for(Session, "after_flush")
 def _forget_changed_areas(session: Session, _context: Any) -> None:
     cache = session.info.get(_AREAS)
-    if cache and any(isinstance(row, (UserArea, Village, User))
+    if cache and any(isinstance(row, (UserArea, Village, Subdistrict, User))
                      for rows in (session.new, session.dirty, session.deleted) for row in rows):
         cache.clear()
 
@@ -122,27 +124,43 @@ def may_place_in_village(db: Session, user: User, village_id: str) -> bool:
     return not (ids is not None and village_id not in ids or db.get(Village, village_id) is None)
 
 
-def area_villages(db: Session, user: User) -> list[tuple[Village, Subdistrict]]:
-    """Villages the user may see, with their subdistricts, in geocode order."""
+# The columns a village list, filter or option shows. Whole records would parse each village's version map
+# and timestamps, for a district's hundred villages on every list page, for nothing shown.
+VILLAGE_LINE = Bundle("village", Village.id, Village.code, Village.name, Village.number, Village.subdistrict_code)
+SUBDISTRICT_LINE = Bundle("subdistrict", Subdistrict.code, Subdistrict.name_th, Subdistrict.name_en,
+                          Subdistrict.district_code)
+
+
+def area_villages(db: Session, user: User) -> list[tuple[Row, Row]]:
+    """Villages the user may see, with their subdistricts, in geocode order: (VILLAGE_LINE, SUBDISTRICT_LINE)
+    rows. Read once per request session, like the area (`remember_areas`)."""
+    cache = db.info.get(_AREAS)
+    key = ("villages", user.id, user.role, user.district_code)
+    if cache is not None and key in cache:
+        return list(cache[key])
     ids = area_village_ids(db, user)
-    query = (select(Village, Subdistrict).join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
+    query = (select(VILLAGE_LINE, SUBDISTRICT_LINE).join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
              .where(Village.deleted == False).order_by(Village.code))  # noqa: E712
     if ids is not None:
         if not ids:
             return []
         query = query.where(Village.id.in_(ids))
-    return list(db.exec(query).all())
+    found = [tuple(row) for row in db.exec(query).all()]
+    if cache is not None:
+        cache[key] = found
+    return list(found)
 
 
-def village_options(villages: list[tuple[Village, Subdistrict]]) -> list[tuple[str, str]]:
+def village_options(villages: list[tuple[Row, Row]]) -> list[tuple[str, str]]:
     """(id, label) pairs for a village <select>: name, village number and subdistrict."""
     english = current_locale.get() == "en"
     return [(v.id, f"{v.name} ({gettext_('no. {n}').format(n=v.number)}, "
                    f"{s.name_en if english else s.name_th})") for v, s in villages]
 
 
-def area_subdistricts(db: Session, user: User) -> list[Subdistrict]:
-    seen: dict[str, Subdistrict] = {}
+def area_subdistricts(db: Session, user: User) -> list[Row]:
+    """The subdistricts of the user's villages (SUBDISTRICT_LINE rows), in geocode order."""
+    seen: dict[str, Row] = {}
     for _village, subdistrict in area_villages(db, user):
         seen.setdefault(subdistrict.code, subdistrict)
     return list(seen.values())

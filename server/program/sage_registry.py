@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, exists, func, or_
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Bundle
 from sqlmodel import Session, select
 
 from server.auth.areas import area_village_ids
@@ -46,12 +48,18 @@ def sage_conditions(db: Session, *, user: User, filters: dict[str, str]) -> list
     return conditions
 
 
+# The columns a registry row shows (server/templates/_sage_row.html): whole records would parse each row's
+# version map and timestamps.
+LISTED_SAGE = Bundle("sage", Sage.id, Sage.village_id, Sage.name, Sage.skills, Sage.skills_note, Sage.phone,
+                     Sage.citizen_id, Sage.found_by, Sage.workshop_date)
+
+
 def sage_page_rows(db: Session, *, user: User, filters: dict[str, str], page: str | None,
-                   per_page: int) -> tuple[Page, list[Sage]]:
-    """One page of the registry, by name: filtered, counted and paged by the database."""
+                   per_page: int) -> tuple[Page, list[Row]]:
+    """One page of the registry (LISTED_SAGE rows), by name: filtered, counted and paged by the database."""
     conditions = sage_conditions(db, user=user, filters=filters)
     found = page_of(db, select(Sage.id).where(*conditions), page, per_page)
-    sages = list(db.exec(select(Sage).where(*conditions).order_by(Sage.name, Sage.id)
+    sages = list(db.exec(select(LISTED_SAGE).where(*conditions).order_by(Sage.name, Sage.id)
                          .offset(found.offset).limit(found.size)).all())
     return found, sages
 

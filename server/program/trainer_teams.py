@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Bundle
 from sqlmodel import Session, select
 
 from server.auth.areas import area_village_ids
@@ -33,11 +35,18 @@ def is_team_member(db: Session, *, team: TrainerTeam | None, sage: Sage) -> bool
 
 @dataclass(frozen=True)
 class TeamRow:
-    """A village of the team list with its team's lead and number of members (not counting the lead)."""
-    village: Village
-    subdistrict: Subdistrict
-    lead: Sage | None
+    """A village of the team list with its team's lead and number of members (not counting the lead): the
+    columns the list shows (TEAM_VILLAGE, TEAM_SUBDISTRICT, TEAM_LEAD rows)."""
+    village: Row
+    subdistrict: Row
+    lead: Row | None
     members: int
+
+
+# A page of 50 villages: whole records would parse a version map and timestamps for each village and lead.
+TEAM_VILLAGE = Bundle("village", Village.id, Village.name)
+TEAM_SUBDISTRICT = Bundle("subdistrict", Subdistrict.name_th, Subdistrict.name_en)
+TEAM_LEAD = Bundle("lead", Sage.id, Sage.name)
 
 
 def team_page_rows(db: Session, *, user: User, fiscal_year: int, page: str | None,
@@ -45,7 +54,7 @@ def team_page_rows(db: Session, *, user: User, fiscal_year: int, page: str | Non
     """One page of the area's villages with their team of the fiscal year, lead and size: one query."""
     member_count = (select(func.count()).select_from(TeamMember)
                     .where(TeamMember.team_id == TrainerTeam.id).scalar_subquery())
-    query = (select(Village, Subdistrict, Sage, func.coalesce(member_count, 0))
+    query = (select(TEAM_VILLAGE, TEAM_SUBDISTRICT, TEAM_LEAD, func.coalesce(member_count, 0))
              .join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
              .outerjoin(TrainerTeam, (TrainerTeam.village_id == Village.id)
                         & (TrainerTeam.fiscal_year == fiscal_year) & (TrainerTeam.deleted == False))  # noqa: E712
@@ -53,7 +62,8 @@ def team_page_rows(db: Session, *, user: User, fiscal_year: int, page: str | Non
              .where(Village.deleted == False, area_condition(db, user)))  # noqa: E712
     found = page_of(db, select(Village.id).where(Village.deleted == False, area_condition(db, user)),  # noqa: E712
                     page, per_page)
-    rows = [TeamRow(village, subdistrict, lead, members) for village, subdistrict, lead, members in
+    rows = [TeamRow(village, subdistrict, lead if lead.id is not None else None, members)
+            for village, subdistrict, lead, members in
             db.exec(query.order_by(Village.code).offset(found.offset).limit(found.size)).all()]
     return found, rows
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Bundle
 from sqlmodel import Session, select
 
 from server.core.paging import Page, page_of
@@ -26,30 +28,37 @@ def training_enrollments(db: Session, *, training_id: str) -> list[Enrollment]:
 
 @dataclass(frozen=True)
 class TrainingRows:
-    """One page of trainings with their village, the number selected and the days of each."""
-    rows: list[tuple[Training, Village]]
+    """One page of trainings with their village, the number selected and the days of each: the columns
+    the list shows (LISTED_TRAINING, LISTED_VILLAGE, LISTED_DAY rows), not whole records."""
+    rows: list[tuple[Row, Row]]
     enrolled: dict[str, int]
-    sessions: dict[str, list[TrainingSession]]
+    sessions: dict[str, list[Row]]
+
+
+# A page of 50 trainings has 250 days: whole records would parse a version map and timestamps for each.
+LISTED_TRAINING = Bundle("training", Training.id, Training.occupation, Training.title, Training.fiscal_year)
+LISTED_VILLAGE = Bundle("village", Village.id, Village.name)
+LISTED_DAY = Bundle("day", TrainingSession.training_id, TrainingSession.day, TrainingSession.date)
 
 
 def training_page_rows(db: Session, *, user: User, fiscal_year: int | None, page: str | None,
                        per_page: int) -> tuple[Page, TrainingRows]:
     """One page of the area's trainings (of one fiscal year, or all), the latest fiscal year first, then by
     village geocode: three queries besides the count, whatever the page's size."""
-    query = (select(Training, Village).join(Village, Village.id == Training.village_id)
+    query = (select(LISTED_TRAINING, LISTED_VILLAGE).join(Village, Village.id == Training.village_id)
              .where(Training.deleted == False, area_condition(db, user)))  # noqa: E712
     if fiscal_year is not None:
         query = query.where(Training.fiscal_year == fiscal_year)
     found = page_of(db, query, page, per_page)
-    rows = list(db.exec(query.order_by(Training.fiscal_year.desc(), Village.code, Training.id)
-                        .offset(found.offset).limit(found.size)).all())
+    rows = [tuple(row) for row in db.exec(query.order_by(Training.fiscal_year.desc(), Village.code, Training.id)
+                                          .offset(found.offset).limit(found.size)).all()]
     training_ids = [t.id for t, _v in rows] or [""]
     enrolled = dict(db.exec(select(Enrollment.training_id, func.count())
                             .where(Enrollment.training_id.in_(training_ids), Enrollment.status == "selected",
                                    Enrollment.deleted == False)  # noqa: E712
                             .group_by(Enrollment.training_id)).all())
-    sessions: dict[str, list[TrainingSession]] = {}
-    for session in db.exec(select(TrainingSession).where(TrainingSession.training_id.in_(training_ids),
+    sessions: dict[str, list[Row]] = {}
+    for session in db.exec(select(LISTED_DAY).where(TrainingSession.training_id.in_(training_ids),
                                                          TrainingSession.deleted == False)  # noqa: E712
                            .order_by(TrainingSession.day)):
         sessions.setdefault(session.training_id, []).append(session)

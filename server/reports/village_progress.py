@@ -5,6 +5,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Bundle
 from sqlmodel import Session, select
 
 from server.models import (
@@ -25,19 +27,28 @@ from server.program.rules import TEAM_SIZE, TRAINING_DAYS
 from server.core.dates import current_fiscal_year, thai_today
 
 
+# The columns the progress lists show. Whole records would cost a parsed version map and timestamps
+# each (most of a page's time for a district's 200 training days), for nothing on the page.
+VILLAGE = Bundle("village", Village.id, Village.code, Village.name, Village.number, Village.participating)
+SUBDISTRICT = Bundle("subdistrict", Subdistrict.code, Subdistrict.name_th, Subdistrict.name_en)
+TEAM = Bundle("team", TrainerTeam.id, TrainerTeam.village_id, TrainerTeam.lead_sage_id)
+TRAINING = Bundle("training", Training.id, Training.village_id)
+DAY = Bundle("day", TrainingSession.id, TrainingSession.training_id, TrainingSession.day, TrainingSession.date)
+
+
 @dataclass
 class VillageProgress:
-    village: Village
-    subdistrict: Subdistrict
+    village: Row  # VILLAGE's columns
+    subdistrict: Row  # SUBDISTRICT's columns
     households: int = 0
     team_size: int = 0
-    training: Training | None = None
+    training: Row | None = None  # TRAINING's columns
     enrolled: int = 0
     days_held: int = 0  # days whose date has come
     days_undated: int = 0
-    next_session: TrainingSession | None = None
+    next_session: Row | None = None  # DAY's columns
     # Days past their date with no attendance recorded yet.
-    days_without_attendance: list[TrainingSession] = field(default_factory=list)
+    days_without_attendance: list[Row] = field(default_factory=list)
 
     @property
     def team_complete(self) -> bool:
@@ -54,7 +65,7 @@ def village_progress(db: Session, village_ids: set[str] | None, fiscal_year: int
                      today: dt.date | None = None) -> list[VillageProgress]:
     fiscal_year = fiscal_year or current_fiscal_year()
     today = today or thai_today()
-    query = (select(Village, Subdistrict).join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
+    query = (select(VILLAGE, SUBDISTRICT).join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
              .where(Village.deleted == False)  # noqa: E712
              .order_by(Village.code))
     if village_ids is not None:
@@ -72,8 +83,8 @@ def village_progress(db: Session, village_ids: set[str] | None, fiscal_year: int
         .group_by(Household.village_id)):
         rows[village_id].households = count
 
-    teams = db.exec(select(TrainerTeam).where(TrainerTeam.village_id.in_(ids),
-                                              TrainerTeam.fiscal_year == fiscal_year)).all()
+    teams = db.exec(select(TEAM).where(TrainerTeam.village_id.in_(ids),
+                                       TrainerTeam.fiscal_year == fiscal_year)).all()
     team_ids = {t.id: t for t in teams}
     member_counts = dict(db.exec(select(TeamMember.team_id, func.count())
                                  .where(TeamMember.team_id.in_(list(team_ids) or [""]))
@@ -81,7 +92,7 @@ def village_progress(db: Session, village_ids: set[str] | None, fiscal_year: int
     for team in teams:
         rows[team.village_id].team_size = member_counts.get(team.id, 0) + (1 if team.lead_sage_id else 0)
 
-    trainings = db.exec(select(Training).where(Training.village_id.in_(ids),
+    trainings = db.exec(select(TRAINING).where(Training.village_id.in_(ids),
                                                Training.fiscal_year == fiscal_year,
                                                Training.deleted == False)  # noqa: E712
                         .order_by(Training.created_at)).all()
@@ -98,7 +109,7 @@ def village_progress(db: Session, village_ids: set[str] | None, fiscal_year: int
                    Enrollment.deleted == False)  # noqa: E712
             .group_by(Enrollment.training_id)):
             by_training[training_id].enrolled = count
-        sessions = db.exec(select(TrainingSession)
+        sessions = db.exec(select(DAY)
                            .where(TrainingSession.training_id.in_(list(by_training)),
                                   TrainingSession.deleted == False)  # noqa: E712
                            .order_by(TrainingSession.day)).all()
