@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -46,7 +47,8 @@ def measure(profile: str | None) -> None:
     engine = make_engine(url)
     with Session(engine) as db:
         district = seed_district(db, villages=40, households_per_village=25, officers=4)
-    app = create_app(Settings(database_url=url, secret_key="bench-" + "x" * 40, development=True), engine)
+    # Run as in production (not development mode): what a deployed server does per request.
+    app = create_app(Settings(database_url=url, secret_key=secrets.token_urlsafe(32)), engine)
     with TestClient(app) as client:
         client.get("/login")
         client.post("/login", data={"username": "supervisor", "password": DEFAULT_PASSWORD,

@@ -1,6 +1,8 @@
 """The app factory: settings, database, templates, pages, the sync API and static files in one place."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from litestar import Litestar, MediaType, Response, Router, get
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
@@ -47,12 +49,19 @@ def readyz(db: Session) -> Response:
     return Response(content={"status": "ok"}, media_type=MediaType.JSON)
 
 
-def _configure_templates(engine: JinjaTemplateEngine) -> None:
-    """The filters and globals of server/web.py, and `static_url` for versioned static files."""
-    from server.web.templates import configure_templates
+def _template_setup(settings: Settings) -> Callable[[JinjaTemplateEngine], None]:
+    """The filters and globals of server/web/templates.py, and `static_url` for versioned static files.
+    Templates are files of the release: only a developer's server looks for edits (a look is a stat
+    of each template, include and import on every page)."""
 
-    configure_templates(engine)
-    engine.engine.globals["static_url"] = static_url
+    def configure(engine: JinjaTemplateEngine) -> None:
+        from server.web.templates import configure_templates
+
+        configure_templates(engine)
+        engine.engine.globals["static_url"] = static_url
+        engine.engine.auto_reload = settings.development
+
+    return configure
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Litestar:
@@ -87,7 +96,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         before_request=set_request_locale,
         before_send=[add_security_headers],
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine,
-                                       engine_callback=_configure_templates),
+                                       engine_callback=_template_setup(settings)),
         plugins=[HTMXPlugin()],
         # Pages and pulls travel over 2G in the villages: gzip anything worth compressing.
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6),
