@@ -10,6 +10,7 @@ from litestar.response import Template
 
 from server.core.dates import format_date, format_datetime, to_input
 from server.program.phone_words import phone_words
+from server.web.menu import main_menu
 from server.core.i18n import template_gettext, LOCALES, current_locale, gettext_, ngettext_
 from server.program.field_checks import mask_citizen_id
 
@@ -32,6 +33,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.filters["mask_cid"] = mask_citizen_id
     env.globals["current_locale"] = current_locale.get
     env.globals["locales"] = LOCALES
+    env.globals["main_menu"] = main_menu  # rendered once per role, language and current entry
     env.globals["phone_words"] = phone_words  # the field pages hand the phone its checks' words
     # JSON in pages (the phone's texts) as UTF-8, not \u escapes: Thai takes half the bytes.
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False, "separators": (",", ":")}
