@@ -16,7 +16,7 @@ from typing import Any
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 LOCALES = ("th", "en")
 DEFAULT_LOCALE = "th"
@@ -46,18 +46,36 @@ def gettext_(message: str) -> str:
     return translations(current_locale.get()).gettext(message)
 
 
+class Words(Markup):
+    """A catalog's words in a template: Markup, trusted as jinja2's i18n trusts them, whose `.format()`
+    fills in escaped values as Markup's does, through `str.format` (Markup's own formatter is written
+    in Python: a list that says "{n} households" on every row spent a tenth of its time there).
+
+    What is filled in is escaped first, then formatted: a number as it is (its text needs no escaping,
+    and `{n:,}` still works), anything else by `escape` (Markup stays as it is)."""
+
+    __slots__ = ()
+
+    def format(self, *args: Any, **kwargs: Any) -> Markup:  # type: ignore[override]
+        return Markup(str.format(self, *map(_filled, args), **{k: _filled(v) for k, v in kwargs.items()}))
+
+
+def _filled(value: Any) -> Any:
+    return value if isinstance(value, (int, float)) else escape(value)
+
+
 @lru_cache(maxsize=8192)
-def _template_message(locale: str, message: str) -> Markup:
-    return Markup(translations(locale).gettext(message)) % {}
+def _template_message(locale: str, message: str) -> Words:
+    return Words(Markup(translations(locale).gettext(message)) % {})
 
 
-def template_gettext(message: str, **variables: Any) -> Markup:
+def template_gettext(message: str, **variables: Any) -> Words:
     """`_()` in templates: what jinja2's newstyle gettext answers under autoescape (the translation as
     Markup, `%(name)s` filled in and escaped), made once per language and message when it has no
     variables. A list renders `_()` a dozen times a row; through the i18n extension each call cost
     two context calls, a Markup and a formatting."""
     if variables:
-        return Markup(gettext_(message)) % variables
+        return Words(Markup(gettext_(message)) % variables)
     return _template_message(current_locale.get(), message)
 
 

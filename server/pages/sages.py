@@ -248,13 +248,7 @@ def team_list(request: Request, db: Session, user: User) -> Template:
     fiscal_year = _fiscal_year(request)
     page, found = team_page_rows(db, user=user, fiscal_year=fiscal_year, page=request.query_params.get("page"),
                                  per_page=TEAMS_PER_PAGE)
-    rows = []
-    for row in found:
-        no_lead, trainers_missing = team_missing(has_lead=row.lead is not None, members=row.members)
-        rows.append({"village": row.village, "subdistrict": row.subdistrict, "lead": row.lead,
-                     "size": row.members + (1 if row.lead else 0), "no_lead": no_lead,
-                     "trainers_missing": trainers_missing})
-    return render("teams.html", user=user, rows=rows, fiscal_year=fiscal_year, team_size=TEAM_SIZE,
+    return render("teams.html", user=user, rows=found, fiscal_year=fiscal_year, team_size=TEAM_SIZE,
                   **page.context("/teams", {"fy": request.query_params.get("fy")}))
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from server.auth.areas import area_village_ids
 from server.core.paging import Page, page_of
 from server.models import Sage, Subdistrict, TeamMember, TrainerTeam, Training, User, Village
+from server.program.rules import team_missing
 from server.reports.report_area import area_condition
 
 
@@ -41,6 +42,19 @@ class TeamRow:
     subdistrict: Row
     lead: Row | None
     members: int
+
+    @property
+    def size(self) -> int:
+        """Trainers on the team, the lead included."""
+        return self.members + (1 if self.lead else 0)
+
+    @property
+    def no_lead(self) -> bool:
+        return team_missing(has_lead=self.lead is not None, members=self.members)[0]
+
+    @property
+    def trainers_missing(self) -> int:
+        return team_missing(has_lead=self.lead is not None, members=self.members)[1]
 
 
 # A page of 50 villages: whole records would parse a version map and timestamps for each village and lead.
