@@ -31,9 +31,14 @@ from server.core.dates import current_fiscal_year, thai_today
 # each (most of a page's time for a district's 200 training days), for nothing on the page.
 VILLAGE = Bundle("village", Village.id, Village.code, Village.name, Village.number, Village.participating)
 SUBDISTRICT = Bundle("subdistrict", Subdistrict.code, Subdistrict.name_th, Subdistrict.name_en)
-TEAM = Bundle("team", TrainerTeam.id, TrainerTeam.village_id, TrainerTeam.lead_sage_id)
-TRAINING = Bundle("training", Training.id, Training.village_id)
 DAY = Bundle("day", TrainingSession.id, TrainingSession.training_id, TrainingSession.day, TrainingSession.date)
+
+
+@dataclass(frozen=True)
+class PlannedTraining:
+    """The village's training of the year (its first planned, if several)."""
+
+    id: str
 
 
 @dataclass
@@ -42,7 +47,7 @@ class VillageProgress:
     subdistrict: Row  # SUBDISTRICT's columns
     households: int = 0
     team_size: int = 0
-    training: Row | None = None  # TRAINING's columns
+    training: PlannedTraining | None = None
     enrolled: int = 0
     days_held: int = 0  # days whose date has come
     days_undated: int = 0
@@ -61,73 +66,74 @@ class VillageProgress:
                     self.days_held >= TRAINING_DAYS])
 
 
+def _village_figures(fiscal_year: int) -> tuple:
+    """Per village of the outer query: its households, its team's trainers (lead and members) and its first
+    training of the year, as correlated subqueries (one statement for every village, no list of ids)."""
+    households = (select(func.count()).select_from(Household)
+                  .where(Household.village_id == Village.id, Household.deleted == False)  # noqa: E712
+                  .scalar_subquery())
+    team = (TrainerTeam.village_id == Village.id) & (TrainerTeam.fiscal_year == fiscal_year)
+    members = (select(func.count()).select_from(TeamMember).join(TrainerTeam, TrainerTeam.id == TeamMember.team_id)
+               .where(team).scalar_subquery())
+    leads = (select(func.count()).select_from(TrainerTeam)
+             .where(team, TrainerTeam.lead_sage_id.is_not(None)).scalar_subquery())
+    training = (select(Training.id)
+                .where(Training.village_id == Village.id, Training.fiscal_year == fiscal_year,
+                       Training.deleted == False)  # noqa: E712
+                .order_by(Training.created_at, Training.id).limit(1).scalar_subquery())
+    return households, members, leads, training
+
+
 def village_progress(db: Session, village_ids: set[str] | None, fiscal_year: int | None = None,
                      today: dt.date | None = None) -> list[VillageProgress]:
+    """Where each village (of `village_ids`, or every one) stands this fiscal year, in geocode order:
+    three statements whatever the number of villages."""
     fiscal_year = fiscal_year or current_fiscal_year()
     today = today or thai_today()
-    query = (select(VILLAGE, SUBDISTRICT).join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
+    households, members, leads, training = _village_figures(fiscal_year)
+    query = (select(VILLAGE, SUBDISTRICT, households, members, leads, training)
+             .join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
              .where(Village.deleted == False)  # noqa: E712
              .order_by(Village.code))
     if village_ids is not None:
         if not village_ids:
             return []
         query = query.where(Village.id.in_(village_ids))
-    rows = {v.id: VillageProgress(village=v, subdistrict=s) for v, s in db.exec(query)}
-    if not rows:
-        return []
-    ids = list(rows)
-
-    for village_id, count in db.exec(
-        select(Household.village_id, func.count()).where(Household.village_id.in_(ids),
-                                                         Household.deleted == False)  # noqa: E712
-        .group_by(Household.village_id)):
-        rows[village_id].households = count
-
-    teams = db.exec(select(TEAM).where(TrainerTeam.village_id.in_(ids),
-                                       TrainerTeam.fiscal_year == fiscal_year)).all()
-    team_ids = {t.id: t for t in teams}
-    member_counts = dict(db.exec(select(TeamMember.team_id, func.count())
-                                 .where(TeamMember.team_id.in_(list(team_ids) or [""]))
-                                 .group_by(TeamMember.team_id)).all())
-    for team in teams:
-        rows[team.village_id].team_size = member_counts.get(team.id, 0) + (1 if team.lead_sage_id else 0)
-
-    trainings = db.exec(select(TRAINING).where(Training.village_id.in_(ids),
-                                               Training.fiscal_year == fiscal_year,
-                                               Training.deleted == False)  # noqa: E712
-                        .order_by(Training.created_at)).all()
+    rows: list[VillageProgress] = []
     by_training: dict[str, VillageProgress] = {}
-    for training in trainings:
-        progress = rows[training.village_id]
-        if progress.training is None:
-            progress.training = training
-            by_training[training.id] = progress
-    if by_training:
-        for training_id, count in db.exec(
-            select(Enrollment.training_id, func.count())
-            .where(Enrollment.training_id.in_(list(by_training)), Enrollment.status == "selected",
-                   Enrollment.deleted == False)  # noqa: E712
-            .group_by(Enrollment.training_id)):
-            by_training[training_id].enrolled = count
-        sessions = db.exec(select(DAY)
-                           .where(TrainingSession.training_id.in_(list(by_training)),
-                                  TrainingSession.deleted == False)  # noqa: E712
-                           .order_by(TrainingSession.day)).all()
-        past = [s.id for s in sessions if s.date and s.date < today]
-        attended = set(db.exec(select(Attendance.session_id).distinct()
-                               .where(Attendance.session_id.in_(past), Attendance.deleted == False))  # noqa: E712
-                       ) if past else set()
-        for session in sessions:
-            progress = by_training[session.training_id]
-            if session.date is None:
-                progress.days_undated += 1
-            elif session.date <= today:
-                progress.days_held += 1
-                if session.date < today and session.id not in attended:
-                    progress.days_without_attendance.append(session)
-            elif progress.next_session is None or session.date < progress.next_session.date:
-                progress.next_session = session
-    return list(rows.values())
+    for village, subdistrict, household_count, member_count, lead_count, training_id in db.exec(query):
+        progress = VillageProgress(village=village, subdistrict=subdistrict, households=household_count,
+                                   team_size=member_count + lead_count,
+                                   training=PlannedTraining(training_id) if training_id else None)
+        rows.append(progress)
+        if training_id:
+            by_training[training_id] = progress
+    if not by_training:
+        return rows
+
+    for training_id, count in db.exec(
+        select(Enrollment.training_id, func.count())
+        .where(Enrollment.training_id.in_(list(by_training)), Enrollment.status == "selected",
+               Enrollment.deleted == False)  # noqa: E712
+        .group_by(Enrollment.training_id)):
+        by_training[training_id].enrolled = count
+    attended = (select(Attendance.id).where(Attendance.session_id == TrainingSession.id,
+                                            Attendance.deleted == False)  # noqa: E712
+                .exists())
+    for session, has_attendance in db.exec(select(DAY, attended)
+                                           .where(TrainingSession.training_id.in_(list(by_training)),
+                                                  TrainingSession.deleted == False)  # noqa: E712
+                                           .order_by(TrainingSession.day)):
+        progress = by_training[session.training_id]
+        if session.date is None:
+            progress.days_undated += 1
+        elif session.date <= today:
+            progress.days_held += 1
+            if session.date < today and not has_attendance:
+                progress.days_without_attendance.append(session)
+        elif progress.next_session is None or session.date < progress.next_session.date:
+            progress.next_session = session
+    return rows
 
 
 def village_page_ids(db: Session, *, user: User, query: str, page: str | None,
