@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import JSON, Table, select, tuple_
+from sqlalchemy import JSON, Table, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from sync.changes import (
@@ -331,17 +331,8 @@ class Batch:
                 if all(isinstance(part, str) and _storable_text(part) == part for part in key):
                     keys[spec.name].add(key)  # (a NUL byte would make PostgreSQL refuse the query)
 
-        for name, wanted in ids.items():
-            spec = self.registry.entities[name]
-            for chunk in _chunks(sorted(wanted)):
-                self._remember(spec, self.session.execute(
-                    select(spec.table).where(spec.table.c.id.in_(chunk))).mappings())
-        for name, wanted in keys.items():
-            spec = self.registry.entities[name]
-            columns = tuple_(*(spec.table.c[part] for part in spec.natural_key))
-            for chunk in _chunks(sorted(wanted), _IN_CHUNK // len(spec.natural_key)):
-                self._remember(spec, self.session.execute(
-                    select(spec.table).where(columns.in_(chunk))).mappings())
+        for name in sorted(ids.keys() | keys.keys()):
+            self._load_records(self.registry.entities[name], sorted(ids[name]), sorted(keys[name]))
 
         # References: what ops point at, and what the loaded records' scope hangs on.
         refs: dict[str, set[str]] = defaultdict(set)
@@ -360,6 +351,25 @@ class Batch:
                 refs[target].update(r.values[spec.scope] for r in recs.values() if r.values[spec.scope])
         for target, wanted in refs.items():
             self._load_scopes(target, wanted)
+
+    def _load_records(self, spec: EntitySpec, ids: list[str], keys: list[tuple]) -> None:
+        """The stored records the ops name, by id or by natural key: in one statement when both lists fit
+        in one (the usual push: a phone's new ids for records the server may hold under its own)."""
+        table = spec.table
+        columns = tuple_(*(table.c[part] for part in spec.natural_key)) if spec.natural_key else None
+        key_chunk = _IN_CHUNK // max(1, len(spec.natural_key))
+        if len(ids) + len(keys) * len(spec.natural_key) <= _IN_CHUNK:
+            wanted = []
+            if ids:
+                wanted.append(table.c.id.in_(ids))
+            if keys:
+                wanted.append(columns.in_(keys))
+            self._remember(spec, self.session.execute(select(table).where(or_(*wanted))).mappings())
+            return
+        for chunk in _chunks(ids):
+            self._remember(spec, self.session.execute(select(table).where(table.c.id.in_(chunk))).mappings())
+        for chunk in _chunks(keys, key_chunk):
+            self._remember(spec, self.session.execute(select(table).where(columns.in_(chunk))).mappings())
 
     def _owns(self, device_id: str | None, user_id: int | None) -> bool:
         """Whether an op stored for (device, its user) was this actor's own."""

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from litestar import Router, Request, delete, get, post
 from litestar import put
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.types import Scope
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -37,6 +38,7 @@ from server.core.dates import utc_now
 from server.auth.device_names import clean, default_name
 from server.models.base import new_id
 from server.web.observability import note_user
+from server.web.request_session import session_in
 
 # last_seen_at is written at most this often per device, so reads do not turn into writes.
 _SEEN_EVERY = timedelta(seconds=60)
@@ -68,6 +70,26 @@ def check_token(db: Session, authorization: str) -> tuple[Device, User]:
     return device, user
 
 
+# Where a request keeps the device and user its token was checked for, when a middleware checked it
+# before the body was read (the push): the caller dependency then needs no second look-up.
+_CHECKED = "sammachip.token_checked"
+
+
+def check_request_token(scope: Scope) -> ApiError | None:
+    """Check the request's bearer token in its own session, and keep what it names for `provide_caller`;
+    the problem (401) if there is one. The read transaction ends here: what follows begins its own."""
+    db = session_in(scope)
+    authorization = next((v for k, v in scope["headers"] if k.lower() == b"authorization"), b"")
+    with write_intent(False):
+        try:
+            scope[_CHECKED] = check_token(db, authorization.decode("latin-1"))  # type: ignore[literal-required]
+        except ApiError as problem:
+            return problem
+        finally:
+            db.commit()  # not a rollback: that would expire the device and user just read
+    return None
+
+
 def _pending_ops(header: str | None, before: int | None) -> int | None:
     """What waits in the phone's outbox as it says (`X-Pending-Ops`); anything else keeps what it said before."""
     if header is None or not header.strip().isdigit() or len(header.strip()) > 7:
@@ -80,8 +102,12 @@ def provide_caller(request: Request, db: Session) -> Caller:
 
     The check only reads (even for a push): it must not take SQLite's write lock.
     """
-    with write_intent(False):
-        device, user = check_token(db, request.headers.get("authorization", ""))
+    checked = request.scope.get(_CHECKED)  # type: ignore[call-overload]
+    if checked is not None:
+        device, user = checked
+    else:
+        with write_intent(False):
+            device, user = check_token(db, request.headers.get("authorization", ""))
     now = utc_now()
     version = (request.headers.get("x-app-version") or "")[:64].replace("\x00", "") or device.app_version
     pending = _pending_ops(request.headers.get("x-pending-ops"), device.pending_ops)

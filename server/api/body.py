@@ -16,10 +16,8 @@ from typing import Any
 import msgspec
 from anyio import to_thread
 from litestar.types import ASGIApp, Receive, Scope, Send
-from sqlmodel import Session
 
-from server.api.auth import check_token
-from server.api.errors import ApiError
+from server.api.auth import check_request_token
 from server.api.json_body import TOO_LARGE, answer, json_too_deep, read_body, replay_body, too_deep_body
 from server.api.schemas import PushRequest
 from sync.push import MAX_BYTES, MAX_OPS, SUPPORTED_SCHEMAS
@@ -29,19 +27,6 @@ LIMITS = {"max_ops": MAX_OPS, "max_bytes": MAX_BYTES}
 
 class _SchemaOnly(msgspec.Struct):
     schema: Any = None
-
-
-def _token_problem(scope: Scope) -> ApiError | None:
-    """401 for a missing, wrong or revoked token, looked up in a short session of its own."""
-    authorization = next((v for k, v in scope["headers"] if k.lower() == b"authorization"), b"")
-    with Session(scope["litestar_app"].state.engine) as db:
-        try:
-            check_token(db, authorization.decode("latin-1"))
-        except ApiError as problem:
-            return problem
-        finally:
-            db.rollback()
-    return None
 
 
 def too_large_body() -> dict[str, Any]:
@@ -68,7 +53,7 @@ def push_body_middleware(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        problem = await to_thread.run_sync(_token_problem, scope)
+        problem = await to_thread.run_sync(check_request_token, scope)
         if problem is not None:
             await answer(send, problem.status, problem.body, problem.headers)
             return

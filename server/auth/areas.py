@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, func
+from sqlalchemy import func
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Bundle
 from sqlmodel import Session, select
 
 from server.auth.access import NotFoundInArea
+from server.core.request_memo import answer_once
 from server.core.i18n import current_locale, gettext_
 from server.core.numbers import MAX_INT
 from server.models import (
@@ -27,47 +28,15 @@ def district_village_ids(session: Session, district_code: str) -> set[str]:
                             .where(Subdistrict.district_code == district_code)))
 
 
-# Where a session remembers the areas it has computed (see `remember_areas`).
-_AREAS = "sammachip.area_village_ids"
-
-
-def remember_areas(session: Session) -> None:
-    """From now on `session` computes each user's area once: a request asks for it from several places
-    (the page, the area helpers, the lists), and the answer does not change while the request runs.
-    A flush that writes an assignment, a village, a subdistrict or a user forgets what was remembered."""
-    session.info[_AREAS] = {}
-
-
-def forget_areas(session: Session) -> None:
-    """Stop remembering (the request has ended)."""
-    session.info.pop(_AREAS, None)
-
-
-@event.listens_for(Session, "after_flush")
-def _forget_changed_areas(session: Session, _context: Any) -> None:
-    cache = session.info.get(_AREAS)
-    if cache and any(isinstance(row, (UserArea, Village, Subdistrict, User))
-                     for rows in (session.new, session.dirty, session.deleted) for row in rows):
-        cache.clear()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back_areas(session: Session) -> None:
-    cache = session.info.get(_AREAS)
-    if cache:
-        cache.clear()
+# What a user's area is read from: a write to one of these forgets the area a request remembered.
+AREA_TABLES = (UserArea, Village, Subdistrict, User)
 
 
 def area_village_ids(session: Session, user: User) -> set[str] | None:
-    """Village ids in the user's area; None means the whole database (admins). Computed once per request
-    session (`remember_areas`); the caller gets its own copy."""
-    cache = session.info.get(_AREAS)
-    if cache is None:
-        return _area_village_ids(session, user)
-    key = (user.id, user.role, user.district_code)
-    if key not in cache:
-        cache[key] = _area_village_ids(session, user)
-    ids = cache[key]
+    """Village ids in the user's area; None means the whole database (admins). Read once per request
+    (server/core/request_memo.py); the caller gets its own copy."""
+    ids = answer_once(session, ("area", user.id, user.role, user.district_code), AREA_TABLES,
+                      lambda: _area_village_ids(session, user))
     return None if ids is None else set(ids)
 
 
@@ -133,11 +102,12 @@ SUBDISTRICT_LINE = Bundle("subdistrict", Subdistrict.code, Subdistrict.name_th, 
 
 def area_villages(db: Session, user: User) -> list[tuple[Row, Row]]:
     """Villages the user may see, with their subdistricts, in geocode order: (VILLAGE_LINE, SUBDISTRICT_LINE)
-    rows. Read once per request session, like the area (`remember_areas`)."""
-    cache = db.info.get(_AREAS)
-    key = ("villages", user.id, user.role, user.district_code)
-    if cache is not None and key in cache:
-        return list(cache[key])
+    rows. Read once per request, like the area."""
+    return list(answer_once(db, ("area villages", user.id, user.role, user.district_code), AREA_TABLES,
+                            lambda: _area_villages(db, user)))
+
+
+def _area_villages(db: Session, user: User) -> list[tuple[Row, Row]]:
     ids = area_village_ids(db, user)
     query = (select(VILLAGE_LINE, SUBDISTRICT_LINE).join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
              .where(Village.deleted == False).order_by(Village.code))  # noqa: E712
@@ -145,10 +115,7 @@ def area_villages(db: Session, user: User) -> list[tuple[Row, Row]]:
         if not ids:
             return []
         query = query.where(Village.id.in_(ids))
-    found = [tuple(row) for row in db.exec(query).all()]
-    if cache is not None:
-        cache[key] = found
-    return list(found)
+    return [tuple(row) for row in db.exec(query).all()]
 
 
 def village_options(villages: list[tuple[Row, Row]]) -> list[tuple[str, str]]:

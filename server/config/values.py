@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Bundle
 from sqlmodel import Session, select
 
 from server.core.i18n import current_locale
+from server.core.request_memo import answer_once
 from server.models import (
     AppSetting,
     FiveKElement,
@@ -52,22 +55,28 @@ def poverty_line(db: Session, fiscal_year: int) -> int | None:
     return row.amount if row is not None else None
 
 
-def occupations(db: Session, kind: str = "trade", *, active_only: bool = True) -> list[Occupation]:
-    query = select(Occupation).where(Occupation.kind == kind).order_by(Occupation.sort_order, Occupation.code)
-    if active_only:
-        query = query.where(Occupation.active == True)  # noqa: E712
-    return list(db.exec(query).all())
+# The columns of the occupation table the pages read (the whole table is a few dozen rows).
+OCCUPATION = Bundle("occupation", Occupation.code, Occupation.kind, Occupation.name_th, Occupation.name_en,
+                    Occupation.sort_order, Occupation.active)
+
+
+def _occupation_table(db: Session) -> list[Row]:
+    """Every occupation and group category, in their order: read once per request (a list page asks for
+    the trades' names twice, the registry for the trades too)."""
+    return answer_once(db, ("occupations",), (Occupation,), lambda: list(db.exec(
+        select(OCCUPATION).order_by(Occupation.sort_order, Occupation.code)).all()))
+
+
+def occupations(db: Session, kind: str = "trade", *, active_only: bool = True) -> list[Row]:
+    """The occupations of a kind (OCCUPATION rows), in their order; only those in use unless told."""
+    return [o for o in _occupation_table(db) if o.kind == kind and (o.active or not active_only)]
 
 
 def occupation_names(db: Session, *, kind: str | None = None, active_only: bool = False) -> dict[str, str]:
     """code → name in the user's language (every occupation and group category unless `kind`)."""
     english = current_locale.get() == "en"
-    query = select(Occupation).order_by(Occupation.sort_order, Occupation.code)
-    if kind:
-        query = query.where(Occupation.kind == kind)
-    if active_only:
-        query = query.where(Occupation.active == True)  # noqa: E712
-    return {o.code: (o.name_en if english else o.name_th) for o in db.exec(query)}
+    return {o.code: (o.name_en if english else o.name_th) for o in _occupation_table(db)
+            if (kind is None or o.kind == kind) and (o.active or not active_only)}
 
 
 def five_k_elements(db: Session) -> list[FiveKElement]:

@@ -7,8 +7,8 @@ from litestar.connection import ASGIConnection
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlmodel import Session
 
-from server.auth.areas import forget_areas, remember_areas
 from server.core.db import set_write_intent
+from server.core.request_memo import forget_answers, remember_answers
 from server.core.db import is_busy_error, outage_log
 
 _SCOPE_KEY = "sammachip.db"
@@ -35,7 +35,7 @@ def db_session_middleware(app: ASGIApp) -> ASGIApp:
         # Worker threads inherit this context: a GET's transactions only read (see server/core/db.py).
         set_write_intent(scope["method"] not in SAFE_METHODS)
         session = Session(scope["litestar_app"].state.engine, expire_on_commit=False)
-        remember_areas(session)  # the user's area is computed at most once per request
+        remember_answers(session)  # the user's area, the trades: read at most once per request
         scope[_SCOPE_KEY] = session  # type: ignore[literal-required]
         ended = False
 
@@ -60,7 +60,7 @@ def db_session_middleware(app: ASGIApp) -> ASGIApp:
 
 
 def _end(session: Session) -> None:
-    forget_areas(session)
+    forget_answers(session)
     try:
         session.rollback()
         session.close()
@@ -73,7 +73,12 @@ def _end(session: Session) -> None:
 
 def session_of(connection: ASGIConnection) -> Session:
     """The request's session (made by the middleware; nothing here touches the database)."""
-    return connection.scope[_SCOPE_KEY]  # type: ignore[literal-required]
+    return session_in(connection.scope)
+
+
+def session_in(scope: Scope) -> Session:
+    """The request's session, for a middleware inside `db_session_middleware`."""
+    return scope[_SCOPE_KEY]  # type: ignore[literal-required]
 
 
 def provide_db(request: Request) -> Session:
