@@ -17,7 +17,7 @@ def _boom(*_args, **_kwargs):
 
 
 @pytest.mark.parametrize("where", ["server.api.sync.pull_page", "server.api.sync.apply_ops",
-                                   "server.api.body.check_token"])
+                                   "server.api.auth.check_token"])
 def test_an_unexpected_error_is_a_structured_500(quiet_client, engine, monkeypatch, where):
     with Session(engine) as s:
         make_area(s)
