@@ -1,10 +1,13 @@
-"""CPU time per request of the office mix, in one process: a page view (the office pages of
-tests/support/load.py) and a phone's push of 10 ops, on SQLite, a district of 40 villages.
+"""CPU time per request of the office mix, in one process, on SQLite, a district of 40 villages: a page
+view (the office pages of tests/support/load.py), a household form posted right and wrong, a phone's
+push of 10 ops and a pull of 200 records; and the mix of tests/support/load.py weighted as it sends them.
 
-    python bench/cpu_per_request.py                  # median CPU ms per page view and per push
-    python bench/cpu_per_request.py --profile page   # and where a page view's time goes (pyinstrument)
+    python bench/cpu_per_request.py        # median CPU ms per request of each kind, and of the mix
+    py-spy record --gil -f raw -o out.txt -- python bench/cpu_per_request.py
+                                           # where the time goes (the app runs in worker threads)
 
-Requests/s per core = 1000 / CPU ms per request (the server is CPU-bound: one process per core).
+Requests/s per core = 1000 / CPU ms per request (the server is CPU-bound: one process per core). The
+client's share (the in-process test client) is counted too, the same for every tree.
 With SAMMACHIP_BENCH_TREES=old:new (two source trees) each tree is measured in its own process, one
 after the other, in this one run.
 """
@@ -22,9 +25,11 @@ import uuid
 from pathlib import Path
 
 ROUNDS = int(os.environ.get("SAMMACHIP_BENCH_ROUNDS", "120"))
+# The office mix of tests/support/load.py (and bench/office_load.py): requests of each kind per 14.
+MIX = {"page": 6, "post_valid": 2, "post_invalid": 2, "push": 2, "pull": 2}
 
 
-def measure(profile: str | None) -> None:
+def measure() -> None:
     from litestar.testing import TestClient
     from sqlmodel import Session
 
@@ -60,6 +65,20 @@ def measure(profile: str | None) -> None:
         def page(n: int) -> None:
             assert client.get(PAGES[n % len(PAGES)]).status_code == 200
 
+        def post_valid(n: int) -> None:
+            village = district.village_ids[n % len(district.village_ids)]
+            answer = client.post("/households", data={
+                "_csrf_token": client.cookies["csrftoken"], "village_id": village, "house_no": f"900/{n}",
+                "head_name": f"นายทดลอง โหลด{n}", "members": "3", "annual_income": "45000", "consent": "on"},
+                follow_redirects=False)
+            assert answer.status_code in (302, 303), answer.status_code
+
+        def post_invalid(n: int) -> None:
+            answer = client.post("/households", data={
+                "_csrf_token": client.cookies["csrftoken"], "village_id": district.village_ids[0], "house_no": "1",
+                "head_name": "", "citizen_id": "1234567890123", "members": "0", "annual_income": "-5"})
+            assert answer.status_code == 422, answer.status_code
+
         def push(n: int) -> None:
             session_id, households = district.sessions[n % len(district.sessions)]
             ops = [{"op_id": str(uuid.uuid4()), "entity": "attendance", "id": str(uuid.uuid4()), "action": "upsert",
@@ -68,35 +87,34 @@ def measure(profile: str | None) -> None:
                    for i, household in enumerate(households[:10])]
             assert client.post("/api/sync/push", json={"schema": 1, "ops": ops}, headers=phone).status_code == 200
 
-        for name, call in (("page", page), ("push", push)):
-            for n in range(len(PAGES)):
-                call(n)  # warm caches and templates
-            if profile == name:
-                from pyinstrument import Profiler
+        def pull(n: int) -> None:
+            assert client.get("/api/sync/pull", params={"limit": 200}, headers=phone).status_code == 200
 
-                profiler = Profiler(interval=0.0005)
-                profiler.start()
+        medians: dict[str, float] = {}
+        for name, call in (("page", page), ("post_valid", post_valid), ("post_invalid", post_invalid),
+                           ("push", push), ("pull", pull)):
+            for n in range(len(PAGES)):
+                call(ROUNDS + n)  # warm caches and templates
             cpu = []
             for n in range(ROUNDS):
                 began = time.process_time()
                 call(n)
                 cpu.append((time.process_time() - began) * 1000)
-            if profile == name:
-                profiler.stop()
-                print(profiler.output_text(unicode=False, show_all=False))
-            median = statistics.median(cpu)
-            print(f"{name:<5} median CPU {median:6.1f} ms per request -> {1000 / median:5.0f} requests/s per core")
+            medians[name] = statistics.median(cpu)
+            print(f"{name:<13} median CPU {medians[name]:6.1f} ms per request -> "
+                  f"{1000 / medians[name]:5.0f} requests/s per core")
+        per_mix = sum(MIX[name] * medians[name] for name in MIX) / sum(MIX.values())
+        print(f"{'the mix':<13} mean CPU   {per_mix:6.1f} ms per request -> {1000 / per_mix:5.0f} requests/s per core")
 
 
 def main() -> None:
     trees = os.environ.get("SAMMACHIP_BENCH_TREES")
-    profile = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "--profile" else None
     if not trees:
         # The source tree measured: this one, or the one a run over several trees names.
         tree = os.environ.get("SAMMACHIP_BENCH_TREE") or str(Path(__file__).resolve().parent.parent)
         sys.path.insert(0, tree)
         os.chdir(tree)
-        measure(profile)
+        measure()
         return
     for tree in trees.split(":"):
         print(f"== {tree}", flush=True)

@@ -32,6 +32,7 @@ import hmac
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table, bindparam, literal_column, select, text, union_all
@@ -136,23 +137,32 @@ def fingerprint(value: Any) -> str:
 
 def _feed_rows(session: Session, feed: Table, area: set[str] | None, after: int, limit: int) -> list[tuple]:
     """(entity, record id, seq, village) of the first `limit` feed rows after `after` in `area`."""
-    columns = (feed.c.entity, feed.c.record_id, feed.c.seq, feed.c.village_id)
     if area is None:
+        columns = (feed.c.entity, feed.c.record_id, feed.c.seq, feed.c.village_id)
         stmt = select(*columns).where(feed.c.seq > after).order_by(feed.c.seq).limit(limit)
         return list(session.execute(stmt))
     rows: list[tuple] = []
     villages = sorted(area)
     for start in range(0, len(villages), _VILLAGES_PER_QUERY):
-        # One index range per village, each already limited: the union never reads more than
-        # villages × limit rows, whatever the size of the feed.
-        parts = [select(*columns).where(feed.c.village_id == village, feed.c.seq > after)
-                 .order_by(feed.c.seq).limit(limit).subquery().select()
-                 for village in villages[start:start + _VILLAGES_PER_QUERY]]
-        stmt = (parts[0] if len(parts) == 1 else union_all(*parts))
-        stmt = stmt.order_by(literal_column("seq")).limit(limit)
-        rows.extend(session.execute(stmt))
+        chunk = villages[start:start + _VILLAGES_PER_QUERY]
+        params = {"after": after, **{f"village_{n}": village for n, village in enumerate(chunk)}}
+        rows.extend(session.execute(_area_feed_statement(feed, len(chunk), limit), params))
     rows.sort(key=lambda row: row[2])
     return rows[:limit]
+
+
+@lru_cache(maxsize=256)
+def _area_feed_statement(feed: Table, villages: int, limit: int) -> Any:
+    """The feed rows after `:after` of `villages` villages (`:village_0`…), at most `limit`: one index range
+    per village, each already limited, so the union never reads more than villages × limit rows,
+    whatever the size of the feed. Built once per shape and reused: building and keying a union of
+    fifty selects cost a pull more than running it."""
+    columns = (feed.c.entity, feed.c.record_id, feed.c.seq, feed.c.village_id)
+    parts = [select(*columns).where(feed.c.village_id == bindparam(f"village_{n}"), feed.c.seq > bindparam("after"))
+             .order_by(feed.c.seq).limit(limit).subquery().select()
+             for n in range(villages)]
+    stmt = parts[0] if len(parts) == 1 else union_all(*parts)
+    return stmt.order_by(literal_column("seq")).limit(limit)
 
 
 def _departure_rows(session: Session, feed: Table, departures: Table, villages: set[str],
@@ -343,8 +353,11 @@ def pull_page(session: Session, registry: Registry, *, area: set[str] | None, cu
         spec = registry.entities[entity]
         found: dict[str, dict[str, Any]] = {}
         meta: dict[str, tuple[int, bool]] = {}
+        # What a change carries (its fields, seq and deleted), not the version map and timestamps.
+        columns = [spec.table.c[name] for name in dict.fromkeys(("id", "seq", "deleted", *spec.kinds))
+                   if name in spec.table.c]
         for start in range(0, len(ids), 900):
-            for row in session.execute(select(spec.table).where(
+            for row in session.execute(select(*columns).where(
                     spec.table.c.id.in_(ids[start:start + 900]))).mappings():
                 found[row["id"]] = {name: to_api(row[name]) for name in spec.kinds if name in row}
                 meta[row["id"]] = (row["seq"], bool(row["deleted"]))
