@@ -39,7 +39,7 @@ from sqlalchemy import Table, bindparam, literal_column, select, text, union_all
 from sqlalchemy.orm import Session
 
 from sync.changes import current_seq
-from sync.spec import Registry, to_api
+from sync.spec import Registry, one_of, to_api
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 1000
@@ -151,6 +151,14 @@ def _feed_rows(session: Session, feed: Table, area: set[str] | None, after: int,
     return rows[:limit]
 
 
+@lru_cache(maxsize=64)
+def _changes_statement(table: Table, kinds: tuple[str, ...]) -> Any:
+    """The records `:ids` of a table with what a change carries (its fields, seq and deleted; not the
+    version map and timestamps), built once per table: a page of 200 ids is one expanding parameter."""
+    columns = [table.c[name] for name in dict.fromkeys(("id", "seq", "deleted", *kinds)) if name in table.c]
+    return select(*columns).where(table.c.id.in_(bindparam("ids", expanding=True)))
+
+
 @lru_cache(maxsize=256)
 def _area_feed_statement(feed: Table, villages: int, limit: int) -> Any:
     """The feed rows after `:after` of `villages` villages (`:village_0`…), at most `limit`: one index range
@@ -178,9 +186,9 @@ def _departure_rows(session: Session, feed: Table, departures: Table, villages: 
     # NOT EXISTS, not a join: SQLite would build a Bloom filter over the whole feed for a join.
     still_here = (select(literal_column("1")).select_from(feed)
                   .where(feed.c.entity == departures.c.entity, feed.c.record_id == departures.c.record_id,
-                         feed.c.village_id.in_(listed)))
+                         one_of(feed.c.village_id, listed)))
     stmt = (select(departures.c.entity, departures.c.record_id, departures.c.seq)
-            .where(departures.c.seq > after, departures.c.village_id.in_(listed), ~still_here.exists())
+            .where(departures.c.seq > after, one_of(departures.c.village_id, listed), ~still_here.exists())
             .order_by(departures.c.seq).limit(limit))
     return list(session.execute(stmt))
 
@@ -353,12 +361,9 @@ def pull_page(session: Session, registry: Registry, *, area: set[str] | None, cu
         spec = registry.entities[entity]
         found: dict[str, dict[str, Any]] = {}
         meta: dict[str, tuple[int, bool]] = {}
-        # What a change carries (its fields, seq and deleted), not the version map and timestamps.
-        columns = [spec.table.c[name] for name in dict.fromkeys(("id", "seq", "deleted", *spec.kinds))
-                   if name in spec.table.c]
         for start in range(0, len(ids), 900):
-            for row in session.execute(select(*columns).where(
-                    spec.table.c.id.in_(ids[start:start + 900]))).mappings():
+            for row in session.execute(_changes_statement(spec.table, tuple(spec.kinds)),
+                                       {"ids": ids[start:start + 900]}).mappings():
                 found[row["id"]] = {name: to_api(row[name]) for name in spec.kinds if name in row}
                 meta[row["id"]] = (row["seq"], bool(row["deleted"]))
         if spec.enrich and found:

@@ -29,7 +29,7 @@ from sync.changes import (
     record_departures,
     set_counter,
 )
-from sync.spec import EntitySpec, Error, Registry, to_api, to_storage, utc_now
+from sync.spec import EntitySpec, Error, Registry, one_of, to_api, to_storage, utc_now
 
 SUPPORTED_SCHEMAS = (1,)
 MAX_OPS = 1000
@@ -261,7 +261,7 @@ class _BatchRecords:
         table = registry.entities[entity].table
         found: dict[Any, list[dict[str, Any]]] = {v: [] for v in wanted}
         for chunk in _chunks(sorted(wanted)):
-            for row in self.session.execute(select(table).where(table.c[column].in_(chunk))).mappings():
+            for row in self.session.execute(select(table).where(one_of(table.c[column], chunk))).mappings():
                 found[row[column]].append(dict(row))
         for key_value, rows in found.items():
             self._stored.setdefault((entity, ((column, key_value),)), rows)
@@ -310,7 +310,7 @@ class Batch:
                     select(sync_op.c.op_id, sync_op.c.result, sync_op.c.content_hash, sync_op.c.device_id,
                            device.c.user_id)
                     .outerjoin(device, device.c.id == sync_op.c.device_id)
-                    .where(sync_op.c.op_id.in_(chunk))):
+                    .where(one_of(sync_op.c.op_id, chunk))):
                 if self._owns(device_id, user_id):
                     self.seen_ops[op_id] = result
                     self.op_hashes[op_id] = content_hash
@@ -361,13 +361,13 @@ class Batch:
         if len(ids) + len(keys) * len(spec.natural_key) <= _IN_CHUNK:
             wanted = []
             if ids:
-                wanted.append(table.c.id.in_(ids))
+                wanted.append(one_of(table.c.id, ids))
             if keys:
                 wanted.append(columns.in_(keys))
             self._remember(spec, self.session.execute(select(table).where(or_(*wanted))).mappings())
             return
         for chunk in _chunks(ids):
-            self._remember(spec, self.session.execute(select(table).where(table.c.id.in_(chunk))).mappings())
+            self._remember(spec, self.session.execute(select(table).where(one_of(table.c.id, chunk))).mappings())
         for chunk in _chunks(keys, key_chunk):
             self._remember(spec, self.session.execute(select(table).where(columns.in_(chunk))).mappings())
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import ColumnElement, Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 
@@ -156,6 +156,12 @@ class StoredRecords:
 
 
 # --- values -----------------------------------------------------------------------------------
+
+def one_of(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column IN (values)` as one expanding parameter: `in_` of a list coerces every value into an
+    expression first, which for a page of 200 ids cost more than the query."""
+    return column.in_(bindparam(None, list(values), expanding=True))
+
 
 def to_storage(kind: str, value: Any) -> Any:
     """A validated API value in the form its column stores (dates arrive as ISO text)."""

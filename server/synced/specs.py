@@ -45,12 +45,12 @@ from server.review.task_rules import (
     tasks_following,
 )
 from server.synced import refusals
-from sync.spec import EntitySpec, ErrorCatalog, Registry
+from sync.spec import EntitySpec, ErrorCatalog, Registry, one_of
 
 
 def _own_village(model) -> Any:
     def scope_select(ids: Iterable[str]) -> Select:
-        return select(model.id, model.village_id, model.deleted).where(model.id.in_(list(ids)))
+        return select(model.id, model.village_id, model.deleted).where(one_of(model.id, ids))
     return scope_select
 
 
@@ -58,18 +58,18 @@ def _via_household(model) -> Any:
     def scope_select(ids: Iterable[str]) -> Select:
         return (select(model.id, Household.village_id, model.deleted)
                 .join(Household, Household.id == model.household_id)
-                .where(model.id.in_(list(ids))))
+                .where(one_of(model.id, ids)))
     return scope_select
 
 
 def _village_scope(ids: Iterable[str]) -> Select:
-    return select(Village.id, Village.id, Village.deleted).where(Village.id.in_(list(ids)))
+    return select(Village.id, Village.id, Village.deleted).where(one_of(Village.id, ids))
 
 
 def _session_scope(ids: Iterable[str]) -> Select:
     return (select(TrainingSession.id, Training.village_id, TrainingSession.deleted)
             .join(Training, Training.id == TrainingSession.training_id)
-            .where(TrainingSession.id.in_(list(ids))))
+            .where(one_of(TrainingSession.id, ids)))
 
 
 def _prepare_citizen_id(fields: dict[str, Any]) -> dict[str, Any]:
@@ -102,7 +102,7 @@ def _enrich_villages(session: Session, found: dict[str, dict[str, Any]]) -> None
     codes = {f["subdistrict_code"] for f in found.values()}
     names = {row[0]: row[1:] for row in session.execute(
         select(Subdistrict.code, Subdistrict.name_th, Subdistrict.name_en, District.name_th, District.name_en)
-        .join(District, District.code == Subdistrict.district_code).where(Subdistrict.code.in_(codes)))}
+        .join(District, District.code == Subdistrict.district_code).where(one_of(Subdistrict.code, codes)))}
     for fields in found.values():
         sub_th, sub_en, dis_th, dis_en = names.get(fields["subdistrict_code"], (None,) * 4)
         fields.update(subdistrict_name_th=sub_th, subdistrict_name_en=sub_en,
@@ -113,7 +113,7 @@ def _enrich_sessions(session: Session, found: dict[str, dict[str, Any]]) -> None
     """A session carries its training's village, so the phone can list a village's schedule."""
     training_ids = {f["training_id"] for f in found.values()}
     villages = dict(session.execute(select(Training.id, Training.village_id)
-                                    .where(Training.id.in_(training_ids))).all())
+                                    .where(one_of(Training.id, training_ids))).all())
     for fields in found.values():
         fields["village_id"] = villages.get(fields["training_id"])
 
@@ -121,7 +121,7 @@ def _enrich_sessions(session: Session, found: dict[str, dict[str, Any]]) -> None
 def _enrich_teams(session: Session, found: dict[str, dict[str, Any]]) -> None:
     members: dict[str, list[str]] = {team_id: [] for team_id in found}
     for team_id, sage_id in session.execute(
-            select(TeamMember.team_id, TeamMember.sage_id).where(TeamMember.team_id.in_(list(found)))
+            select(TeamMember.team_id, TeamMember.sage_id).where(one_of(TeamMember.team_id, found))
             .order_by(TeamMember.id)):
         members[team_id].append(sage_id)
     for team_id, fields in found.items():
@@ -133,7 +133,7 @@ def _enrich_groups(session: Session, found: dict[str, dict[str, Any]]) -> None:
     members: dict[str, list[dict[str, str]]] = {group_id: [] for group_id in found}
     for group_id, household_id, role in session.execute(
             select(GroupMember.group_id, GroupMember.household_id, GroupMember.role)
-            .where(GroupMember.group_id.in_(list(found))).order_by(GroupMember.id)):
+            .where(one_of(GroupMember.group_id, found)).order_by(GroupMember.id)):
         members[group_id].append({"household_id": household_id, "role": role})
     for group_id, fields in found.items():
         fields["members"] = members[group_id]
@@ -149,7 +149,7 @@ def _enrich_settled(session: Session, found: dict[str, dict[str, Any]]) -> None:
     rows = session.execute(
         select(Conflict.id, Conflict.record_id, Conflict.field, Conflict.resolved_value, Conflict.other,
                Conflict.other_op_id, Conflict.resolved_at)
-        .where(Conflict.record_id.in_(list(found)), Conflict.status == "resolved")
+        .where(one_of(Conflict.record_id, found), Conflict.status == "resolved")
         .order_by(Conflict.resolved_at.desc())).all()
     for conflict_id, record_id, field, value, other, op_id, at in rows:
         settled = found[record_id].setdefault("resolved_conflicts", [])
