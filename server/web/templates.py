@@ -1,9 +1,11 @@
 """Jinja templates: the engine's filters and globals, and rendering a page or a fragment."""
 from __future__ import annotations
 
+from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
 from jinja2 import Environment
+from jinja2.runtime import Context
 from litestar import Request
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.response import Template
@@ -21,8 +23,31 @@ def format_money(value: float | int | None) -> str:
     return f"{value:,.0f}"
 
 
+class PlainCallContext(Context):
+    """Jinja's context, whose `call` goes straight to a plain function or method (`_()`, `.format`, a
+    dict's `.get`): every call in a template passes through here, and Jinja's general path looks for a
+    context to hand over twice per call (a list page makes a thousand calls). What asks for a context
+    (`pass_context` and the like: `csrf_token`, macros) takes Jinja's own path."""
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's signature)
+        if not isinstance(__obj, _PLAIN) or hasattr(__obj, "jinja_pass_arg"):
+            return super().call(__obj, *args, **kwargs)
+        if kwargs:
+            kwargs.pop("_loop_vars", None)
+            kwargs.pop("_block_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined("value was undefined because a callable raised a"
+                                                " StopIteration exception")
+
+
+_PLAIN = (FunctionType, BuiltinFunctionType, MethodType)
+
+
 def configure_templates(engine: JinjaTemplateEngine) -> None:
     env: Environment = engine.engine
+    env.context_class = PlainCallContext
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext_, ngettext_, newstyle=True)  # type: ignore[attr-defined]
     env.globals["_"] = template_gettext  # the same answers, made once per language (server/core/i18n.py)
