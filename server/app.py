@@ -28,7 +28,6 @@ from server.web.observability import MetricsAccess, configure_logging, metrics, 
 from server.core.settings import STATIC_DIR, TEMPLATES_DIR
 from server.web.security_headers import add_security_headers
 from server.program.upload_tables import MAX_FILE_BYTES
-from server.core.settings import ROOT
 
 PWA_DIR = STATIC_DIR
 
@@ -92,7 +91,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         # Whatever touches the database runs in the thread pool; `provide_db` only hands over the
         # session the middleware opened (no I/O), so it may stay on the event loop.
         dependencies={"db": Provide(provide_db, sync_to_thread=False),
-                      "user": Provide(current_user, sync_to_thread=True)},
+                      "user": Provide(current_user)},
         before_request=set_request_locale,
         before_send=[add_security_headers],
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine,

@@ -70,10 +70,13 @@ def signed_in_user(connection: ASGIConnection) -> User:
     return user
 
 
-def current_user(db: Session, request: Request) -> User:
-    """The `user` dependency: the signed-in user the route's guard read (or reads now from `db`, in
-    the thread pool)."""
-    return signed_in_user(request)
+async def current_user(request: Request) -> User:
+    """The `user` dependency: the signed-in user the route's guard read (or, for a route without one,
+    reads now, in the thread pool). No hop to a thread for what the guard already holds."""
+    cached = request.scope.get(_USER_KEY)  # type: ignore[call-overload]
+    if cached is not None:
+        return cached
+    return await anyio.to_thread.run_sync(signed_in_user, request)
 
 
 public = Access("public")

@@ -6,7 +6,7 @@ from typing import Any
 
 from jinja2 import Environment
 from jinja2.runtime import Context
-from litestar import Request
+from litestar import MediaType, Request
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.response import Template
 
@@ -74,5 +74,6 @@ def wants_fragment(request: Request) -> bool:
 def render(template: str, *, request: Request | None = None, status_code: int = 200,
            headers: dict[str, str] | None = None, **context: Any) -> Template:
     context.setdefault("locale", current_locale.get())
-    return Template(template_name=template, context=context, status_code=status_code,
+    # Every template is an HTML page or fragment: said here, not guessed from the name on every response.
+    return Template(template_name=template, context=context, status_code=status_code, media_type=MediaType.HTML,
                     headers={"Vary": "HX-Request", **(headers or {})})
