@@ -5,7 +5,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlmodel import Session
 
 from server.core.house_numbers import house_sort_key
@@ -97,12 +97,25 @@ def _check_sage(values: dict[str, Any]) -> list[field_checks.FieldError]:
     return errors + rules.check_sage({**values, "skills": skills})
 
 
+# The enrichments' statements, built once (a pull runs several a page): `:ids` is a list of ids.
+IDS = bindparam("ids", expanding=True)
+_PLACE_NAMES = (select(Subdistrict.code, Subdistrict.name_th, Subdistrict.name_en, District.name_th, District.name_en)
+                .join(District, District.code == Subdistrict.district_code).where(Subdistrict.code.in_(IDS)))
+_TRAINING_VILLAGES = select(Training.id, Training.village_id).where(Training.id.in_(IDS))
+_TEAM_MEMBERS = (select(TeamMember.team_id, TeamMember.sage_id).where(TeamMember.team_id.in_(IDS))
+                 .order_by(TeamMember.id))
+_GROUP_MEMBERS = (select(GroupMember.group_id, GroupMember.household_id, GroupMember.role)
+                  .where(GroupMember.group_id.in_(IDS)).order_by(GroupMember.id))
+_SETTLED = (select(Conflict.id, Conflict.record_id, Conflict.field, Conflict.resolved_value, Conflict.other,
+                   Conflict.other_op_id, Conflict.resolved_at)
+            .where(Conflict.record_id.in_(IDS), Conflict.status == "resolved")
+            .order_by(Conflict.resolved_at.desc()))
+
+
 def _enrich_villages(session: Session, found: dict[str, dict[str, Any]]) -> None:
     """Village pages on the phone show the subdistrict and district by name."""
-    codes = {f["subdistrict_code"] for f in found.values()}
-    names = {row[0]: row[1:] for row in session.execute(
-        select(Subdistrict.code, Subdistrict.name_th, Subdistrict.name_en, District.name_th, District.name_en)
-        .join(District, District.code == Subdistrict.district_code).where(one_of(Subdistrict.code, codes)))}
+    codes = list({f["subdistrict_code"] for f in found.values()})
+    names = {row[0]: row[1:] for row in session.execute(_PLACE_NAMES, {"ids": codes})}
     for fields in found.values():
         sub_th, sub_en, dis_th, dis_en = names.get(fields["subdistrict_code"], (None,) * 4)
         fields.update(subdistrict_name_th=sub_th, subdistrict_name_en=sub_en,
@@ -111,18 +124,15 @@ def _enrich_villages(session: Session, found: dict[str, dict[str, Any]]) -> None
 
 def _enrich_sessions(session: Session, found: dict[str, dict[str, Any]]) -> None:
     """A session carries its training's village, so the phone can list a village's schedule."""
-    training_ids = {f["training_id"] for f in found.values()}
-    villages = dict(session.execute(select(Training.id, Training.village_id)
-                                    .where(one_of(Training.id, training_ids))).all())
+    training_ids = list({f["training_id"] for f in found.values()})
+    villages = dict(session.execute(_TRAINING_VILLAGES, {"ids": training_ids}).all())
     for fields in found.values():
         fields["village_id"] = villages.get(fields["training_id"])
 
 
 def _enrich_teams(session: Session, found: dict[str, dict[str, Any]]) -> None:
     members: dict[str, list[str]] = {team_id: [] for team_id in found}
-    for team_id, sage_id in session.execute(
-            select(TeamMember.team_id, TeamMember.sage_id).where(one_of(TeamMember.team_id, found))
-            .order_by(TeamMember.id)):
+    for team_id, sage_id in session.execute(_TEAM_MEMBERS, {"ids": list(found)}):
         members[team_id].append(sage_id)
     for team_id, fields in found.items():
         fields["member_sage_ids"] = members[team_id]
@@ -131,9 +141,7 @@ def _enrich_teams(session: Session, found: dict[str, dict[str, Any]]) -> None:
 def _enrich_groups(session: Session, found: dict[str, dict[str, Any]]) -> None:
     """A group carries its members (household and role), kept in a table of their own."""
     members: dict[str, list[dict[str, str]]] = {group_id: [] for group_id in found}
-    for group_id, household_id, role in session.execute(
-            select(GroupMember.group_id, GroupMember.household_id, GroupMember.role)
-            .where(one_of(GroupMember.group_id, found)).order_by(GroupMember.id)):
+    for group_id, household_id, role in session.execute(_GROUP_MEMBERS, {"ids": list(found)}):
         members[group_id].append({"household_id": household_id, "role": role})
     for group_id, fields in found.items():
         fields["members"] = members[group_id]
@@ -146,11 +154,7 @@ def _enrich_settled(session: Session, found: dict[str, dict[str, Any]]) -> None:
     """A record whose conflicts a supervisor settled carries them (`resolved_conflicts`: the field, the
     value kept, the value that lost), so the phone that sent the losing value can tell its officer.
     Only records that have any carry the field (SYNC.md: more fields may be added)."""
-    rows = session.execute(
-        select(Conflict.id, Conflict.record_id, Conflict.field, Conflict.resolved_value, Conflict.other,
-               Conflict.other_op_id, Conflict.resolved_at)
-        .where(one_of(Conflict.record_id, found), Conflict.status == "resolved")
-        .order_by(Conflict.resolved_at.desc())).all()
+    rows = session.execute(_SETTLED, {"ids": list(found)}).all()
     for conflict_id, record_id, field, value, other, op_id, at in rows:
         settled = found[record_id].setdefault("resolved_conflicts", [])
         if len(settled) < RESOLVED_SHOWN:
