@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from litestar import Request, Response
-from sqlmodel import Session, delete
+from sqlmodel import Session, delete, select
 
 from server.auth.passwords import hash_token, new_token
 from server.core.dates import utc_now
@@ -36,11 +36,13 @@ def session_user(db: Session, request: Request) -> User | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    row = db.get(WebSession, hash_token(token))
-    if row is None:
+    # The session and its user in one statement: every page asks.
+    found = db.exec(select(User, WebSession.expires_at).join(WebSession, WebSession.user_id == User.id)
+                    .where(WebSession.token_hash == hash_token(token))).first()
+    if found is None:
         return None
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=timezone.utc)
+    user, expires = found
+    expires = expires if expires.tzinfo else expires.replace(tzinfo=timezone.utc)
     if expires <= utc_now():
         return None
-    user = db.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    return user if user.active else None
