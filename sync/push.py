@@ -29,7 +29,7 @@ from sync.changes import (
     record_departures,
     set_counter,
 )
-from sync.spec import EntitySpec, Error, Registry, one_of, to_api, to_storage, utc_now
+from sync.spec import EntitySpec, Error, Registry, one_of, rows_with, to_api, to_storage, utc_now
 
 SUPPORTED_SCHEMAS = (1,)
 MAX_OPS = 1000
@@ -261,7 +261,7 @@ class _BatchRecords:
         table = registry.entities[entity].table
         found: dict[Any, list[dict[str, Any]]] = {v: [] for v in wanted}
         for chunk in _chunks(sorted(wanted)):
-            for row in self.session.execute(select(table).where(one_of(table.c[column], chunk))).mappings():
+            for row in self.session.execute(rows_with(table, column), {"ids": chunk}).mappings():
                 found[row[column]].append(dict(row))
         for key_value, rows in found.items():
             self._stored.setdefault((entity, ((column, key_value),)), rows)
@@ -367,7 +367,7 @@ class Batch:
             self._remember(spec, self.session.execute(select(table).where(or_(*wanted))).mappings())
             return
         for chunk in _chunks(ids):
-            self._remember(spec, self.session.execute(select(table).where(one_of(table.c.id, chunk))).mappings())
+            self._remember(spec, self.session.execute(rows_with(table, "id"), {"ids": chunk}).mappings())
         for chunk in _chunks(keys, key_chunk):
             self._remember(spec, self.session.execute(select(table).where(columns.in_(chunk))).mappings())
 
@@ -381,7 +381,7 @@ class Batch:
         spec = self.registry.entities[entity]
         missing = sorted(i for i in wanted if i not in self.scopes[entity])
         for chunk in _chunks(missing):
-            for rid, village_id, deleted in self.session.execute(spec.scope_select(chunk)):
+            for rid, village_id, deleted in self.session.execute(spec.scope_select, {"ids": chunk}):
                 self.scopes[entity][rid] = (village_id, bool(deleted))
 
     def _remember(self, spec: EntitySpec, rows) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, Table, bindparam, select
@@ -91,8 +92,9 @@ class EntitySpec:
     check: Checker | None = None
     # Turns typed-in values into their stored form before validation (e.g. citizen-ID dashes).
     prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    # (id, village_id, deleted) for a set of ids: how references to this entity are resolved.
-    scope_select: Callable[[Iterable[str]], Select] | None = None
+    # (id, village_id, deleted) of the records `:ids` (an expanding parameter, see `IDS`): how references
+    # to this entity are resolved. A statement built once: the engine runs it for every push.
+    scope_select: Select | None = None
     # Adds derived fields to pulled records (e.g. a team's member ids): enrich(session, {id: fields}).
     enrich: Callable[[Session, dict[str, dict[str, Any]]], None] | None = None
     # Columns the server keeps from a record's own fields, never pushed or pulled (e.g. a sort key):
@@ -156,6 +158,17 @@ class StoredRecords:
 
 
 # --- values -----------------------------------------------------------------------------------
+
+# The parameter a statement built once takes its list of ids by: `execute(stmt, {"ids": [...]})`.
+IDS = bindparam("ids", expanding=True)
+
+
+@lru_cache(maxsize=256)
+def rows_with(table: Table, column: str) -> Select:
+    """The rows of `table` whose `column` is one of `:ids`, built once per table and column (the engine
+    reads records by id or reference for every push)."""
+    return select(table).where(table.c[column].in_(IDS))
+
 
 def one_of(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
     """`column IN (values)` as one expanding parameter: `in_` of a list coerces every value into an

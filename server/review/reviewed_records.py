@@ -50,7 +50,7 @@ def village_of_record(db: Session, entity: str, record_id: str) -> tuple[str | N
     """(village id, deleted) of a reviewable record, or None when there is no such record."""
     if entity not in REVIEW_ENTITIES or not is_record_id(record_id):
         return None
-    row = db.execute(REGISTRY.entities[entity].scope_select([record_id])).first()
+    row = db.execute(REGISTRY.entities[entity].scope_select, {"ids": [record_id]}).first()
     return (row[1], bool(row[2])) if row is not None else None
 
 

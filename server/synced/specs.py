@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, select
 from sqlmodel import Session
 
 from server.core.house_numbers import house_sort_key
@@ -45,31 +44,21 @@ from server.review.task_rules import (
     tasks_following,
 )
 from server.synced import refusals
-from sync.spec import EntitySpec, ErrorCatalog, Registry, one_of
+from sync.spec import IDS, EntitySpec, ErrorCatalog, Registry
 
 
-def _own_village(model) -> Any:
-    def scope_select(ids: Iterable[str]) -> Select:
-        return select(model.id, model.village_id, model.deleted).where(one_of(model.id, ids))
-    return scope_select
+def _own_village(model) -> Select:
+    return select(model.id, model.village_id, model.deleted).where(model.id.in_(IDS))
 
 
-def _via_household(model) -> Any:
-    def scope_select(ids: Iterable[str]) -> Select:
-        return (select(model.id, Household.village_id, model.deleted)
-                .join(Household, Household.id == model.household_id)
-                .where(one_of(model.id, ids)))
-    return scope_select
+def _via_household(model) -> Select:
+    return (select(model.id, Household.village_id, model.deleted)
+            .join(Household, Household.id == model.household_id).where(model.id.in_(IDS)))
 
 
-def _village_scope(ids: Iterable[str]) -> Select:
-    return select(Village.id, Village.id, Village.deleted).where(one_of(Village.id, ids))
-
-
-def _session_scope(ids: Iterable[str]) -> Select:
-    return (select(TrainingSession.id, Training.village_id, TrainingSession.deleted)
-            .join(Training, Training.id == TrainingSession.training_id)
-            .where(one_of(TrainingSession.id, ids)))
+_village_scope = select(Village.id, Village.id, Village.deleted).where(Village.id.in_(IDS))
+_session_scope = (select(TrainingSession.id, Training.village_id, TrainingSession.deleted)
+                  .join(Training, Training.id == TrainingSession.training_id).where(TrainingSession.id.in_(IDS)))
 
 
 def _prepare_citizen_id(fields: dict[str, Any]) -> dict[str, Any]:
@@ -98,7 +87,6 @@ def _check_sage(values: dict[str, Any]) -> list[field_checks.FieldError]:
 
 
 # The enrichments' statements, built once (a pull runs several a page): `:ids` is a list of ids.
-IDS = bindparam("ids", expanding=True)
 _PLACE_NAMES = (select(Subdistrict.code, Subdistrict.name_th, Subdistrict.name_en, District.name_th, District.name_en)
                 .join(District, District.code == Subdistrict.district_code).where(Subdistrict.code.in_(IDS)))
 _TRAINING_VILLAGES = select(Training.id, Training.village_id).where(Training.id.in_(IDS))

@@ -160,5 +160,5 @@ def _village_of(db: Session, spec: EntitySpec, record: Any) -> str | None:
     if spec.scope == "village_id":
         return record.village_id
     target = REGISTRY.entities[spec.refs[spec.scope]]
-    found = db.execute(target.scope_select([getattr(record, spec.scope)])).first()
+    found = db.execute(target.scope_select, {"ids": [getattr(record, spec.scope)]}).first()
     return found[1] if found is not None else None
