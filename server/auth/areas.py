@@ -91,7 +91,9 @@ def managed_user_ids(session: Session, user: User) -> set[int] | None:
 def may_place_in_village(db: Session, user: User, village_id: str) -> bool:
     """A village that exists and lies in the user's area: one a record of theirs may be put in."""
     ids = area_village_ids(db, user)
-    return not (ids is not None and village_id not in ids or db.get(Village, village_id) is None)
+    if ids is not None:
+        return village_id in ids  # the area's ids are read from the villages: those exist
+    return db.exec(select(Village.id).where(Village.id == village_id)).first() is not None
 
 
 # The columns a village list, filter or option shows. Whole records would parse each village's version map
