@@ -43,6 +43,9 @@ def db_session_middleware(app: ASGIApp) -> ASGIApp:
             nonlocal ended
             if not ended:
                 ended = True
+                if not session.in_transaction():
+                    _end(session)  # nothing to roll back: no I/O, no need for a thread
+                    return
                 with anyio.CancelScope(shield=True):
                     await anyio.to_thread.run_sync(_end, session)
 
