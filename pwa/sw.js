@@ -114,8 +114,11 @@ async function networkOrOffline(request) {
 // officer lands on the app's home, which says nobody is signed in.
 async function signOut(request) {
   const form = new URLSearchParams(await request.text());
+  const tell = () => fetch("/logout", { method: "POST", body: form, credentials: "same-origin", redirect: "manual" });
   try {
-    const response = await fetch("/logout", { method: "POST", body: form, credentials: "same-origin", redirect: "manual" });
+    // Once more on a network error: a browser does not retry a POST on a kept-alive connection the
+    // server has just closed, and signing out twice does no harm.
+    const response = await tell().catch(() => tell());
     await phoneSet({ logout: null }).catch(() => {});
     return response;
   } catch (_error) {

@@ -30,6 +30,9 @@ export function readForm(form, kinds) {
   return values;
 }
 
+// Fills a form with what the phone holds, then opens its fields (the page serves them closed, in a
+// `<fieldset data-form-fields disabled>`): on a slow phone the officer could otherwise start typing
+// before the stored values arrive, and lose what was typed when they do.
 export function fillForm(form, kinds, values) {
   for (const [name, kind] of Object.entries(kinds)) {
     const input = form.elements[name];
@@ -42,4 +45,6 @@ export function fillForm(form, kinds, values) {
       for (const option of input.options || []) option.defaultSelected = option.value === input.value;
     } else input.value = input.defaultValue = value === null || value === undefined ? "" : String(value);
   }
+  const fields = form.querySelector("[data-form-fields]");
+  if (fields) fields.disabled = false;
 }
