@@ -10,7 +10,7 @@ from server.api.errors import api_exception_handlers
 api_router = Router(
     path="/api",
     route_handlers=[*auth.routers, *sync.routers],
-    dependencies={"caller": Provide(auth.provide_caller, sync_to_thread=True)},
+    dependencies={"caller": Provide(auth.provide_caller)},
     exception_handlers=api_exception_handlers,
 )
 

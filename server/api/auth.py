@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import anyio
 from datetime import datetime, timedelta
 
 from litestar import Router, Request, delete, get, post
@@ -38,7 +40,7 @@ from server.core.dates import utc_now
 from server.auth.device_names import clean, default_name
 from server.models.base import new_id
 from server.web.observability import note_user
-from server.web.request_session import session_in
+from server.web.request_session import session_in, session_of
 
 # last_seen_at is written at most this often per device, so reads do not turn into writes.
 _SEEN_EVERY = timedelta(seconds=60)
@@ -70,23 +72,24 @@ def check_token(db: Session, authorization: str) -> tuple[Device, User]:
     return device, user
 
 
-# Where a request keeps the device and user its token was checked for, when a middleware checked it
-# before the body was read (the push): the caller dependency then needs no second look-up.
-_CHECKED = "sammachip.token_checked"
+# Where a request keeps its caller when a middleware identified it before the body was read (the push):
+# the caller dependency then hands it over, with no second look-up and no second trip to a thread.
+_CALLER = "sammachip.caller"
 
 
 def check_request_token(scope: Scope) -> ApiError | None:
-    """Check the request's bearer token in its own session, and keep what it names for `provide_caller`;
-    the problem (401) if there is one. The read transaction ends here: what follows begins its own."""
+    """Identify the request's caller by its bearer token, in the request's session (a read), and keep it
+    for `provide_caller`; the problem (401) if there is none."""
     db = session_in(scope)
     authorization = next((v for k, v in scope["headers"] if k.lower() == b"authorization"), b"")
     with write_intent(False):
         try:
-            scope[_CHECKED] = check_token(db, authorization.decode("latin-1"))  # type: ignore[literal-required]
+            checked = check_token(db, authorization.decode("latin-1"))
         except ApiError as problem:
+            db.rollback()
             return problem
-        finally:
-            db.commit()  # not a rollback: that would expire the device and user just read
+        db.commit()  # not a rollback: that would expire the device and user just read
+    scope[_CALLER] = _identify(Request(scope), db, checked)  # type: ignore[literal-required]
     return None
 
 
@@ -97,12 +100,21 @@ def _pending_ops(header: str | None, before: int | None) -> int | None:
     return int(header.strip())
 
 
-def provide_caller(request: Request, db: Session) -> Caller:
-    """The `caller` dependency: the device behind `Authorization: Bearer <token>`, or 401.
+async def provide_caller(request: Request) -> Caller:
+    """The `caller` dependency: the device behind `Authorization: Bearer <token>`, or 401. Identified in
+    the thread pool (it reads the database), unless the push's body middleware did already."""
+    caller = request.scope.get(_CALLER)  # type: ignore[call-overload]
+    if caller is None:
+        caller = await anyio.to_thread.run_sync(_identify, request, session_of(request), None)
+    return caller
+
+
+def _identify(request: Request, db: Session, checked: tuple[Device, User] | None) -> Caller:
+    """The caller behind the request's token (`checked`: already looked up), with the device's last-seen
+    time, app version and pending count kept up to date.
 
     The check only reads (even for a push): it must not take SQLite's write lock.
     """
-    checked = request.scope.get(_CHECKED)  # type: ignore[call-overload]
     if checked is not None:
         device, user = checked
     else:
