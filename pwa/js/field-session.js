@@ -42,40 +42,47 @@ function showDayNotice() {
   }
 }
 
-async function mark(row, householdId, present) {
+// The row of a household as the page shows it now: a redraw after a sync may have replaced the one tapped.
+function liveRow(row, householdId) {
+  return document.querySelector(`[data-sheet] [data-household-id="${householdId}"]`) || row;
+}
+
+async function mark(tapped, householdId, present) {
+  const row = () => liveRow(tapped, householdId);
   const existing = view.byKey("attendance", { session_id: sessionId, household_id: householdId });
   if (existing && existing.fields.present === present) return;  // already chosen: nothing to queue
   const values = existing ? { present } : { session_id: sessionId, household_id: householdId, present };
   const problem = checkAttendance(values, view.get("session", sessionId)?.fields, locale).session_id;
   if (problem) {  // refused here, as the server would: nothing reaches the outbox
     showDayNotice();
-    row.querySelector(".row-saved").replaceChildren(el("p", { class: "error", role: "alert", "data-refused": "" }, problem));
+    row().querySelector(".row-saved").replaceChildren(el("p", { class: "error", role: "alert", "data-refused": "" }, problem));
     return;
   }
   try {
     await save(view, "attendance", existing, values, uuid());
   } catch (error) {
-    saveFailed(row.querySelector(".row-saved"), error);
+    saveFailed(row().querySelector(".row-saved"), error);
     return;
   }
-  markButtons(row, present);
-  showSaved(row);
+  markButtons(row(), present);
+  showSaved(row());
   updateSummary();
   saved();
 }
 
-async function saveNote(row, householdId, note) {
+async function saveNote(tapped, householdId, note) {
+  const row = () => liveRow(tapped, householdId);
   const existing = view.byKey("attendance", { session_id: sessionId, household_id: householdId });
   if (!existing) return;
   let op;
   try {
     op = await save(view, "attendance", existing, { note: note.trim() || null }, null);
   } catch (error) {
-    saveFailed(row.querySelector(".row-saved"), error);
+    saveFailed(row().querySelector(".row-saved"), error);
     return;
   }
-  if (op) showSaved(row);
-  saved(row);
+  if (op) showSaved(row());
+  saved(row());
 }
 
 function rows() {
@@ -120,7 +127,14 @@ async function render() {
   document.querySelector("[data-session-title]").textContent =
     `${village ? village.fields.name : ""} · ${sessionLabel(session)}`;
   document.title = `${sessionLabel(session)} · ${village ? village.fields.name : ""}`;
+  // A redraw (after a sync) keeps what each row said: a save refused for lack of space must stay said.
+  const said = new Map([...sheet.querySelectorAll("[data-household-id]")]
+    .map((item) => [item.dataset.householdId, item.querySelector(".row-saved")]));
   sheet.replaceChildren(...rows().map(row));
+  for (const item of sheet.querySelectorAll("[data-household-id]")) {
+    const before = said.get(item.dataset.householdId);
+    if (before && before.childNodes.length) item.querySelector(".row-saved").replaceWith(before);
+  }
   showDayNotice();
   document.querySelector("[data-session-when]").textContent =
     `${kindLabel(session.fields.kind)}${session.fields.date ? ` · ${formatDate(session.fields.date, locale)}` : ""}`;
