@@ -116,9 +116,10 @@ async function signOut(request) {
   const form = new URLSearchParams(await request.text());
   const tell = () => fetch("/logout", { method: "POST", body: form, credentials: "same-origin", redirect: "manual" });
   try {
-    // Once more on a network error: a browser does not retry a POST on a kept-alive connection the
-    // server has just closed, and signing out twice does no harm.
-    const response = await tell().catch(() => tell());
+    // Once more on a network error, after a breath: a browser does not retry a POST on a kept-alive
+    // connection the server has just closed, a busy server may drop one, and signing out twice does no
+    // harm. Only then is it taken for no signal.
+    const response = await tell().catch(() => new Promise((resolve) => setTimeout(resolve, 500)).then(tell));
     await phoneSet({ logout: null }).catch(() => {});
     return response;
   } catch (_error) {
