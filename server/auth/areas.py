@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, union
+from sqlalchemy import bindparam, func, union
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Bundle
 from sqlmodel import Session, select
@@ -24,8 +24,18 @@ from server.models import (
 
 def district_village_ids(session: Session, district_code: str) -> set[str]:
     """Village ids of one district."""
-    return set(session.exec(select(Village.id).join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
-                            .where(Subdistrict.district_code == district_code)))
+    return set(session.exec(_DISTRICT_VILLAGES, params={"district": district_code}))
+
+
+# The statements every request asks, built once (building one costs more than SQLite's answer).
+_DISTRICT_VILLAGES = (select(Village.id).join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
+                      .where(Subdistrict.district_code == bindparam("district")))
+# An officer's villages: those assigned, and those of the subdistricts assigned. A union, not an OR:
+# each part reads its index (an OR over the village table reads all of it).
+_OFFICER_VILLAGES = union(
+    select(UserArea.village_id).where(UserArea.user_id == bindparam("user"), UserArea.village_id.is_not(None)),
+    select(Village.id).join(UserArea, UserArea.subdistrict_code == Village.subdistrict_code)
+    .where(UserArea.user_id == bindparam("user")))
 
 
 # What a user's area is read from: a write to one of these forgets the area a request remembered.
@@ -45,13 +55,7 @@ def _area_village_ids(session: Session, user: User) -> set[str] | None:
         return None
     if user.role == "supervisor":
         return district_village_ids(session, user.district_code) if user.district_code else set()
-    # The villages assigned, and those of the subdistricts assigned: one statement (a phone's every push
-    # and pull asks).
-    # A union, not an OR: each part reads its index (an OR over the village table reads all of it).
-    assigned = select(UserArea.village_id).where(UserArea.user_id == user.id, UserArea.village_id.is_not(None))
-    covered = (select(Village.id).join(UserArea, UserArea.subdistrict_code == Village.subdistrict_code)
-               .where(UserArea.user_id == user.id))
-    return set(session.exec(union(assigned, covered)).scalars())
+    return set(session.exec(_OFFICER_VILLAGES, params={"user": user.id}).scalars())  # a phone's every push and pull
 
 
 def area_subdistrict_codes(session: Session, user: User) -> set[str] | None:
@@ -110,15 +114,18 @@ def area_villages(db: Session, user: User) -> list[tuple[Row, Row]]:
                             lambda: _area_villages(db, user)))
 
 
+_VILLAGE_LINES = (select(VILLAGE_LINE, SUBDISTRICT_LINE).join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
+                  .where(Village.deleted == False).order_by(Village.code))  # noqa: E712
+_AREA_VILLAGE_LINES = _VILLAGE_LINES.where(Village.id.in_(bindparam("ids", expanding=True)))
+
+
 def _area_villages(db: Session, user: User) -> list[tuple[Row, Row]]:
     ids = area_village_ids(db, user)
-    query = (select(VILLAGE_LINE, SUBDISTRICT_LINE).join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
-             .where(Village.deleted == False).order_by(Village.code))  # noqa: E712
-    if ids is not None:
-        if not ids:
-            return []
-        query = query.where(Village.id.in_(ids))
-    return [tuple(row) for row in db.exec(query).all()]
+    if ids is None:
+        return [tuple(row) for row in db.exec(_VILLAGE_LINES).all()]
+    if not ids:
+        return []
+    return [tuple(row) for row in db.exec(_AREA_VILLAGE_LINES, params={"ids": list(ids)}).all()]
 
 
 def village_options(villages: list[tuple[Row, Row]]) -> list[tuple[str, str]]:

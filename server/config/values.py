@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import bindparam
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Bundle
 from sqlmodel import Session, select
@@ -49,10 +50,12 @@ def follow_up_months(db: Session) -> list[int]:
 
 def poverty_line(db: Session, fiscal_year: int) -> int | None:
     """The จปฐ. income criterion (baht per person per year) of the plan period covering the year."""
-    row = db.exec(select(PovertyLine).where(PovertyLine.from_year <= fiscal_year,
-                                            PovertyLine.to_year >= fiscal_year)
-                  .order_by(PovertyLine.from_year.desc())).first()
-    return row.amount if row is not None else None
+    return db.exec(_POVERTY_LINE, params={"year": fiscal_year}).first()
+
+
+_POVERTY_LINE = (select(PovertyLine.amount)
+                 .where(PovertyLine.from_year <= bindparam("year"), PovertyLine.to_year >= bindparam("year"))
+                 .order_by(PovertyLine.from_year.desc()))
 
 
 # The columns of the occupation table the pages read (the whole table is a few dozen rows).
@@ -63,8 +66,10 @@ OCCUPATION = Bundle("occupation", Occupation.code, Occupation.kind, Occupation.n
 def _occupation_table(db: Session) -> list[Row]:
     """Every occupation and group category, in their order: read once per request (a list page asks for
     the trades' names twice, the registry for the trades too)."""
-    return answer_once(db, ("occupations",), (Occupation,), lambda: list(db.exec(
-        select(OCCUPATION).order_by(Occupation.sort_order, Occupation.code)).all()))
+    return answer_once(db, ("occupations",), (Occupation,), lambda: list(db.exec(_OCCUPATIONS).all()))
+
+
+_OCCUPATIONS = select(OCCUPATION).order_by(Occupation.sort_order, Occupation.code)
 
 
 def occupations(db: Session, kind: str = "trade", *, active_only: bool = True) -> list[Row]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,8 +30,15 @@ class Page:
                 "page_link": f"{path}?{query + '&' if query else ''}page="}
 
 
-def page_of(db: Session, rows: Any, requested: str | None, size: int) -> Page:
-    """The page `requested` (1 when missing or wrong, the last one past the end) of `rows`, a select."""
-    total = db.execute(select(func.count()).select_from(rows.order_by(None).subquery())).scalar_one()
+def page_of(db: Session, rows: Any, requested: str | None, size: int, params: dict[str, Any] | None = None) -> Page:
+    """The page `requested` (1 when missing or wrong, the last one past the end) of `rows`, a select
+    (with its bound `params`, if it was built once with parameters)."""
+    total = db.execute(_count_of(rows), params).scalar_one()
     pages = max(1, -(-total // size))
     return Page(number=min(max(parse_int(requested) or 1, 1), pages), pages=pages, total=total, size=size)
+
+
+@lru_cache(maxsize=64)
+def _count_of(rows: Any) -> Any:
+    """How many rows a select finds: built once for a select built once (a list's statement per shape)."""
+    return select(func.count()).select_from(rows.order_by(None).subquery())

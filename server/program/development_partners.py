@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from server.auth.areas import area_district_codes, area_subdistrict_codes, area_village_ids, row_by_id
 from server.models import District, OccupationGroup, Partner, PartnerSupport, PublicityMeeting, Training, User, Village
+from sync.spec import one_of
 
 
 def area_districts(db: Session, *, user: User) -> list[District]:
@@ -49,9 +50,9 @@ def supportable(db: Session, *, user: User) -> Supportable:
     groups = select(OccupationGroup).where(OccupationGroup.deleted == False)  # noqa: E712
     villages = select(Village)
     if ids is not None:
-        trainings = trainings.where(Training.village_id.in_(ids or {""}))
-        groups = groups.where(OccupationGroup.village_id.in_(ids or {""}))
-        villages = villages.where(Village.id.in_(ids or {""}))
+        trainings = trainings.where(one_of(Training.village_id, ids))
+        groups = groups.where(one_of(OccupationGroup.village_id, ids))
+        villages = villages.where(one_of(Village.id, ids))
     return Supportable({t.id: t for t in db.exec(trainings)}, {g.id: g for g in db.exec(groups)},
                        {v.id: v.name for v in db.exec(villages)})
 

@@ -19,6 +19,7 @@ from server.core.i18n import gettext_
 from server.models import ImportMapping, Subdistrict, User, UserArea, Village
 from server.core.numbers import THAI_DIGITS
 from server.program.field_checks import mask_citizen_id
+from sync.spec import one_of
 
 SAMPLES = 3  # values shown per column while mapping
 
@@ -195,7 +196,7 @@ def _area_villages(db: Session, user: User) -> dict[tuple[str, int], str]:
     query = (select(Village.code, Village.number, Subdistrict.name_th, Subdistrict.name_en)
              .join(Subdistrict, Subdistrict.code == Village.subdistrict_code).where(Village.deleted == False))  # noqa: E712
     if ids is not None:
-        query = query.where(Village.id.in_(ids or {""}))
+        query = query.where(one_of(Village.id, ids))
     found: dict[tuple[str, int], str] = {}
     for code, number, name_th, name_en in db.execute(query):
         for name in (name_th, name_en):

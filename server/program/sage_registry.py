@@ -1,7 +1,10 @@
 """The sage registry's questions: which sages of the user's area match the registry's filters, one page of them."""
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, func, or_
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, bindparam, exists, func, or_
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Bundle
 from sqlmodel import Session, select
@@ -24,18 +27,22 @@ def _has_skill(db: Session, text: str, names: dict[str, str]) -> ColumnElement[b
         or_(skill.c.value.icontains(text, autoescape=True), skill.c.value.in_(codes))))
 
 
-def sage_conditions(db: Session, *, user: User, filters: dict[str, str]) -> list[ColumnElement[bool]]:
-    """The area's sages that match the registry's filters (`q`, `village`, `subdistrict`, `skill`), as SQL
-    conditions."""
+def _chosen(in_area: bool, one_village: bool, one_subdistrict: bool) -> list[ColumnElement[bool]]:
+    """The sages of the area (`:area`), of the village (`:village`) and subdistrict (`:subdistrict`) chosen."""
     conditions: list[ColumnElement[bool]] = [Sage.deleted == False]  # noqa: E712
-    ids = area_village_ids(db, user)
-    if ids is not None:
-        conditions.append(Sage.village_id.in_(ids or {""}))
-    if filters["village"]:
-        conditions.append(Sage.village_id == filters["village"])
-    if filters["subdistrict"]:
+    if in_area:
+        conditions.append(Sage.village_id.in_(bindparam("area", expanding=True)))
+    if one_village:
+        conditions.append(Sage.village_id == bindparam("village"))
+    if one_subdistrict:
         conditions.append(Sage.village_id.in_(select(Village.id).where(
-            Village.subdistrict_code == filters["subdistrict"])))
+            Village.subdistrict_code == bindparam("subdistrict"))))
+    return conditions
+
+
+def _searched(db: Session, filters: dict[str, str]) -> list[ColumnElement[bool]]:
+    """The sages that match the registry's searches (`skill`, `q`); their patterns are part of the statement."""
+    conditions: list[ColumnElement[bool]] = []
     skill = filters["skill"].strip().lower()
     text = filters["q"].strip().lower()
     names = occupation_names(db) if skill or text else {}
@@ -56,10 +63,29 @@ LISTED_SAGE = Bundle("sage", Sage.id, Sage.village_id, Sage.name, Sage.skills, S
 
 def sage_page_rows(db: Session, *, user: User, filters: dict[str, str], page: str | None,
                    per_page: int) -> tuple[Page, list[Row]]:
-    """One page of the registry (LISTED_SAGE rows), by name: filtered, counted and paged by the database."""
-    conditions = sage_conditions(db, user=user, filters=filters)
-    found = page_of(db, select(Sage.id).where(*conditions), page, per_page)
-    sages = list(db.exec(select(LISTED_SAGE).where(*conditions).order_by(Sage.name, Sage.id)
-                         .offset(found.offset).limit(found.size)).all())
+    """One page of the registry (LISTED_SAGE rows) of the user's area matching its filters (`q`, `village`,
+    `subdistrict`, `skill`), by name: filtered, counted and paged by the database."""
+    area = area_village_ids(db, user)
+    shape = (area is not None, bool(filters["village"]), bool(filters["subdistrict"]))
+    searched = _searched(db, filters)
+    # Without a search the statements are built once per shape; a search's patterns are part of its own.
+    matching, rows = _registry_statements(_chosen(*shape) + searched) if searched else _registry_shape(*shape)
+    params: dict[str, Any] = {"area": sorted(area or ()), "village": filters["village"],
+                              "subdistrict": filters["subdistrict"]}
+    found = page_of(db, matching, page, per_page, params)
+    sages = list(db.exec(rows, params={**params, "offset": found.offset, "limit": found.size}).all())
     return found, sages
+
+
+def _registry_statements(conditions: list[ColumnElement[bool]]) -> tuple[Select, Select]:
+    """The registry's sages matching `conditions` (their ids, to count), and one page of them by name
+    (`:offset`, `:limit`)."""
+    return (select(Sage.id).where(*conditions),
+            select(LISTED_SAGE).where(*conditions).order_by(Sage.name, Sage.id)
+            .offset(bindparam("offset")).limit(bindparam("limit")))
+
+
+@lru_cache(maxsize=8)
+def _registry_shape(in_area: bool, one_village: bool, one_subdistrict: bool) -> tuple[Select, Select]:
+    return _registry_statements(_chosen(in_area, one_village, one_subdistrict))
 

@@ -14,6 +14,7 @@ from server.core.paging import Page, page_of
 from server.models import Sage, Subdistrict, TeamMember, TrainerTeam, Training, User, Village
 from server.program.rules import team_missing
 from server.reports.report_area import area_condition
+from sync.spec import one_of
 
 
 def village_team(db: Session, *, village_id: str, fiscal_year: int) -> TrainerTeam | None:
@@ -87,7 +88,7 @@ def team_candidates(db: Session, *, user: User, village: Village, on_team: set[s
     ids = area_village_ids(db, user)
     query = select(Sage).where(Sage.deleted == False).order_by(Sage.name)  # noqa: E712
     if ids is not None:
-        query = query.where(Sage.village_id.in_(ids or {""}))
+        query = query.where(one_of(Sage.village_id, ids))
     candidates = [s for s in db.exec(query).all() if s.id not in on_team]
     candidates.sort(key=lambda s: (s.village_id != village.id, s.name))
     return candidates

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from server.core.paging import Page, page_of
 from server.models import Attendance, Enrollment, Household, Training, TrainingSession, User, Village
 from server.reports.report_area import area_condition
+from sync.spec import one_of
 
 
 def training_sessions(db: Session, *, training_id: str) -> list[TrainingSession]:
@@ -52,13 +53,13 @@ def training_page_rows(db: Session, *, user: User, fiscal_year: int | None, page
     found = page_of(db, query, page, per_page)
     rows = [tuple(row) for row in db.exec(query.order_by(Training.fiscal_year.desc(), Village.code, Training.id)
                                           .offset(found.offset).limit(found.size)).all()]
-    training_ids = [t.id for t, _v in rows] or [""]
+    training_ids = [t.id for t, _v in rows]
     enrolled = dict(db.exec(select(Enrollment.training_id, func.count())
-                            .where(Enrollment.training_id.in_(training_ids), Enrollment.status == "selected",
+                            .where(one_of(Enrollment.training_id, training_ids), Enrollment.status == "selected",
                                    Enrollment.deleted == False)  # noqa: E712
                             .group_by(Enrollment.training_id)).all())
     sessions: dict[str, list[Row]] = {}
-    for session in db.exec(select(LISTED_DAY).where(TrainingSession.training_id.in_(training_ids),
+    for session in db.exec(select(LISTED_DAY).where(one_of(TrainingSession.training_id, training_ids),
                                                          TrainingSession.deleted == False)  # noqa: E712
                            .order_by(TrainingSession.day)):
         sessions.setdefault(session.training_id, []).append(session)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Bundle
 from sqlmodel import Session, select
@@ -66,22 +66,37 @@ class VillageProgress:
                     self.days_held >= TRAINING_DAYS])
 
 
-def _village_figures(fiscal_year: int) -> tuple:
-    """Per village of the outer query: its households, its team's trainers (lead and members) and its first
-    training of the year, as correlated subqueries (one statement for every village, no list of ids)."""
-    households = (select(func.count()).select_from(Household)
-                  .where(Household.village_id == Village.id, Household.deleted == False)  # noqa: E712
-                  .scalar_subquery())
-    team = (TrainerTeam.village_id == Village.id) & (TrainerTeam.fiscal_year == fiscal_year)
-    members = (select(func.count()).select_from(TeamMember).join(TrainerTeam, TrainerTeam.id == TeamMember.team_id)
-               .where(team).scalar_subquery())
-    leads = (select(func.count()).select_from(TrainerTeam)
-             .where(team, TrainerTeam.lead_sage_id.is_not(None)).scalar_subquery())
-    training = (select(Training.id)
-                .where(Training.village_id == Village.id, Training.fiscal_year == fiscal_year,
-                       Training.deleted == False)  # noqa: E712
-                .order_by(Training.created_at, Training.id).limit(1).scalar_subquery())
-    return households, members, leads, training
+# The statements, built once (building them cost more than SQLite's answers). Per village of the
+# outer query: its households, its team's trainers (lead and members) and its first training of the
+# year, as correlated subqueries (one statement for every village, no list of ids).
+_YEAR = bindparam("fiscal_year")
+_HOUSEHOLDS = (select(func.count()).select_from(Household)
+               .where(Household.village_id == Village.id, Household.deleted == False)  # noqa: E712
+               .scalar_subquery())
+_TEAM = (TrainerTeam.village_id == Village.id) & (TrainerTeam.fiscal_year == _YEAR)
+_MEMBERS = (select(func.count()).select_from(TeamMember).join(TrainerTeam, TrainerTeam.id == TeamMember.team_id)
+            .where(_TEAM).scalar_subquery())
+_LEADS = select(func.count()).select_from(TrainerTeam).where(_TEAM, TrainerTeam.lead_sage_id.is_not(None)).scalar_subquery()
+_FIRST_TRAINING = (select(Training.id)
+                   .where(Training.village_id == Village.id, Training.fiscal_year == _YEAR,
+                          Training.deleted == False)  # noqa: E712
+                   .order_by(Training.created_at, Training.id).limit(1).scalar_subquery())
+_EVERY_VILLAGE = (select(VILLAGE, SUBDISTRICT, _HOUSEHOLDS, _MEMBERS, _LEADS, _FIRST_TRAINING)
+                  .join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
+                  .where(Village.deleted == False)  # noqa: E712
+                  .order_by(Village.code))
+_THESE_VILLAGES = _EVERY_VILLAGE.where(Village.id.in_(bindparam("villages", expanding=True)))
+_TRAININGS = bindparam("trainings", expanding=True)
+_ENROLLED = (select(Enrollment.training_id, func.count())
+             .where(Enrollment.training_id.in_(_TRAININGS), Enrollment.status == "selected",
+                    Enrollment.deleted == False)  # noqa: E712
+             .group_by(Enrollment.training_id))
+_ATTENDED = (select(Attendance.id).where(Attendance.session_id == TrainingSession.id,
+                                         Attendance.deleted == False)  # noqa: E712
+             .exists())
+_DAYS = (select(DAY, _ATTENDED)
+         .where(TrainingSession.training_id.in_(_TRAININGS), TrainingSession.deleted == False)  # noqa: E712
+         .order_by(TrainingSession.day))
 
 
 def village_progress(db: Session, village_ids: set[str] | None, fiscal_year: int | None = None,
@@ -90,18 +105,15 @@ def village_progress(db: Session, village_ids: set[str] | None, fiscal_year: int
     three statements whatever the number of villages."""
     fiscal_year = fiscal_year or current_fiscal_year()
     today = today or thai_today()
-    households, members, leads, training = _village_figures(fiscal_year)
-    query = (select(VILLAGE, SUBDISTRICT, households, members, leads, training)
-             .join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
-             .where(Village.deleted == False)  # noqa: E712
-             .order_by(Village.code))
-    if village_ids is not None:
-        if not village_ids:
-            return []
-        query = query.where(Village.id.in_(village_ids))
+    if village_ids is None:
+        found = db.exec(_EVERY_VILLAGE, params={"fiscal_year": fiscal_year})
+    elif not village_ids:
+        return []
+    else:
+        found = db.exec(_THESE_VILLAGES, params={"fiscal_year": fiscal_year, "villages": list(village_ids)})
     rows: list[VillageProgress] = []
     by_training: dict[str, VillageProgress] = {}
-    for village, subdistrict, household_count, member_count, lead_count, training_id in db.exec(query):
+    for village, subdistrict, household_count, member_count, lead_count, training_id in found:
         progress = VillageProgress(village=village, subdistrict=subdistrict, households=household_count,
                                    team_size=member_count + lead_count,
                                    training=PlannedTraining(training_id) if training_id else None)
@@ -111,19 +123,10 @@ def village_progress(db: Session, village_ids: set[str] | None, fiscal_year: int
     if not by_training:
         return rows
 
-    for training_id, count in db.exec(
-        select(Enrollment.training_id, func.count())
-        .where(Enrollment.training_id.in_(list(by_training)), Enrollment.status == "selected",
-               Enrollment.deleted == False)  # noqa: E712
-        .group_by(Enrollment.training_id)):
+    trainings = {"trainings": list(by_training)}
+    for training_id, count in db.exec(_ENROLLED, params=trainings):
         by_training[training_id].enrolled = count
-    attended = (select(Attendance.id).where(Attendance.session_id == TrainingSession.id,
-                                            Attendance.deleted == False)  # noqa: E712
-                .exists())
-    for session, has_attendance in db.exec(select(DAY, attended)
-                                           .where(TrainingSession.training_id.in_(list(by_training)),
-                                                  TrainingSession.deleted == False)  # noqa: E712
-                                           .order_by(TrainingSession.day)):
+    for session, has_attendance in db.exec(_DAYS, params=trainings):
         progress = by_training[session.training_id]
         if session.date is None:
             progress.days_undated += 1

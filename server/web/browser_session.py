@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from litestar import Request, Response
+from sqlalchemy import bindparam
 from sqlmodel import Session, delete, select
 
 from server.auth.passwords import hash_token, new_token
@@ -32,13 +33,16 @@ def end_session(db: Session, request: Request) -> None:
         db.exec(delete(WebSession).where(WebSession.token_hash == hash_token(token)))
 
 
+# The session and its user in one statement, built once: every page asks.
+_SESSION_AND_USER = (select(User, WebSession.expires_at).join(WebSession, WebSession.user_id == User.id)
+                     .where(WebSession.token_hash == bindparam("token_hash")))
+
+
 def session_user(db: Session, request: Request) -> User | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    # The session and its user in one statement: every page asks.
-    found = db.exec(select(User, WebSession.expires_at).join(WebSession, WebSession.user_id == User.id)
-                    .where(WebSession.token_hash == hash_token(token))).first()
+    found = db.exec(_SESSION_AND_USER, params={"token_hash": hash_token(token)}).first()
     if found is None:
         return None
     user, expires = found
