@@ -3,8 +3,9 @@ it, where else a sage serves, and one page of the area's villages with their tea
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import func
+from sqlalchemy import Select, bindparam, func
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Bundle
 from sqlmodel import Session, select
@@ -13,7 +14,6 @@ from server.auth.areas import area_village_ids
 from server.core.paging import Page, page_of
 from server.models import Sage, Subdistrict, TeamMember, TrainerTeam, Training, User, Village
 from server.program.rules import team_missing
-from server.reports.report_area import area_condition
 from sync.spec import one_of
 
 
@@ -67,20 +67,32 @@ TEAM_LEAD = Bundle("lead", Sage.id, Sage.name)
 def team_page_rows(db: Session, *, user: User, fiscal_year: int, page: str | None,
                    per_page: int) -> tuple[Page, list[TeamRow]]:
     """One page of the area's villages with their team of the fiscal year, lead and size: one query."""
+    area = area_village_ids(db, user)
+    villages, rows = _team_statements(area is not None)
+    params = {"area": sorted(area or ()), "fiscal_year": fiscal_year}
+    found = page_of(db, villages, page, per_page, params)
+    return found, [TeamRow(village, subdistrict, lead if lead.id is not None else None, members)
+                   for village, subdistrict, lead, members in
+                   db.exec(rows, params={**params, "offset": found.offset, "limit": found.size}).all()]
+
+
+@lru_cache(maxsize=2)
+def _team_statements(in_area: bool) -> tuple[Select, Select]:
+    """The villages (of the area `:area`) and one page of them (`:offset`, `:limit`) with their team of
+    `:fiscal_year`: built once."""
+    shown = [Village.deleted == False]  # noqa: E712
+    if in_area:
+        shown.append(Village.id.in_(bindparam("area", expanding=True)))
     member_count = (select(func.count()).select_from(TeamMember)
                     .where(TeamMember.team_id == TrainerTeam.id).scalar_subquery())
-    query = (select(TEAM_VILLAGE, TEAM_SUBDISTRICT, TEAM_LEAD, func.coalesce(member_count, 0))
-             .join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
-             .outerjoin(TrainerTeam, (TrainerTeam.village_id == Village.id)
-                        & (TrainerTeam.fiscal_year == fiscal_year) & (TrainerTeam.deleted == False))  # noqa: E712
-             .outerjoin(Sage, Sage.id == TrainerTeam.lead_sage_id)
-             .where(Village.deleted == False, area_condition(db, user)))  # noqa: E712
-    found = page_of(db, select(Village.id).where(Village.deleted == False, area_condition(db, user)),  # noqa: E712
-                    page, per_page)
-    rows = [TeamRow(village, subdistrict, lead if lead.id is not None else None, members)
-            for village, subdistrict, lead, members in
-            db.exec(query.order_by(Village.code).offset(found.offset).limit(found.size)).all()]
-    return found, rows
+    rows = (select(TEAM_VILLAGE, TEAM_SUBDISTRICT, TEAM_LEAD, func.coalesce(member_count, 0))
+            .join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
+            .outerjoin(TrainerTeam, (TrainerTeam.village_id == Village.id)
+                       & (TrainerTeam.fiscal_year == bindparam("fiscal_year"))
+                       & (TrainerTeam.deleted == False))  # noqa: E712
+            .outerjoin(Sage, Sage.id == TrainerTeam.lead_sage_id)
+            .where(*shown).order_by(Village.code).offset(bindparam("offset")).limit(bindparam("limit")))
+    return select(Village.id).where(*shown), rows
 
 
 def team_candidates(db: Session, *, user: User, village: Village, on_team: set[str]) -> list[Sage]:

@@ -3,16 +3,16 @@ and the households a village may select from."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import func
+from sqlalchemy import Select, bindparam, func
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Bundle
 from sqlmodel import Session, select
 
+from server.auth.areas import area_village_ids
 from server.core.paging import Page, page_of
 from server.models import Attendance, Enrollment, Household, Training, TrainingSession, User, Village
-from server.reports.report_area import area_condition
-from sync.spec import one_of
 
 
 def training_sessions(db: Session, *, training_id: str) -> list[TrainingSession]:
@@ -46,24 +46,41 @@ def training_page_rows(db: Session, *, user: User, fiscal_year: int | None, page
                        per_page: int) -> tuple[Page, TrainingRows]:
     """One page of the area's trainings (of one fiscal year, or all), the latest fiscal year first, then by
     village geocode: three queries besides the count, whatever the page's size."""
-    query = (select(LISTED_TRAINING, LISTED_VILLAGE).join(Village, Village.id == Training.village_id)
-             .where(Training.deleted == False, area_condition(db, user)))  # noqa: E712
-    if fiscal_year is not None:
-        query = query.where(Training.fiscal_year == fiscal_year)
-    found = page_of(db, query, page, per_page)
-    rows = [tuple(row) for row in db.exec(query.order_by(Training.fiscal_year.desc(), Village.code, Training.id)
-                                          .offset(found.offset).limit(found.size)).all()]
-    training_ids = [t.id for t, _v in rows]
-    enrolled = dict(db.exec(select(Enrollment.training_id, func.count())
-                            .where(one_of(Enrollment.training_id, training_ids), Enrollment.status == "selected",
-                                   Enrollment.deleted == False)  # noqa: E712
-                            .group_by(Enrollment.training_id)).all())
+    area = area_village_ids(db, user)
+    matching, listed = _training_statements(area is not None, fiscal_year is not None)
+    params = {"area": sorted(area or ()), "fiscal_year": fiscal_year}
+    found = page_of(db, matching, page, per_page, params)
+    rows = [tuple(row) for row in db.exec(listed, params={**params, "offset": found.offset, "limit": found.size})]
+    trainings = {"trainings": [t.id for t, _v in rows]}
+    enrolled = dict(db.exec(_ENROLLED, params=trainings).all())
     sessions: dict[str, list[Row]] = {}
-    for session in db.exec(select(LISTED_DAY).where(one_of(TrainingSession.training_id, training_ids),
-                                                         TrainingSession.deleted == False)  # noqa: E712
-                           .order_by(TrainingSession.day)):
+    for session in db.exec(_DAYS, params=trainings):
         sessions.setdefault(session.training_id, []).append(session)
     return found, TrainingRows(rows, enrolled, sessions)
+
+
+@lru_cache(maxsize=4)
+def _training_statements(in_area: bool, one_year: bool) -> tuple[Select, Select]:
+    """The trainings (of the area `:area`, of `:fiscal_year`) and one page of them (`:offset`, `:limit`):
+    built once per shape."""
+    query = (select(LISTED_TRAINING, LISTED_VILLAGE).join(Village, Village.id == Training.village_id)
+             .where(Training.deleted == False))  # noqa: E712
+    if in_area:
+        query = query.where(Village.id.in_(bindparam("area", expanding=True)))
+    if one_year:
+        query = query.where(Training.fiscal_year == bindparam("fiscal_year"))
+    return query, (query.order_by(Training.fiscal_year.desc(), Village.code, Training.id)
+                   .offset(bindparam("offset")).limit(bindparam("limit")))
+
+
+_TRAININGS = bindparam("trainings", expanding=True)
+_ENROLLED = (select(Enrollment.training_id, func.count())
+             .where(Enrollment.training_id.in_(_TRAININGS), Enrollment.status == "selected",
+                    Enrollment.deleted == False)  # noqa: E712
+             .group_by(Enrollment.training_id))
+_DAYS = (select(LISTED_DAY).where(TrainingSession.training_id.in_(_TRAININGS),
+                                  TrainingSession.deleted == False)  # noqa: E712
+         .order_by(TrainingSession.day))
 
 
 def training_exists(db: Session, *, village_id: str | None, occupation: str | None, fiscal_year: int | None) -> bool:

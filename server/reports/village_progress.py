@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from sqlalchemy import bindparam, func, or_
+from sqlalchemy import Select, bindparam, func, or_
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Bundle
 from sqlmodel import Session, select
@@ -22,7 +23,7 @@ from server.models import (
     Village,
 )
 from server.core.paging import Page, page_of
-from server.reports.report_area import area_condition
+from server.auth.areas import area_village_ids
 from server.program.rules import TEAM_SIZE, TRAINING_DAYS
 from server.core.dates import current_fiscal_year, thai_today
 
@@ -143,7 +144,19 @@ def village_page_ids(db: Session, *, user: User, query: str, page: str | None,
                      per_page: int) -> tuple[Page, set[str]]:
     """One page of the user's area's villages by geocode matching `query` (a village's name or code, or its
     subdistrict's name): counted and paged by the database; their ids, for `village_progress`."""
-    conditions = [Village.deleted == False, area_condition(db, user)]  # noqa: E712
+    area = area_village_ids(db, user)
+    # Without a search the statements are built once; a search's patterns are part of its own.
+    matching, paged = _village_statements(area is not None, query) if query else _village_shape(area is not None)
+    params = {"area": sorted(area or ())}
+    found = page_of(db, matching, page, per_page, params)
+    return found, set(db.exec(paged, params={**params, "offset": found.offset, "limit": found.size}).all())
+
+
+def _village_statements(in_area: bool, query: str = "") -> tuple[Select, Select]:
+    """The villages (of the area `:area`) matching `query`, and one page of them by geocode (`:offset`, `:limit`)."""
+    conditions = [Village.deleted == False]  # noqa: E712
+    if in_area:
+        conditions.append(Village.id.in_(bindparam("area", expanding=True)))
     if query:
         subdistricts = select(Subdistrict.code).where(or_(Subdistrict.name_th.contains(query, autoescape=True),
                                                           Subdistrict.name_en.icontains(query, autoescape=True)))
@@ -151,5 +164,7 @@ def village_page_ids(db: Session, *, user: User, query: str, page: str | None,
                               Village.code.startswith(query, autoescape=True),
                               Village.subdistrict_code.in_(subdistricts)))
     matching = select(Village.id).where(*conditions)
-    found = page_of(db, matching, page, per_page)
-    return found, set(db.exec(matching.order_by(Village.code).offset(found.offset).limit(found.size)).all())
+    return matching, matching.order_by(Village.code).offset(bindparam("offset")).limit(bindparam("limit"))
+
+
+_village_shape = lru_cache(maxsize=2)(_village_statements)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, select
 
 from server.audit.log import audit
@@ -431,7 +431,11 @@ def _stored_records(db: Session, conflicts: list[Conflict]) -> dict[tuple[str, s
 
 def open_conflict_count(db: Session, *, village_ids: set[str] | None) -> int:
     """Conflicts still open in an area (`area_village_ids`; None for everywhere)."""
-    query = select(func.count()).select_from(Conflict).where(Conflict.status == "open")
-    if village_ids is not None:
-        query = query.where(Conflict.village_id.in_(village_ids or {""}))
-    return db.exec(query).one()
+    if village_ids is None:
+        return db.exec(_OPEN_CONFLICTS).one()
+    return db.exec(_OPEN_CONFLICTS_IN_AREA, params={"area": list(village_ids)}).one()
+
+
+# Built once: the home page asks every time.
+_OPEN_CONFLICTS = select(func.count()).select_from(Conflict).where(Conflict.status == "open")
+_OPEN_CONFLICTS_IN_AREA = _OPEN_CONFLICTS.where(Conflict.village_id.in_(bindparam("area", expanding=True)))
