@@ -35,11 +35,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, literal_column, select, text, union_all
+from sqlalchemy import Integer, Table, bindparam, literal_column, select, text, union_all
 from sqlalchemy.orm import Session
 
 from sync.changes import current_seq
-from sync.spec import Registry, one_of, to_api
+from sync.spec import Registry, to_api
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 1000
@@ -183,14 +183,22 @@ def _departure_rows(session: Session, feed: Table, departures: Table, villages: 
     if not villages:
         return []
     listed = sorted(villages)
+    return list(session.execute(_departures_statement(feed, departures),
+                                {"left": listed, "here": listed, "after": after, "limit": limit}))
+
+
+@lru_cache(maxsize=8)
+def _departures_statement(feed: Table, departures: Table) -> Any:
+    """The departures after `:after` from the villages `:left` of records now in none of the villages
+    `:here` (the same list: one expanding parameter used twice is not safe), at most `:limit`: built once."""
     # NOT EXISTS, not a join: SQLite would build a Bloom filter over the whole feed for a join.
     still_here = (select(literal_column("1")).select_from(feed)
                   .where(feed.c.entity == departures.c.entity, feed.c.record_id == departures.c.record_id,
-                         one_of(feed.c.village_id, listed)))
-    stmt = (select(departures.c.entity, departures.c.record_id, departures.c.seq)
-            .where(departures.c.seq > after, one_of(departures.c.village_id, listed), ~still_here.exists())
-            .order_by(departures.c.seq).limit(limit))
-    return list(session.execute(stmt))
+                         feed.c.village_id.in_(bindparam("here", expanding=True))))
+    return (select(departures.c.entity, departures.c.record_id, departures.c.seq)
+            .where(departures.c.seq > bindparam("after", type_=departures.c.seq.type), departures.c.village_id.in_(bindparam("left", expanding=True)),
+                   ~still_here.exists())
+            .order_by(departures.c.seq).limit(bindparam("limit", type_=Integer())))
 
 
 def area_remembered(session: Session, area: set[str] | None) -> bool:
@@ -361,11 +369,14 @@ def pull_page(session: Session, registry: Registry, *, area: set[str] | None, cu
         spec = registry.entities[entity]
         found: dict[str, dict[str, Any]] = {}
         meta: dict[str, tuple[int, bool]] = {}
+        statement = _changes_statement(spec.table, tuple(spec.kinds))
+        names = [column.name for column in statement.selected_columns]
+        carried = [(n, name) for n, name in enumerate(names) if name in spec.kinds]
+        at_id, at_seq, at_deleted = names.index("id"), names.index("seq"), names.index("deleted")
         for start in range(0, len(ids), 900):
-            for row in session.execute(_changes_statement(spec.table, tuple(spec.kinds)),
-                                       {"ids": ids[start:start + 900]}).mappings():
-                found[row["id"]] = {name: to_api(row[name]) for name in spec.kinds if name in row}
-                meta[row["id"]] = (row["seq"], bool(row["deleted"]))
+            for row in session.execute(statement, {"ids": ids[start:start + 900]}):
+                found[row[at_id]] = {name: to_api(row[n]) for n, name in carried}
+                meta[row[at_id]] = (row[at_seq], bool(row[at_deleted]))
         if spec.enrich and found:
             spec.enrich(session, found)
         for record_id, fields in found.items():

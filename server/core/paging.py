@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlmodel import Session
 
 from server.core.numbers import parse_int
@@ -22,6 +22,11 @@ class Page:
     @property
     def offset(self) -> int:
         return (self.number - 1) * self.size
+
+    @property
+    def bounds(self) -> dict[str, int]:
+        """The values of `paged(...)`'s parameters for this page."""
+        return {"offset": self.offset, "limit": self.size}
 
     def context(self, path: str, keep: dict[str, Any]) -> dict[str, Any]:
         """What `_pager.html` needs, its links keeping the list's filters."""
@@ -42,3 +47,9 @@ def page_of(db: Session, rows: Any, requested: str | None, size: int, params: di
 def _count_of(rows: Any) -> Any:
     """How many rows a select finds: built once for a select built once (a list's statement per shape)."""
     return select(func.count()).select_from(rows.order_by(None).subquery())
+
+
+def paged(rows: Any) -> Any:
+    """`rows` limited to one page whose bounds come as parameters (`Page.bounds`): a statement built once
+    serves every page. Typed, as a literal limit and offset would be."""
+    return rows.offset(bindparam("offset", type_=Integer())).limit(bindparam("limit", type_=Integer()))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Bundle
 from sqlmodel import Session, select
 
 from server.auth.areas import area_village_ids
-from server.core.paging import Page, page_of
+from server.core.paging import Page, page_of, paged
 from server.models import Household, User, Village
 
 
@@ -32,7 +32,7 @@ def household_page_rows(db: Session, *, user: User, filters: dict[str, str], pag
     matching, rows = _register_statements(*shape, text) if text else _register_shape(*shape)
     params: dict[str, Any] = {"area": sorted(area or ()), "village": filters["village"]}
     found = page_of(db, matching, page, per_page, params)
-    households = list(db.exec(rows, params={**params, "offset": found.offset, "limit": found.size}).all())
+    households = list(db.exec(rows, params={**params, **found.bounds}).all())
     return found, households
 
 
@@ -51,9 +51,8 @@ def _register_statements(in_area: bool, one_village: bool, text: str = "") -> tu
                               Household.house_no.icontains(text, autoescape=True),
                               Household.citizen_id.endswith(text, autoescape=True)))
     matching = select(Household.id).where(*conditions)
-    rows = (select(LISTED_HOUSEHOLD).join(Village, Village.id == Household.village_id).where(*conditions)
-            .order_by(Village.code, Household.house_sort, Household.id)
-            .offset(bindparam("offset")).limit(bindparam("limit")))
+    rows = paged(select(LISTED_HOUSEHOLD).join(Village, Village.id == Household.village_id).where(*conditions)
+                 .order_by(Village.code, Household.house_sort, Household.id))
     return matching, rows
 
 

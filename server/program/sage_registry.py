@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from server.auth.areas import area_village_ids
 from server.config.values import occupation_names
-from server.core.paging import Page, page_of
+from server.core.paging import Page, page_of, paged
 from server.models import Sage, User, Village
 
 
@@ -73,7 +73,7 @@ def sage_page_rows(db: Session, *, user: User, filters: dict[str, str], page: st
     params: dict[str, Any] = {"area": sorted(area or ()), "village": filters["village"],
                               "subdistrict": filters["subdistrict"]}
     found = page_of(db, matching, page, per_page, params)
-    sages = list(db.exec(rows, params={**params, "offset": found.offset, "limit": found.size}).all())
+    sages = list(db.exec(rows, params={**params, **found.bounds}).all())
     return found, sages
 
 
@@ -81,8 +81,7 @@ def _registry_statements(conditions: list[ColumnElement[bool]]) -> tuple[Select,
     """The registry's sages matching `conditions` (their ids, to count), and one page of them by name
     (`:offset`, `:limit`)."""
     return (select(Sage.id).where(*conditions),
-            select(LISTED_SAGE).where(*conditions).order_by(Sage.name, Sage.id)
-            .offset(bindparam("offset")).limit(bindparam("limit")))
+            paged(select(LISTED_SAGE).where(*conditions).order_by(Sage.name, Sage.id)))
 
 
 @lru_cache(maxsize=8)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Bundle
 from sqlmodel import Session, select
 
 from server.auth.areas import area_village_ids
-from server.core.paging import Page, page_of
+from server.core.paging import Page, page_of, paged
 from server.models import Sage, Subdistrict, TeamMember, TrainerTeam, Training, User, Village
 from server.program.rules import team_missing
 from sync.spec import one_of
@@ -73,7 +73,7 @@ def team_page_rows(db: Session, *, user: User, fiscal_year: int, page: str | Non
     found = page_of(db, villages, page, per_page, params)
     return found, [TeamRow(village, subdistrict, lead if lead.id is not None else None, members)
                    for village, subdistrict, lead, members in
-                   db.exec(rows, params={**params, "offset": found.offset, "limit": found.size}).all()]
+                   db.exec(rows, params={**params, **found.bounds}).all()]
 
 
 @lru_cache(maxsize=2)
@@ -85,13 +85,13 @@ def _team_statements(in_area: bool) -> tuple[Select, Select]:
         shown.append(Village.id.in_(bindparam("area", expanding=True)))
     member_count = (select(func.count()).select_from(TeamMember)
                     .where(TeamMember.team_id == TrainerTeam.id).scalar_subquery())
-    rows = (select(TEAM_VILLAGE, TEAM_SUBDISTRICT, TEAM_LEAD, func.coalesce(member_count, 0))
-            .join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
-            .outerjoin(TrainerTeam, (TrainerTeam.village_id == Village.id)
-                       & (TrainerTeam.fiscal_year == bindparam("fiscal_year"))
-                       & (TrainerTeam.deleted == False))  # noqa: E712
-            .outerjoin(Sage, Sage.id == TrainerTeam.lead_sage_id)
-            .where(*shown).order_by(Village.code).offset(bindparam("offset")).limit(bindparam("limit")))
+    rows = paged(select(TEAM_VILLAGE, TEAM_SUBDISTRICT, TEAM_LEAD, func.coalesce(member_count, 0))
+                 .join(Subdistrict, Subdistrict.code == Village.subdistrict_code)
+                 .outerjoin(TrainerTeam, (TrainerTeam.village_id == Village.id)
+                            & (TrainerTeam.fiscal_year == bindparam("fiscal_year"))
+                            & (TrainerTeam.deleted == False))  # noqa: E712
+                 .outerjoin(Sage, Sage.id == TrainerTeam.lead_sage_id)
+                 .where(*shown).order_by(Village.code))
     return select(Village.id).where(*shown), rows
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Bundle
 from sqlmodel import Session, select
 
 from server.auth.areas import area_village_ids
-from server.core.paging import Page, page_of
+from server.core.paging import Page, page_of, paged
 from server.models import Attendance, Enrollment, Household, Training, TrainingSession, User, Village
 
 
@@ -50,7 +50,7 @@ def training_page_rows(db: Session, *, user: User, fiscal_year: int | None, page
     matching, listed = _training_statements(area is not None, fiscal_year is not None)
     params = {"area": sorted(area or ()), "fiscal_year": fiscal_year}
     found = page_of(db, matching, page, per_page, params)
-    rows = [tuple(row) for row in db.exec(listed, params={**params, "offset": found.offset, "limit": found.size})]
+    rows = [tuple(row) for row in db.exec(listed, params={**params, **found.bounds})]
     trainings = {"trainings": [t.id for t, _v in rows]}
     enrolled = dict(db.exec(_ENROLLED, params=trainings).all())
     sessions: dict[str, list[Row]] = {}
@@ -69,8 +69,7 @@ def _training_statements(in_area: bool, one_year: bool) -> tuple[Select, Select]
         query = query.where(Village.id.in_(bindparam("area", expanding=True)))
     if one_year:
         query = query.where(Training.fiscal_year == bindparam("fiscal_year"))
-    return query, (query.order_by(Training.fiscal_year.desc(), Village.code, Training.id)
-                   .offset(bindparam("offset")).limit(bindparam("limit")))
+    return query, paged(query.order_by(Training.fiscal_year.desc(), Village.code, Training.id))
 
 
 _TRAININGS = bindparam("trainings", expanding=True)

@@ -22,7 +22,7 @@ from server.models import (
     User,
     Village,
 )
-from server.core.paging import Page, page_of
+from server.core.paging import Page, page_of, paged
 from server.auth.areas import area_village_ids
 from server.program.rules import TEAM_SIZE, TRAINING_DAYS
 from server.core.dates import current_fiscal_year, thai_today
@@ -149,7 +149,7 @@ def village_page_ids(db: Session, *, user: User, query: str, page: str | None,
     matching, paged = _village_statements(area is not None, query) if query else _village_shape(area is not None)
     params = {"area": sorted(area or ())}
     found = page_of(db, matching, page, per_page, params)
-    return found, set(db.exec(paged, params={**params, "offset": found.offset, "limit": found.size}).all())
+    return found, set(db.exec(paged, params={**params, **found.bounds}).all())
 
 
 def _village_statements(in_area: bool, query: str = "") -> tuple[Select, Select]:
@@ -164,7 +164,7 @@ def _village_statements(in_area: bool, query: str = "") -> tuple[Select, Select]
                               Village.code.startswith(query, autoescape=True),
                               Village.subdistrict_code.in_(subdistricts)))
     matching = select(Village.id).where(*conditions)
-    return matching, matching.order_by(Village.code).offset(bindparam("offset")).limit(bindparam("limit"))
+    return matching, paged(matching.order_by(Village.code))
 
 
 _village_shape = lru_cache(maxsize=2)(_village_statements)

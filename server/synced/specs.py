@@ -157,11 +157,15 @@ def _utc_iso(moment: Any) -> str | None:
 
 
 def _occupations(session: Session) -> list[dict[str, Any]]:
-    # Funding sources are an office list: phones need the trades and the group categories only.
-    rows = session.execute(select(Occupation).where(Occupation.kind != "funding_source")
-                           .order_by(Occupation.sort_order, Occupation.code)).scalars()
-    return [{"id": o.code, "kind": o.kind, "name_th": o.name_th, "name_en": o.name_en,
-             "sort_order": o.sort_order, "active": o.active, "deleted": not o.active} for o in rows]
+    return [{"id": code, "kind": kind, "name_th": name_th, "name_en": name_en, "sort_order": order,
+             "active": active, "deleted": not active}
+            for code, kind, name_th, name_en, order, active in session.execute(_PHONE_OCCUPATIONS)]
+
+
+# Funding sources are an office list: phones need the trades and the group categories only.
+_PHONE_OCCUPATIONS = (select(Occupation.code, Occupation.kind, Occupation.name_th, Occupation.name_en,
+                             Occupation.sort_order, Occupation.active)
+                      .where(Occupation.kind != "funding_source").order_by(Occupation.sort_order, Occupation.code))
 
 
 ERRORS = ErrorCatalog(
