@@ -16,10 +16,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date as dt_date
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import msgspec
-from sqlalchemy import JSON, Table, or_, select, tuple_
+from sqlalchemy import JSON, Table, bindparam, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from sync.changes import (
@@ -29,7 +30,7 @@ from sync.changes import (
     record_departures,
     set_counter,
 )
-from sync.spec import EntitySpec, Error, Registry, one_of, rows_with, to_api, to_storage, utc_now
+from sync.spec import EntitySpec, Error, Registry, rows_with, to_api, to_storage, utc_now
 
 SUPPORTED_SCHEMAS = (1,)
 MAX_OPS = 1000
@@ -307,10 +308,7 @@ class Batch:
         device = _any_table(self.registry, "device")
         for chunk in _chunks(op_ids):
             for op_id, result, content_hash, device_id, user_id in self.session.execute(
-                    select(sync_op.c.op_id, sync_op.c.result, sync_op.c.content_hash, sync_op.c.device_id,
-                           device.c.user_id)
-                    .outerjoin(device, device.c.id == sync_op.c.device_id)
-                    .where(one_of(sync_op.c.op_id, chunk))):
+                    _ops_statement(sync_op, device), {"ids": chunk}):
                 if self._owns(device_id, user_id):
                     self.seen_ops[op_id] = result
                     self.op_hashes[op_id] = content_hash
@@ -359,12 +357,12 @@ class Batch:
         columns = tuple_(*(table.c[part] for part in spec.natural_key)) if spec.natural_key else None
         key_chunk = _IN_CHUNK // max(1, len(spec.natural_key))
         if len(ids) + len(keys) * len(spec.natural_key) <= _IN_CHUNK:
-            wanted = []
-            if ids:
-                wanted.append(one_of(table.c.id, ids))
-            if keys:
-                wanted.append(columns.in_(keys))
-            self._remember(spec, self.session.execute(select(table).where(or_(*wanted))).mappings())
+            if not keys:
+                self._remember(spec, self.session.execute(rows_with(table, "id"), {"ids": ids}).mappings())
+                return
+            params = {"ids": ids, **{f"key_{n}_{i}": part for n, key in enumerate(keys) for i, part in enumerate(key)}}
+            self._remember(spec, self.session.execute(_records_statement(table, spec.natural_key, bool(ids), len(keys)),
+                                                      params).mappings())
             return
         for chunk in _chunks(ids):
             self._remember(spec, self.session.execute(rows_with(table, "id"), {"ids": chunk}).mappings())
@@ -834,3 +832,23 @@ def apply_push(session: Session, registry: Registry, actor: Actor, ops: list[Op]
                now: datetime | None = None) -> PushOutcome:
     """Apply `ops` in order inside the caller's transaction (the caller commits) and answer each."""
     return Batch(session, registry, actor, ops, now=now).run()
+
+
+@lru_cache(maxsize=256)
+def _records_statement(table: Table, natural_key: tuple[str, ...], by_id: bool, keys: int) -> Any:
+    """The records of `table` whose id is one of `:ids` (when `by_id`) or whose natural key is one of
+    `keys` keys (`:key_<n>_<part>`): built once per shape (a push's ops are a few shapes, ten at a time)."""
+    columns = tuple_(*(table.c[part] for part in natural_key))
+    wanted = [columns.in_([tuple_(*(bindparam(f"key_{n}_{i}", type_=table.c[part].type)
+                                    for i, part in enumerate(natural_key))) for n in range(keys)])]
+    if by_id:
+        wanted.insert(0, table.c.id.in_(bindparam("ids", expanding=True)))
+    return select(table).where(or_(*wanted))
+
+
+@lru_cache(maxsize=8)
+def _ops_statement(sync_op: Table, device: Table) -> Any:
+    """The stored answers of the ops `:ids`, with the user of the device that sent each: built once."""
+    return (select(sync_op.c.op_id, sync_op.c.result, sync_op.c.content_hash, sync_op.c.device_id, device.c.user_id)
+            .outerjoin(device, device.c.id == sync_op.c.device_id)
+            .where(sync_op.c.op_id.in_(bindparam("ids", expanding=True))))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from server.models import Enrollment
 from server.models.signoff import RoundSignoff
@@ -39,11 +39,15 @@ def _signed_off(records: Any, training_ids: set[str]) -> dict[str, list[str]]:
     if wanted:
         for training_id in wanted:
             memo[training_id] = None
-        for training_id, kinds in records.session.execute(
-                select(RoundSignoff.training_id, RoundSignoff.locked_kinds)
-                .where(RoundSignoff.training_id.in_(wanted), RoundSignoff.status == "signed_off")):
+        for training_id, kinds in records.session.execute(_SIGNED_OFF, {"trainings": wanted}):
             memo[training_id] = list(kinds or [])
     return {t: memo[t] for t in training_ids if memo.get(t) is not None}
+
+
+# Built once: every pushed attendance mark asks.
+_SIGNED_OFF = (select(RoundSignoff.training_id, RoundSignoff.locked_kinds)
+               .where(RoundSignoff.training_id.in_(bindparam("trainings", expanding=True)),
+                      RoundSignoff.status == "signed_off"))
 
 
 def enrollment_locked(records: Any, values: dict[str, Any], record_id: str) -> list[FieldError]:
