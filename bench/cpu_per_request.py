@@ -9,11 +9,14 @@ push of 10 ops and a pull of 200 records; and the mix of tests/support/load.py w
 Requests/s per core = 1000 / CPU ms per request (the server is CPU-bound: one process per core). The
 client's share (the in-process test client) is counted too, the same for every tree.
 With SAMMACHIP_BENCH_TREES=old:new (two source trees) each tree is measured in its own process, one
-after the other, in this one run.
+after the other, SAMMACHIP_BENCH_PASSES times in turn (3 unless told): this machine's speed drifts by
+more than the difference being measured, so each tree's figure is the median of its passes, and the
+last lines compare them (requests/s per core, new over old).
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import secrets
 import statistics
@@ -101,10 +104,16 @@ def measure() -> None:
                 call(n)
                 cpu.append((time.process_time() - began) * 1000)
             medians[name] = statistics.median(cpu)
-            print(f"{name:<13} median CPU {medians[name]:6.1f} ms per request -> "
-                  f"{1000 / medians[name]:5.0f} requests/s per core")
-        per_mix = sum(MIX[name] * medians[name] for name in MIX) / sum(MIX.values())
-        print(f"{'the mix':<13} mean CPU   {per_mix:6.1f} ms per request -> {1000 / per_mix:5.0f} requests/s per core")
+        medians["the mix"] = sum(MIX[name] * medians[name] for name in MIX) / sum(MIX.values())
+        show(medians)
+        if os.environ.get("SAMMACHIP_BENCH_JSON"):
+            print("JSON " + json.dumps(medians))
+
+
+def show(medians: dict[str, float]) -> None:
+    for name, ms in medians.items():
+        what = "mean CPU  " if name == "the mix" else "median CPU"
+        print(f"{name:<13} {what} {ms:6.1f} ms per request -> {1000 / ms:5.0f} requests/s per core")
 
 
 def main() -> None:
@@ -116,11 +125,26 @@ def main() -> None:
         os.chdir(tree)
         measure()
         return
-    for tree in trees.split(":"):
-        print(f"== {tree}", flush=True)
-        env = {k: v for k, v in os.environ.items() if k != "SAMMACHIP_BENCH_TREES"}
-        env["SAMMACHIP_BENCH_TREE"] = str(Path(tree).resolve())
-        subprocess.run([sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]], env=env, check=True)
+    names = trees.split(":")
+    passes: dict[str, list[dict[str, float]]] = {tree: [] for tree in names}
+    for number in range(int(os.environ.get("SAMMACHIP_BENCH_PASSES", "3"))):
+        for tree in names:
+            print(f"== pass {number + 1}: {tree}", flush=True)
+            env = {k: v for k, v in os.environ.items() if k != "SAMMACHIP_BENCH_TREES"}
+            env.update(SAMMACHIP_BENCH_TREE=str(Path(tree).resolve()), SAMMACHIP_BENCH_JSON="1")
+            out = subprocess.run([sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]], env=env,
+                                 check=True, capture_output=True, text=True).stdout
+            passes[tree].append(json.loads(out.split("JSON ", 1)[1]))
+            print(out.split("JSON ", 1)[0], end="", flush=True)
+    summary = {tree: {kind: statistics.median(p[kind] for p in runs) for kind in runs[0]}
+               for tree, runs in passes.items()}
+    for tree in names:
+        print(f"== {tree}: the median of {len(passes[tree])} passes")
+        show(summary[tree])
+    first, last = summary[names[0]], summary[names[-1]]
+    print(f"== requests/s per core, {names[-1]} over {names[0]}")
+    for kind in first:
+        print(f"{kind:<13} {first[kind] / last[kind]:5.2f}x")
 
 
 if __name__ == "__main__":
