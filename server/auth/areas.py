@@ -93,11 +93,24 @@ def managed_user_ids(session: Session, user: User) -> set[int] | None:
 
 
 def may_place_in_village(db: Session, user: User, village_id: str) -> bool:
-    """A village that exists and lies in the user's area: one a record of theirs may be put in."""
-    ids = area_village_ids(db, user)
-    if ids is not None:
-        return village_id in ids  # the area's ids are read from the villages: those exist
-    return db.exec(select(Village.id).where(Village.id == village_id)).first() is not None
+    """A village that exists and lies in the user's area: one a record of theirs may be put in.
+
+    Asked of that one village (a form's save, which shows no list of the area): the same areas as
+    `_area_village_ids`, read as one row rather than as the area's hundred ids."""
+    if user.role == "admin":
+        return db.exec(_VILLAGE_EXISTS, params={"village": village_id}).first() is not None
+    if user.role == "supervisor":
+        return bool(user.district_code) and db.exec(
+            _VILLAGE_IN_DISTRICT, params={"village": village_id, "district": user.district_code}).first() is not None
+    return db.exec(_VILLAGE_OF_OFFICER, params={"village": village_id, "user": user.id}).first() is not None
+
+
+_VILLAGE_EXISTS = select(Village.id).where(Village.id == bindparam("village"))
+_VILLAGE_IN_DISTRICT = _DISTRICT_VILLAGES.where(Village.id == bindparam("village"))
+_VILLAGE_OF_OFFICER = union(
+    select(UserArea.village_id).where(UserArea.user_id == bindparam("user"), UserArea.village_id == bindparam("village")),
+    select(Village.id).join(UserArea, UserArea.subdistrict_code == Village.subdistrict_code)
+    .where(UserArea.user_id == bindparam("user"), Village.id == bindparam("village")))
 
 
 # The columns a village list, filter or option shows. Whole records would parse each village's version map
