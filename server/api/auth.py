@@ -10,7 +10,7 @@ from litestar import Router, Request, delete, get, post
 from litestar import put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import Scope
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
@@ -59,14 +59,19 @@ def _unauthorized(error: str, message: str) -> ApiError:
     return ApiError(401, error, message, headers={"WWW-Authenticate": "Bearer"})
 
 
+# The device and its user in one statement, built once: every push and pull asks.
+_DEVICE_AND_USER = (select(Device, User).join(User, User.id == Device.user_id)
+                    .where(Device.token_hash == bindparam("token_hash")))
+
+
 def check_token(db: Session, authorization: str) -> tuple[Device, User]:
     """The device and user behind an `Authorization` header's bearer token; ApiError 401 if none."""
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise _unauthorized("missing_token", "Send Authorization: Bearer <token>")
-    device = db.exec(select(Device).where(Device.token_hash == hash_token(token))).first()
-    user = db.get(User, device.user_id) if device is not None and device.revoked_at is None else None
+    found = db.exec(_DEVICE_AND_USER, params={"token_hash": hash_token(token)}).first()
+    device, user = found if found is not None and found[0].revoked_at is None else (None, None)
     if user is None or not user.active:
         raise _unauthorized("invalid_token", "The token is not valid or has been revoked; sign in again")
     return device, user
