@@ -11,7 +11,7 @@ client's share (the in-process test client) is counted too, the same for every t
 With SAMMACHIP_BENCH_TREES=old:new (two source trees) each tree is measured in its own process, one
 after the other, SAMMACHIP_BENCH_PASSES times in turn (3 unless told): this machine's speed drifts by
 more than the difference being measured, so each tree's figure is the median of its passes, and the
-last lines compare them (requests/s per core, new over old).
+last lines compare the trees pass by pass (requests/s per core, new over old) and give the median ratio.
 """
 from __future__ import annotations
 
@@ -141,10 +141,12 @@ def main() -> None:
     for tree in names:
         print(f"== {tree}: the median of {len(passes[tree])} passes")
         show(summary[tree])
-    first, last = summary[names[0]], summary[names[-1]]
-    print(f"== requests/s per core, {names[-1]} over {names[0]}")
-    for kind in first:
-        print(f"{kind:<13} {first[kind] / last[kind]:5.2f}x")
+    # Each pass measured the trees back to back: its ratio is the least disturbed by the machine's drift.
+    before, after = passes[names[0]], passes[names[-1]]
+    print(f"== requests/s per core, {names[-1]} over {names[0]}: each pass's ratio, and their median")
+    for kind in before[0]:
+        ratios = [old[kind] / new[kind] for old, new in zip(before, after)]
+        print(f"{kind:<13} {' '.join(f'{r:5.2f}x' for r in ratios)}   median {statistics.median(ratios):5.2f}x")
 
 
 if __name__ == "__main__":
