@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Table, bindparam, literal_column, select, text, union_all
+from sqlalchemy import Date, DateTime, Integer, Table, bindparam, literal_column, select, text, union_all
 from sqlalchemy.orm import Session
 
 from sync.changes import current_seq
@@ -370,12 +370,18 @@ def pull_page(session: Session, registry: Registry, *, area: set[str] | None, cu
         found: dict[str, dict[str, Any]] = {}
         meta: dict[str, tuple[int, bool]] = {}
         statement = _changes_statement(spec.table, tuple(spec.kinds))
-        names = [column.name for column in statement.selected_columns]
+        columns = list(statement.selected_columns)
+        names = [column.name for column in columns]
         carried = [(n, name) for n, name in enumerate(names) if name in spec.kinds]
+        # Only dates and times change on the way out (ISO text): the other values go as they are read.
+        timed = [name for column, name in zip(columns, names)
+                 if name in spec.kinds and isinstance(column.type, (Date, DateTime))]
         at_id, at_seq, at_deleted = names.index("id"), names.index("seq"), names.index("deleted")
         for start in range(0, len(ids), 900):
             for row in session.execute(statement, {"ids": ids[start:start + 900]}):
-                found[row[at_id]] = {name: to_api(row[n]) for n, name in carried}
+                fields = found[row[at_id]] = {name: row[n] for n, name in carried}
+                for name in timed:
+                    fields[name] = to_api(fields[name])
                 meta[row[at_id]] = (row[at_seq], bool(row[at_deleted]))
         if spec.enrich and found:
             spec.enrich(session, found)
