@@ -107,10 +107,8 @@ def may_place_in_village(db: Session, user: User, village_id: str) -> bool:
 
 _VILLAGE_EXISTS = select(Village.id).where(Village.id == bindparam("village"))
 _VILLAGE_IN_DISTRICT = _DISTRICT_VILLAGES.where(Village.id == bindparam("village"))
-_VILLAGE_OF_OFFICER = union(
-    select(UserArea.village_id).where(UserArea.user_id == bindparam("user"), UserArea.village_id == bindparam("village")),
-    select(Village.id).join(UserArea, UserArea.subdistrict_code == Village.subdistrict_code)
-    .where(UserArea.user_id == bindparam("user"), Village.id == bindparam("village")))
+# The officer's rule is the one of `_OFFICER_VILLAGES`, asked of one village.
+_VILLAGE_OF_OFFICER = select(Village.id).where(Village.id == bindparam("village"), Village.id.in_(_OFFICER_VILLAGES))
 
 
 # The columns a village list, filter or option shows. Whole records would parse each village's version map
