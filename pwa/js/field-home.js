@@ -7,24 +7,41 @@ import { getMeta } from "./store.js";
 import { renameDevice } from "./sync.js";
 
 
-// The households of a village, narrowed as the officer types a house number or a name (kept when
-// a sync draws the page again).
-const queries = new Map();
+// The households of a village, narrowed as the officer types a house number or a name. A sync
+// draws the page again while the officer may be typing: each village keeps its one search box
+// across redraws (with its text, caret and focus), so no keystroke lands in a box that has left.
+const searches = new Map();
 
 function householdList(village, households) {
   const list = el("ul", { class: "plain households", "data-household-list": village.id }, households.map((h) =>
     el("li", { "data-search": `${h.fields.house_no} ${h.fields.head_name}`.toLowerCase() },
       el("a", { href: `/field/households/${h.id}` }, nowrap(h.fields.house_no), " ", nowrap(h.fields.head_name)), " ", badge(h))));
-  const search = el("input", { type: "search", name: "q", "aria-label": t("search_households"),
-                               placeholder: t("search_households"), "data-household-search": village.id,
-                               value: queries.get(village.id) || null, oninput: () => narrow() });
-  const narrow = () => {
-    queries.set(village.id, search.value);
+  let search = searches.get(village.id);
+  if (!search) {
+    search = el("input", { type: "search", name: "q", "aria-label": t("search_households"),
+                           placeholder: t("search_households"), "data-household-search": village.id,
+                           oninput: () => search.narrow() });
+    searches.set(village.id, search);
+  }
+  search.narrow = () => {
     const words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
     for (const li of list.children) li.hidden = !words.every((w) => li.dataset.search.includes(w));
   };
-  narrow();
+  search.narrow();
   return { list, search };
+}
+
+// Building the new page takes the focused search box out of the old one, and its focus with it:
+// noted before, given back once the new page is in.
+function keepingFocus() {
+  const focused = document.activeElement;
+  if (!focused || !focused.matches || !focused.matches("[data-household-search]")) return () => {};
+  const caret = [focused.selectionStart, focused.selectionEnd];
+  return () => {
+    if (!focused.isConnected || document.activeElement === focused) return;
+    focused.focus();
+    focused.setSelectionRange(...caret);
+  };
 }
 
 function villageCard(view, village) {
@@ -79,7 +96,9 @@ async function render() {
     box.replaceChildren(el("p", {}, t("no_prepared")));
     return;
   }
+  const refocus = keepingFocus();
   box.replaceChildren(...[toFix(view), ...villages.map((v) => villageCard(view, v))].filter(Boolean));
+  refocus();
 }
 
 // The phone's name, as the officer types it; the server keeps it for /devices and the conflict queue.

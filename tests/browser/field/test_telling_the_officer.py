@@ -151,6 +151,15 @@ def test_the_field_pages_speak_words_and_fit_a_small_phone(field_world, server, 
     rows = page.locator(f'[data-household-list="{village.id}"] li:visible')
     expect(rows).to_have_count(1)
     expect(rows).to_contain_text("3/1")
+    # A sync draws the list again while the officer types: what was typed stays, and so does the caret.
+    drawn = page.locator(f'[data-household-list="{village.id}"]').element_handle()
+    search.fill("นางทดลอง")
+    page.evaluate("async () => (await import('/static/js/sync.js')).announce({type: 'data'})")
+    page.wait_for_function("list => !list.isConnected", arg=drawn)
+    page.keyboard.type(" บ้าน01-2")
+    expect(search).to_have_value("นางทดลอง บ้าน01-2")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("2/1")
     expect(page.locator('nav.mainnav a[aria-current="page"]')).to_have_attribute("href", "/field")
 
     server.stop()
