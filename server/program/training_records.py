@@ -52,7 +52,7 @@ def training_page_rows(db: Session, *, user: User, fiscal_year: int | None, page
     found = page_of(db, matching, page, per_page, params)
     rows = [tuple(row) for row in db.exec(listed, params={**params, **found.bounds})]
     trainings = {"trainings": [t.id for t, _v in rows]}
-    enrolled = dict(db.exec(_ENROLLED, params=trainings).all())
+    enrolled = dict(db.exec(ENROLLED_PER_TRAINING, params=trainings).all())
     sessions: dict[str, list[Row]] = {}
     for session in db.exec(_DAYS, params=trainings):
         sessions.setdefault(session.training_id, []).append(session)
@@ -73,7 +73,8 @@ def _training_statements(in_area: bool, one_year: bool) -> tuple[Select, Select]
 
 
 _TRAININGS = bindparam("trainings", expanding=True)
-_ENROLLED = (select(Enrollment.training_id, func.count())
+# How many households each training selected: its list and the village progress report count alike.
+ENROLLED_PER_TRAINING = (select(Enrollment.training_id, func.count())
              .where(Enrollment.training_id.in_(_TRAININGS), Enrollment.status == "selected",
                     Enrollment.deleted == False)  # noqa: E712
              .group_by(Enrollment.training_id))

@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 
 from server.models import (
     Attendance,
-    Enrollment,
     Household,
     Subdistrict,
     TeamMember,
@@ -25,6 +24,7 @@ from server.models import (
 from server.core.paging import Page, page_of, paged
 from server.auth.areas import area_village_ids
 from server.program.rules import TEAM_SIZE, TRAINING_DAYS
+from server.program.training_records import ENROLLED_PER_TRAINING
 from server.core.dates import current_fiscal_year, thai_today
 
 
@@ -88,10 +88,6 @@ _EVERY_VILLAGE = (select(VILLAGE, SUBDISTRICT, _HOUSEHOLDS, _MEMBERS, _LEADS, _F
                   .order_by(Village.code))
 _THESE_VILLAGES = _EVERY_VILLAGE.where(Village.id.in_(bindparam("villages", expanding=True)))
 _TRAININGS = bindparam("trainings", expanding=True)
-_ENROLLED = (select(Enrollment.training_id, func.count())
-             .where(Enrollment.training_id.in_(_TRAININGS), Enrollment.status == "selected",
-                    Enrollment.deleted == False)  # noqa: E712
-             .group_by(Enrollment.training_id))
 _ATTENDED = (select(Attendance.id).where(Attendance.session_id == TrainingSession.id,
                                          Attendance.deleted == False)  # noqa: E712
              .exists())
@@ -125,7 +121,7 @@ def village_progress(db: Session, village_ids: set[str] | None, fiscal_year: int
         return rows
 
     trainings = {"trainings": list(by_training)}
-    for training_id, count in db.exec(_ENROLLED, params=trainings):
+    for training_id, count in db.exec(ENROLLED_PER_TRAINING, params=trainings):
         by_training[training_id].enrolled = count
     for session, has_attendance in db.exec(_DAYS, params=trainings):
         progress = by_training[session.training_id]
@@ -146,10 +142,10 @@ def village_page_ids(db: Session, *, user: User, query: str, page: str | None,
     subdistrict's name): counted and paged by the database; their ids, for `village_progress`."""
     area = area_village_ids(db, user)
     # Without a search the statements are built once; a search's patterns are part of its own.
-    matching, paged = _village_statements(area is not None, query) if query else _village_shape(area is not None)
+    matching, listed = _village_statements(area is not None, query) if query else _village_shape(area is not None)
     params = {"area": sorted(area or ())}
     found = page_of(db, matching, page, per_page, params)
-    return found, set(db.exec(paged, params={**params, **found.bounds}).all())
+    return found, set(db.exec(listed, params={**params, **found.bounds}).all())
 
 
 def _village_statements(in_area: bool, query: str = "") -> tuple[Select, Select]:
