@@ -2,7 +2,7 @@
 // answers); their records and outbox go with it when nothing is unsent, else they stay locked in
 // their own database (after a warning) until that user signs in again. Nobody else sees them.
 
-import { currentUser, inUse, outboxCounts } from "./store.js";
+import { inUse } from "./store.js";
 import { signOutPhone } from "./sync.js";
 
 function csrfFromCookie() {
@@ -27,16 +27,13 @@ export function interceptSignOut() {
     if (!(form instanceof HTMLFormElement) || form.getAttribute("action") !== "/logout" || form.dataset.confirmed) return;
     if (!inUse()) return;  // this browser never worked as a phone: a plain sign-out
     event.preventDefault();
-    let counts = { pending: 0, rejected: 0 };
-    let user = null;
-    try { [counts, user] = await Promise.all([outboxCounts(), currentUser()]); } catch (_error) { /* no storage */ }
-    const unsent = user ? counts.pending + counts.rejected : 0;
-    if (unsent) {
-      const text = (form.dataset.unsentWarning || "").replace("{n}", String(unsent));
-      if (!window.confirm(text)) return;
-    }
+    if (form.dataset.leaving) return;  // a second tap while the first waits for a sync
+    form.dataset.leaving = "1";
+    // The officer is warned of what stays unsent once a sync on its way has finished (it may send it).
+    const warn = (unsent) => window.confirm((form.dataset.unsentWarning || "").replace("{n}", String(unsent)));
     let left = {};
-    try { left = await signOutPhone(); } catch (_error) { /* no storage: nothing kept */ }
+    try { left = await signOutPhone(warn); } catch (_error) { /* no storage: nothing kept */ }
+    if (left.cancelled) { delete form.dataset.leaving; return; }
     // A token the server could not be told about (no signal): the sign-out names its device.
     if (left.unrevoked) form.append(Object.assign(document.createElement("input"),
       { type: "hidden", name: "device_id", value: left.unrevoked }));

@@ -424,10 +424,18 @@ async function revokeToken(token) {
 }
 
 // Sign-out on this phone: the user's token leaves it; their database goes when nothing is unsent.
-// The browser session ends with the /logout that follows (sent later by the worker, if offline).
-export async function signOutPhone() {
+// What is unsent is counted once no sync is running (one on its way may send it); `confirmUnsent(n)`
+// may still call the sign-out off. The browser session ends with the /logout that follows (sent
+// later by the worker, if offline).
+export async function signOutPhone(confirmUnsent = () => true) {
   const user = await currentUser();
   if (!user) return { unsent: 0, unrevoked: null };
-  sessionChecked = false;
-  return locked(() => leaveUser(user.id, revokeToken));
+  return locked(async () => {
+    let counts = { pending: 0, rejected: 0 };
+    try { counts = await outboxCounts(); } catch (_error) { /* no storage: nothing to keep */ }
+    const unsent = counts.pending + counts.rejected;
+    if (unsent && !confirmUnsent(unsent)) return { cancelled: true };
+    sessionChecked = false;
+    return leaveUser(user.id, revokeToken);
+  });
 }

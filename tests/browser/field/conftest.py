@@ -2,6 +2,7 @@
 same port (same origin), and persistent browser profiles that survive closing the browser."""
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,6 +201,16 @@ def prepare(page: Page, village_ids: list[str]) -> None:
 def outbox(page: Page) -> list[dict]:
     """The phone's outbox as stored (IndexedDB), oldest first."""
     return page.evaluate("async () => (await import('/static/js/store.js')).outboxAll()")
+
+
+def wait_outbox_empty(page: Page, timeout: float = 60_000) -> None:
+    """The phone's outbox, read again until it is empty. (page.wait_for_function cannot do this: it
+    takes the promise an async check returns for a truthy answer, and returns at once.)"""
+    deadline = time.monotonic() + timeout / 1000
+    while ops := outbox(page):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the outbox still holds {len(ops)} op(s): {ops}")
+        page.wait_for_timeout(200)
 
 
 def status(page: Page) -> dict[str, str]:

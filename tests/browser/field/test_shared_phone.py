@@ -2,6 +2,7 @@
 theirs alone; a sign-out with no signal ends on the app's own page; a server restored from a backup
 (pull answered 409 resync) is pulled again from the start with the outbox kept."""
 import json
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -9,7 +10,14 @@ from sqlmodel import Session, select
 
 from server.core.db import make_engine
 from server.models import Attendance, AuditEntry, Device, User
-from tests.browser.field.conftest import outbox, prepare, sign_in, wait_for_worker, wait_pending
+from tests.browser.field.conftest import (
+    outbox,
+    prepare,
+    sign_in,
+    wait_for_worker,
+    wait_outbox_empty,
+    wait_pending,
+)
 from tests.support.factories import make_household, valid_citizen_id
 
 pytestmark = pytest.mark.browser
@@ -85,8 +93,7 @@ def test_two_officers_share_a_phone_and_each_keeps_their_own(field_world, server
     absent = page.locator(f'[data-household-id="{south_household}"] [data-mark="absent"]')
     absent.click()
     expect(absent).to_have_attribute("aria-pressed", "true")
-    page.wait_for_function("""() => import('/static/js/store.js').then(s => s.outboxAll())
-        .then(ops => ops.length === 0)""", timeout=60_000)
+    wait_outbox_empty(page)
     page.goto("/devices")
     expect(page.locator("table.list tbody tr", has_text="south")).to_have_count(1)
     with Session(engine) as db:
@@ -122,6 +129,44 @@ def test_two_officers_share_a_phone_and_each_keeps_their_own(field_world, server
         assert {d.user_id for d in db.exec(select(Device).where(Device.revoked_at.is_(None))).all()
                 if d.id in {north_device.id, south_devices[0].id}} == {north_id}
     engine.dispose()
+
+
+def test_a_sign_out_while_a_sync_is_sending_waits_for_it_and_warns_of_nothing(field_world, server, phone_factory):
+    village = field_world.villages["34140101"]
+    session_id, household_id = village.session_ids[0], village.household_ids[3]
+    phone = phone_factory("leaving-mid-sync")
+    page = phone.page
+    sign_in(page, "north2")
+    prepare(page, [village.id])
+    wait_for_worker(page)
+    held = []  # the push, kept on its way until the sign-out is waiting for it
+    phone.context.route("**/api/sync/push", lambda route: held.append(route))
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    page.goto(f"/field/sessions/{session_id}")
+    page.locator(f'[data-household-id="{household_id}"] [data-mark="present"]').click()
+    deadline = time.monotonic() + 30
+    while not held:
+        assert time.monotonic() < deadline, "the mark was never sent"
+        page.wait_for_timeout(100)
+    page.click('[data-action="sign-out"]')
+    # The sign-out waits for the sync that is sending the mark, rather than warning it is unsent.
+    deadline = time.monotonic() + 30
+    while not page.evaluate("""async () => (await navigator.locks.query()).pending
+            .some(lock => lock.name === 'sammachip-sync')"""):
+        assert time.monotonic() < deadline and not dialogs, f"the sign-out did not wait for the sync: {dialogs}"
+        page.wait_for_timeout(100)
+    held[0].continue_()
+    expect(page).to_have_url(f"{server.base_url}/login", timeout=30_000)
+    assert dialogs == []
+    engine = make_engine(field_world.db_url)
+    with Session(engine) as db:
+        marks = db.exec(select(Attendance).where(Attendance.session_id == session_id,
+                                                 Attendance.household_id == household_id)).all()
+        assert [a.present for a in marks] == [True]
+    engine.dispose()
+    assert page.evaluate("async () => (await import('/static/js/store.js')).currentUser()") is None
 
 
 def test_a_restored_server_is_pulled_again_from_the_start(field_world, server, phone_factory):
