@@ -17,6 +17,20 @@ function submit(form) {
   form.submit();
 }
 
+// While the sign-out waits (for a sync on its way, for the server), its button says so and takes no
+// second tap: the officer does not hand the phone over believing they have left.
+function showLeaving(form, leaving) {
+  const button = form.querySelector("button");
+  if (!button) return;
+  if (leaving) {
+    button.dataset.label = button.textContent;
+    if (form.dataset.leavingText) button.textContent = form.dataset.leavingText;
+  } else if (button.dataset.label !== undefined) {
+    button.textContent = button.dataset.label;
+  }
+  button.disabled = leaving;
+}
+
 export function interceptSignOut() {
   document.addEventListener("click", (event) => {
     const button = event.target instanceof Element ? event.target.closest('[data-action="sign-out"]') : null;
@@ -29,11 +43,16 @@ export function interceptSignOut() {
     event.preventDefault();
     if (form.dataset.leaving) return;  // a second tap while the first waits for a sync
     form.dataset.leaving = "1";
+    showLeaving(form, true);
     // The officer is warned of what stays unsent once a sync on its way has finished (it may send it).
     const warn = (unsent) => window.confirm((form.dataset.unsentWarning || "").replace("{n}", String(unsent)));
     let left = {};
     try { left = await signOutPhone(warn); } catch (_error) { /* no storage: nothing kept */ }
-    if (left.cancelled) { delete form.dataset.leaving; return; }
+    if (left.cancelled) {
+      delete form.dataset.leaving;
+      showLeaving(form, false);
+      return;
+    }
     // A token the server could not be told about (no signal): the sign-out names its device.
     if (left.unrevoked) form.append(Object.assign(document.createElement("input"),
       { type: "hidden", name: "device_id", value: left.unrevoked }));

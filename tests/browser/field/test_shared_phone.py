@@ -157,6 +157,9 @@ def test_a_sign_out_while_a_sync_is_sending_waits_for_it_and_warns_of_nothing(fi
             .some(lock => lock.name === 'sammachip-sync')"""):
         assert time.monotonic() < deadline and not dialogs, f"the sign-out did not wait for the sync: {dialogs}"
         page.wait_for_timeout(100)
+    leaving = page.locator('[data-action="sign-out"]')
+    expect(leaving).to_have_text("กำลังออกจากระบบ…")
+    expect(leaving).to_be_disabled()
     held[0].continue_()
     expect(page).to_have_url(f"{server.base_url}/login", timeout=30_000)
     assert dialogs == []
