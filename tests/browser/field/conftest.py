@@ -198,6 +198,13 @@ def prepare(page: Page, village_ids: list[str]) -> None:
         expect(page.locator(f'[data-prepared-village="{village_id}"]')).to_be_visible()
 
 
+def ready_to_work(page: Page, username: str, village_ids: list[str]) -> None:
+    """The officer signed in, these villages prepared on the phone, and its service worker in control."""
+    sign_in(page, username)
+    prepare(page, village_ids)
+    wait_for_worker(page)
+
+
 def outbox(page: Page) -> list[dict]:
     """The phone's outbox as stored (IndexedDB), oldest first."""
     return page.evaluate("async () => (await import('/static/js/store.js')).outboxAll()")

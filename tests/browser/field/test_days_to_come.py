@@ -12,14 +12,7 @@ from server.core.db import make_engine
 from server.models import Attendance, Survey, TrainingSession
 from server.program.rules import check_day_held
 from server.synced.write import save_synced
-from tests.browser.field.conftest import (
-    outbox,
-    prepare,
-    sign_in,
-    status,
-    wait_for_worker,
-    wait_pending,
-)
+from tests.browser.field.conftest import outbox, ready_to_work, status, wait_pending
 
 pytestmark = pytest.mark.browser
 
@@ -39,9 +32,7 @@ def test_a_day_still_to_come_refuses_its_marks_until_the_office_moves_it(field_w
     tomorrow = thai_today() + dt.timedelta(days=1)
     _move_day(field_world.db_url, day5, tomorrow)
     page = phone_factory("north").page
-    sign_in(page, "north")
-    prepare(page, [village.id])
-    wait_for_worker(page)
+    ready_to_work(page, "north", [village.id])
 
     page.goto(f"/field/sessions/{day5}")
     words = check_day_held("session_id", tomorrow)[0].message_th
@@ -71,9 +62,7 @@ def test_a_survey_dated_after_today_is_refused_beside_its_date(field_world, serv
     village = field_world.villages["34140102"]
     household_id = village.household_ids[0]
     page = phone_factory("east").page
-    sign_in(page, "east")
-    prepare(page, [village.id])
-    wait_for_worker(page)
+    ready_to_work(page, "east", [village.id])
 
     page.goto(f"/field/households/{household_id}/surveys/baseline")
     expect(page.locator('input[name="surveyed_on"]')).to_have_value(thai_today().isoformat())

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from server.core.db import make_engine
 from server.models import Attendance, Device, User
-from tests.browser.field.conftest import outbox, prepare, sign_in, wait_for_worker, wait_pending
+from tests.browser.field.conftest import outbox, ready_to_work, sign_in, wait_pending
 
 pytestmark = pytest.mark.browser
 
@@ -19,9 +19,7 @@ def test_unsent_captures_move_to_a_new_phone_and_reach_the_server_once(field_wor
     session_id, households = village.session_ids[1], village.household_ids[:2]
     first = phone_factory("broken")
     page = first.page
-    sign_in(page, "north2")
-    prepare(page, [village.id])
-    wait_for_worker(page)
+    ready_to_work(page, "north2", [village.id])
     server.stop()
     page.goto(f"/field/sessions/{session_id}")
     for household_id in households:

@@ -10,7 +10,7 @@ from server.models import AuditEntry, Survey, SyncOp
 from server.models.review import ReviewTask
 from server.review.tasks import open_task
 from sync.changes import stamp_change
-from tests.browser.field.conftest import prepare, sign_in, status, wait_for_worker, wait_pending
+from tests.browser.field.conftest import ready_to_work, status, wait_pending
 from tests.support.factories import make_user
 
 pytestmark = pytest.mark.browser
@@ -40,9 +40,7 @@ def test_the_officer_sees_the_task_on_field_fixes_it_offline_and_the_fix_arrives
     survey_id, task_id = _survey_sent_back(field_world.db_url, household_id, village.id)
     phone = phone_factory("north")
     page = phone.page
-    sign_in(page, "north")
-    prepare(page, [village.id])
-    wait_for_worker(page)
+    ready_to_work(page, "north", [village.id])
 
     page.goto("/field")
     task = page.locator(f'[data-to-fix-task="{task_id}"]')

@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from server.core.db import make_engine
 from server.models import Attendance, Household, Survey
-from tests.browser.field.conftest import prepare, sign_in, status, wait_for_worker, wait_pending
+from tests.browser.field.conftest import ready_to_work, status, wait_pending
 from tests.support.factories import valid_citizen_id
 
 pytestmark = pytest.mark.browser
@@ -16,9 +16,7 @@ def test_a_day_captured_offline_reaches_the_server_once(field_world, server, pho
     north_a, north_b = field_world.villages["34140101"], field_world.villages["34140102"]
     phone = phone_factory("north")
     page = phone.page
-    sign_in(page, "north")
-    prepare(page, [north_a.id, north_b.id])
-    wait_for_worker(page)
+    ready_to_work(page, "north", [north_a.id, north_b.id])
     expect(page.locator("[data-sync-status]")).to_have_attribute("data-state", "idle")
 
     server.stop()  # no signal from here on

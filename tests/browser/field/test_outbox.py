@@ -11,7 +11,14 @@ from sqlmodel import Session, select
 
 from server.core.db import make_engine
 from server.models import Attendance, Conflict, Device, Household, User, UserArea
-from tests.browser.field.conftest import outbox, prepare, sign_in, wait_for_worker, wait_pending
+from tests.browser.field.conftest import (
+    outbox,
+    prepare,
+    ready_to_work,
+    sign_in,
+    wait_for_worker,
+    wait_pending,
+)
 from tests.support.factories import DEFAULT_PASSWORD, make_household, valid_citizen_id
 
 pytestmark = pytest.mark.browser
@@ -35,9 +42,7 @@ def test_rejected_ops_are_kept_with_their_reason_to_fix_or_discard(field_world, 
     with Session(engine) as db:  # a household elsewhere in the district already holds this citizen ID
         make_household(db, village_id=field_world.villages["34140202"].id, citizen_id=taken_id)
     page = phone_factory("east").page
-    sign_in(page, "east")
-    prepare(page, [village_a.id, village_b.id])
-    wait_for_worker(page)
+    ready_to_work(page, "east", [village_a.id, village_b.id])
 
     server.stop()
     session_id, present_id = village_a.session_ids[0], village_a.household_ids[0]
@@ -150,9 +155,7 @@ def test_sign_out_keeps_unsent_captures_and_clears_the_phone_once_all_is_sent(fi
     village = field_world.villages["34140101"]
     session_id, household_id = village.session_ids[4], village.household_ids[3]
     page = phone_factory("north-signout").page
-    sign_in(page, "north")
-    prepare(page, [village.id])
-    wait_for_worker(page)
+    ready_to_work(page, "north", [village.id])
 
     server.stop()
     page.goto(f"/field/sessions/{session_id}")

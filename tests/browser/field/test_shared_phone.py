@@ -13,8 +13,8 @@ from server.models import Attendance, AuditEntry, Device, User
 from tests.browser.field.conftest import (
     outbox,
     prepare,
+    ready_to_work,
     sign_in,
-    wait_for_worker,
     wait_outbox_empty,
     wait_pending,
 )
@@ -44,9 +44,7 @@ def test_two_officers_share_a_phone_and_each_keeps_their_own(field_world, server
     page = phone_factory("shared").page
 
     # Officer 1 works: one capture rejected by the server, one still unsent when the signal goes.
-    sign_in(page, "north")
-    prepare(page, [north_village.id])
-    wait_for_worker(page)
+    ready_to_work(page, "north", [north_village.id])
     page.goto(f"/field/villages/{north_village.id}/households/new")
     for name, value in {"house_no": "71/1", "head_name": "นางเลขซ้ำ เครื่องรวม", "citizen_id": taken_id,
                         "members": "3", "annual_income": "24000"}.items():
@@ -136,9 +134,7 @@ def test_a_sign_out_while_a_sync_is_sending_waits_for_it_and_warns_of_nothing(fi
     session_id, household_id = village.session_ids[0], village.household_ids[3]
     phone = phone_factory("leaving-mid-sync")
     page = phone.page
-    sign_in(page, "north2")
-    prepare(page, [village.id])
-    wait_for_worker(page)
+    ready_to_work(page, "north2", [village.id])
     held = []  # the push, kept on its way until the sign-out is waiting for it
     phone.context.route("**/api/sync/push", lambda route: held.append(route))
     dialogs: list[str] = []
@@ -177,9 +173,7 @@ def test_a_restored_server_is_pulled_again_from_the_start(field_world, server, p
     session_id, household_id = village.session_ids[0], village.household_ids[0]
     phone = phone_factory("resync")
     page = phone.page
-    sign_in(page, "east")
-    prepare(page, [village.id])
-    wait_for_worker(page)
+    ready_to_work(page, "east", [village.id])
     server.stop()
     page.goto(f"/field/sessions/{session_id}")
     page.locator(f'[data-household-id="{household_id}"] [data-mark="present"]').click()

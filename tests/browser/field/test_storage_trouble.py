@@ -3,7 +3,7 @@ lack of space, storage the browser may clear, little space left. Nothing typed i
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.field.conftest import outbox, prepare, sign_in, wait_for_worker
+from tests.browser.field.conftest import outbox, ready_to_work, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -40,9 +40,7 @@ def test_a_browser_that_refuses_storage_says_so_instead_of_waiting(field_world, 
 def test_a_capture_refused_for_lack_of_space_is_said_and_the_form_keeps_it(field_world, server, phone_factory):
     village = field_world.villages["34140101"]
     page = phone_factory("full").page
-    sign_in(page, "north")
-    prepare(page, [village.id])
-    wait_for_worker(page)
+    ready_to_work(page, "north", [village.id])
 
     page.goto(f"/field/villages/{village.id}/households/new")
     page.evaluate(OUTBOX_FULL)

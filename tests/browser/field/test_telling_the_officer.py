@@ -16,7 +16,7 @@ from server.models import Conflict, User
 from server.review.conflicts import resolve
 from server.program.rules import thai_today
 from sync.changes import current_seq
-from tests.browser.field.conftest import PHONE, outbox, prepare, sign_in, wait_for_worker, wait_pending
+from tests.browser.field.conftest import PHONE, outbox, ready_to_work, wait_pending
 from tests.support.factories import DEFAULT_PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -40,9 +40,7 @@ def test_a_survey_without_its_date_or_income_is_refused_on_the_phone(field_world
     village = field_world.villages["34140201"]
     household_id = village.household_ids[0]
     page = phone_factory("south-survey").page
-    sign_in(page, "south")
-    prepare(page, [village.id])
-    wait_for_worker(page)
+    ready_to_work(page, "south", [village.id])
 
     server.stop()
     page.goto(f"/field/households/{household_id}/surveys/baseline")
@@ -86,9 +84,7 @@ def test_a_settled_conflict_is_told_in_words_on_the_phone_that_lost(field_world,
     with Session(engine) as db:
         make_user(db, username=boss_name, role="supervisor", district_code="3414")
     page = phone_factory("north-loses").page
-    sign_in(page, "north")
-    prepare(page, [village.id])
-    wait_for_worker(page)
+    ready_to_work(page, "north", [village.id])
 
     server.stop()
     page.goto(f"/field/sessions/{session_id}")
@@ -136,9 +132,7 @@ def test_the_field_pages_speak_words_and_fit_a_small_phone(field_world, server, 
     session_id, household_id = village.session_ids[0], village.household_ids[0]
     phone = phone_factory("north-words")
     page = phone.page
-    sign_in(page, "north")
-    prepare(page, [village.id])
-    wait_for_worker(page)
+    ready_to_work(page, "north", [village.id])
 
     # The village's households: a search box and "register a household" without scrolling.
     page.goto("/field")

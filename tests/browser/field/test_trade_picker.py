@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from server.core.db import make_engine
 from server.models import Household, Occupation
-from tests.browser.field.conftest import prepare, sign_in, wait_for_worker, wait_pending
+from tests.browser.field.conftest import ready_to_work, wait_pending
 
 pytestmark = pytest.mark.browser
 
@@ -18,9 +18,7 @@ def test_the_trade_and_the_welfare_card_are_chosen_from_lists(field_world, serve
         trades = {o.code: o.name_th for o in db.exec(select(Occupation).where(Occupation.kind == "trade",
                                                                             Occupation.active == True))}  # noqa: E712
     page = phone_factory("north").page
-    sign_in(page, "north")
-    prepare(page, [village.id])
-    wait_for_worker(page)
+    ready_to_work(page, "north", [village.id])
 
     page.goto(f"/field/villages/{village.id}/households/new")
     picker = page.locator('select[name="interest"]')

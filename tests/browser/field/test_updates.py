@@ -10,7 +10,14 @@ from sqlmodel import Session, select
 
 from server.core.db import make_engine
 from server.models import Attendance, Device, User
-from tests.browser.field.conftest import outbox, prepare, sign_in, wait_for_worker, wait_pending
+from tests.browser.field.conftest import (
+    outbox,
+    prepare,
+    ready_to_work,
+    sign_in,
+    wait_for_worker,
+    wait_pending,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -157,9 +164,7 @@ def test_an_update_waits_for_what_the_officer_is_typing(field_world, server, pho
     village = field_world.villages["34140202"]
     session_id, household_id = village.session_ids[0], village.household_ids[0]
     page = phone_factory("typing").page
-    sign_in(page, "south")
-    prepare(page, [village.id])
-    wait_for_worker(page)
+    ready_to_work(page, "south", [village.id])
     base = _app_version(page).split("-")[0]
 
     # A new household half typed: the new version waits; once saved and sent, it is taken.
