@@ -158,10 +158,17 @@ class LoadResult:
         return [s for s in self.samples if s.status == 0 or s.status >= 500]
 
 
+# A client must not reuse a connection the server may be closing: uvicorn closes one idle for 5 s,
+# httpx keeps one for 5 s, and a request sent on it as it closes gets no answer (a user signed in
+# first waits that long while the others sign in). Browsers retry such a request; httpx does not.
+KEEP_ALIVE = httpx.Limits(keepalive_expiry=2.0)
+
+
 def sign_in_browser(base_url: str, username: str, *, timeout: float,
                     verify: bool | ssl.SSLContext = True) -> httpx.Client:
     """An httpx client holding a signed-in browser session (the real form, with its CSRF cookie)."""
-    client = httpx.Client(base_url=base_url, timeout=timeout, follow_redirects=False, verify=verify)
+    client = httpx.Client(base_url=base_url, timeout=timeout, follow_redirects=False, verify=verify,
+                          limits=KEEP_ALIVE)
     client.get("/login")
     response = client.post("/login", data={"username": username, "password": DEFAULT_PASSWORD,
                                            "_csrf_token": client.cookies["csrftoken"]})
@@ -280,7 +287,7 @@ def run_load(base_url: str, district: SeededDistrict, *, clients: int = 16, seco
             user.step()
 
     def probe() -> None:
-        with httpx.Client(base_url=base_url, timeout=timeout, verify=verify) as health:
+        with httpx.Client(base_url=base_url, timeout=timeout, verify=verify, limits=KEEP_ALIVE) as health:
             while not stop.is_set():
                 began = time.perf_counter()
                 try:
