@@ -58,8 +58,11 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # The connection used last is handed out first: SQLite's page cache is per connection, and a
+        # write through one makes every other connection read its cached pages again.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": LOCK_WAIT_SECONDS},
-                               hide_parameters=True, pool_size=10, max_overflow=30, pool_timeout=POOL_WAIT_SECONDS)
+                               hide_parameters=True, pool_size=10, max_overflow=30, pool_timeout=POOL_WAIT_SECONDS,
+                               pool_use_lifo=True)
         _configure_sqlite(engine)
         return engine
     if url.startswith("postgresql://"):

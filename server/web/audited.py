@@ -17,6 +17,8 @@ from litestar import Request
 from sqlmodel import Session
 
 from server.audit.log import audit
+from server.core.db import write_intent
+from server.web.request_session import SAFE_METHODS
 from server.web.templates import wants_fragment
 
 AUDITED = "__shows_personal_data__"
@@ -38,9 +40,15 @@ def shows_personal_data(entity: str, *, record: str | None = None) -> Callable[[
                     detail["list"] = True
                 else:
                     detail.pop(record, None)
-                audit(db, action="view", entity=entity, user_id=kwargs["user"].id,
-                      record_id=str(kwargs[record]) if record else None, detail=detail)
-                db.commit()
+                if request.method in SAFE_METHODS:
+                    # The page's reads are done: their transaction ends first, so the entry is written
+                    # by the same connection (on SQLite a write from another one would make this one
+                    # read every page it had cached again, on its next request).
+                    db.commit()
+                with write_intent():
+                    audit(db, action="view", entity=entity, user_id=kwargs["user"].id,
+                          record_id=str(kwargs[record]) if record else None, detail=detail)
+                    db.commit()
             return answer
 
         setattr(audited, AUDITED, (entity, record))

@@ -20,7 +20,7 @@ from server.core.db import ACTING_USER, write_intent
 from server.models import User
 from server.web.observability import note_user
 from server.web.browser_session import session_user
-from server.web.request_session import session_of
+from server.web.request_session import SAFE_METHODS, session_of
 
 _USER_KEY = "sammachip.user"
 
@@ -52,8 +52,9 @@ class Access:
 def signed_in_user(connection: ASGIConnection) -> User:
     """The browser's signed-in user, read once per request; LoginRequired when there is none.
 
-    Its read transaction ends before the handler begins its own, so a request that writes takes the
-    write lock (SQLite) or the sync counter's lock only where it writes a synced record, never here.
+    For a request that writes, its read transaction ends before the handler begins its own, so the
+    request takes the write lock (SQLite) or the sync counter's lock only where it writes a synced
+    record, never here. A request that reads goes on reading in it (one transaction, not two).
     """
     cached = connection.scope.get(_USER_KEY)  # type: ignore[call-overload]
     if cached is not None:
@@ -61,7 +62,8 @@ def signed_in_user(connection: ASGIConnection) -> User:
     db: Session = session_of(connection)
     with write_intent(False):
         user = session_user(db, connection)
-        db.commit()
+        if connection.scope["method"] not in SAFE_METHODS:
+            db.commit()
     if user is None:
         raise LoginRequired()
     connection.scope[_USER_KEY] = user  # type: ignore[literal-required]
