@@ -147,6 +147,32 @@ def test_a_household_search_is_audited_once_per_view_not_per_keystroke(north, wo
     assert _views(engine, "household") == before + 2
 
 
+def test_a_list_view_and_its_audit_entry_take_two_transactions_of_one_connection(north, world, engine):
+    """The sign-in check's read goes on into the page's reads; the view's entry is written after them by
+    the same connection (on SQLite another connection's write would empty this one's page cache)."""
+    north.get("/households")
+    connections, transactions = [], []
+
+    def checked_out(dbapi_connection, _record, _proxy) -> None:
+        connections.append(id(dbapi_connection))
+
+    def begun(_connection) -> None:
+        transactions.append(1)
+
+    before = _views(engine, "household")
+    event.listen(engine.pool, "checkout", checked_out)
+    event.listen(engine, "begin", begun)
+    try:
+        assert north.get("/households").status_code == 200
+    finally:
+        event.remove(engine.pool, "checkout", checked_out)
+        event.remove(engine, "begin", begun)
+    assert _views(engine, "household") == before + 1
+    assert len(transactions) == 2 and len(connections) == 2  # the page's read, then the entry's write
+    if engine.dialect.name == "sqlite":
+        assert len(set(connections)) == 1
+
+
 def test_the_sage_registry_pages_by_fifty_by_name_and_keeps_the_filters(north, world, engine):
     village = world.villages["34140102"]
     with Session(engine) as db:
