@@ -42,19 +42,17 @@ if TYPE_CHECKING:
 
 def current_seq(session: Session) -> int:
     """The last seq handed out, as this transaction sees it (no lock taken)."""
-    return session.execute(text("SELECT value FROM sync_counter WHERE id = 1")).scalar_one()
+    return session.execute(_CURRENT).scalar_one()
 
 
 def lock_counter(session: Session) -> int:
     """Take the counter row's lock for this transaction and return the last seq handed out."""
-    return session.execute(
-        text("UPDATE sync_counter SET value = value WHERE id = 1 RETURNING value")
-    ).scalar_one()
+    return session.execute(_LOCK).scalar_one()
 
 
 def set_counter(session: Session, value: int) -> None:
     """Record the last seq used by a transaction that already holds the lock (`lock_counter`)."""
-    session.execute(text("UPDATE sync_counter SET value = :v WHERE id = 1"), {"v": value})
+    session.execute(_SET, {"v": value})
 
 
 def allocate_seqs(session: Session, count: int = 1) -> int:
@@ -64,25 +62,37 @@ def allocate_seqs(session: Session, count: int = 1) -> int:
     synced records commit one after another in seq order: no committed seq can appear below a seq a
     pull has already returned (SYNC.md, Pull), on SQLite and on PostgreSQL alike.
     """
-    last = session.execute(
-        text("UPDATE sync_counter SET value = value + :n WHERE id = 1 RETURNING value"), {"n": count}
-    ).scalar_one()
+    last = session.execute(_ALLOCATE, {"n": count}).scalar_one()
     return last - count + 1
 
 
-def upsert_feed(session: Session, *, entity: str, record_id: str, seq: int, village_id: str | None) -> None:
+# The statements every office write runs, built once (building one costs more than SQLite's answer).
+_CURRENT = text("SELECT value FROM sync_counter WHERE id = 1")
+_LOCK = text("UPDATE sync_counter SET value = value WHERE id = 1 RETURNING value")
+_SET = text("UPDATE sync_counter SET value = :v WHERE id = 1")
+_ALLOCATE = text("UPDATE sync_counter SET value = value + :n WHERE id = 1 RETURNING value")
+_FEED_VILLAGE = text("SELECT village_id FROM change_feed WHERE entity = :e AND record_id = :r")
+_FEED_INSERT = text("INSERT INTO change_feed (entity, record_id, seq, village_id) VALUES (:e, :r, :seq, :v)")
+_FEED_UPDATE = text("UPDATE change_feed SET seq = :seq, village_id = :v WHERE entity = :e AND record_id = :r")
+_DEPARTURES_INSERT = text("INSERT INTO feed_departure (seq, entity, record_id, village_id) "
+                          "VALUES (:seq, :entity, :record_id, :village_id)")
+_UNREAD: Any = object()
+
+
+def upsert_feed(session: Session, *, entity: str, record_id: str, seq: int, village_id: str | None,
+                previous: tuple[str | None] | None = _UNREAD) -> None:
     """Point the record's single feed row at its latest seq (each record appears once in a pull).
 
     A row that changes village leaves a departure behind (see "Records that leave a village" below).
+    `previous`: the row's village as `_feed_village` read it in this transaction, if it was.
     """
     params = {"seq": seq, "v": village_id, "e": entity, "r": record_id}
-    previous = _feed_village(session, entity, record_id)
+    if previous is _UNREAD:
+        previous = _feed_village(session, entity, record_id)
     if previous is None:
-        session.execute(
-            text("INSERT INTO change_feed (entity, record_id, seq, village_id) VALUES (:e, :r, :seq, :v)"), params)
+        session.execute(_FEED_INSERT, params)
         return
-    session.execute(
-        text("UPDATE change_feed SET seq = :seq, village_id = :v WHERE entity = :e AND record_id = :r"), params)
+    session.execute(_FEED_UPDATE, params)
     if previous[0] is not None and previous[0] != village_id:
         _insert_departures(session, [{"seq": seq, "entity": entity, "record_id": record_id,
                                       "village_id": previous[0]}])
@@ -98,7 +108,7 @@ def stamp_change(session: Session, record: Any, *, entity: str, fields: Iterable
     village (a household's `village_id` edited in the office) takes its dependents along
     (`move_dependents`); the caller holds the counter lock, as every office write does.
     """
-    previous = _feed_village(session, entity, record.id) if registry is not None else None
+    previous = _feed_village(session, entity, record.id) if registry is not None else _UNREAD
     seq = seq if seq is not None else allocate_seqs(session)
     versions = dict(record.field_versions or {})
     for name in fields:
@@ -110,7 +120,8 @@ def stamp_change(session: Session, record: Any, *, entity: str, fields: Iterable
     record.updated_by_device_id = device_id
     session.add(record)
     session.flush()
-    upsert_feed(session, entity=entity, record_id=record.id, seq=seq, village_id=village_id)
+    upsert_feed(session, entity=entity, record_id=record.id, seq=seq, village_id=village_id,
+                previous=previous)
     if registry is not None and previous is not None and previous[0] != village_id:
         move_dependents(session, registry, entity=entity, record_id=record.id, village_id=village_id,
                         next_seqs=lambda n: allocate_seqs(session, n) if n else 0)
@@ -119,8 +130,7 @@ def stamp_change(session: Session, record: Any, *, entity: str, fields: Iterable
 
 def _feed_village(session: Session, entity: str, record_id: str) -> tuple[str | None] | None:
     """(village,) of the record's feed row, or None when the record has never been fed."""
-    row = session.execute(text("SELECT village_id FROM change_feed WHERE entity = :e AND record_id = :r"),
-                          {"e": entity, "r": record_id}).first()
+    row = session.execute(_FEED_VILLAGE, {"e": entity, "r": record_id}).first()
     return (row[0],) if row is not None else None
 
 
@@ -214,5 +224,4 @@ def record_departures(session: Session, rows: list[dict[str, Any]]) -> int:
 
 def _insert_departures(session: Session, departures: list[dict[str, Any]]) -> None:
     if departures:
-        session.execute(text("INSERT INTO feed_departure (seq, entity, record_id, village_id) "
-                             "VALUES (:seq, :entity, :record_id, :village_id)"), departures)
+        session.execute(_DEPARTURES_INSERT, departures)
