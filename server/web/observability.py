@@ -31,7 +31,7 @@ import traceback
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass
-from logging.handlers import QueueHandler, QueueListener
+from logging.handlers import QueueHandler
 from queue import SimpleQueue
 from typing import Any
 
@@ -320,6 +320,56 @@ def log_format() -> str:
     return "json" if os.environ.get(LOG_ENV, "").strip().lower() == "json" else "plain"
 
 
+class LogWriter:
+    """Writes the queued records from a thread of its own, a batch at a time: it wakes at a record,
+    lets those that follow gather for `gather` seconds, then formats them all and writes them at once.
+
+    A thread woken for every line (the standard `QueueListener`) took the interpreter's lock back and
+    forth with the event loop on every request: about 0.4 ms of a push's CPU, a tenth of it. A line
+    now appears up to `gather` seconds late; what is queued is written when the process ends."""
+
+    def __init__(self, queue: SimpleQueue, output: logging.StreamHandler, gather: float = 0.05) -> None:
+        self.queue = queue
+        self.output = output
+        self.gather = gather
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="sammachip-log", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self.queue.put(None)  # the end: written after everything queued before it
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.queue.get()]
+            if batch[0] is not None:
+                time.sleep(self.gather)
+            while not self.queue.empty() and batch[-1] is not None and len(batch) < 1000:
+                batch.append(self.queue.get_nowait())
+            self._write([record for record in batch if record is not None])
+            if batch[-1] is None:
+                return
+
+    def _write(self, records: list[logging.LogRecord]) -> None:
+        lines = []
+        for record in records:
+            try:
+                lines.append(self.output.format(record))
+            except Exception:  # a record that cannot be formatted is reported, the others are written
+                self.output.handleError(record)
+        if lines:
+            try:
+                self.output.stream.write("\n".join(lines) + "\n")
+                self.output.flush()
+            except Exception:
+                self.output.handleError(records[-1])
+
+
 _configured: dict[str, Any] = {}
 
 
@@ -335,15 +385,15 @@ def configure_logging() -> None:
     handler = QueueHandler(queue)
     handler.addFilter(RequestContext())
     handler.addFilter(FoldRepeats())
-    handler.prepare = lambda record: record  # type: ignore[method-assign] # the listener formats
-    listener = QueueListener(queue, output)
-    listener.start()
-    atexit.register(listener.stop)  # what is still queued is written before the process ends
+    handler.prepare = lambda record: record  # type: ignore[method-assign] # the writer formats
+    writer = LogWriter(queue, output)
+    writer.start()
+    atexit.register(writer.stop)  # what is still queued is written before the process ends
     logger = logging.getLogger("sammachip")
     logger.handlers[:] = [handler]
     logger.setLevel(logging.INFO)
     logger.propagate = False
-    _configured.update(listener=listener, handler=handler)
+    _configured.update(writer=writer, handler=handler)
 
 
 def uvicorn_log_config() -> dict[str, Any]:

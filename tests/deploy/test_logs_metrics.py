@@ -13,7 +13,11 @@ from litestar import get
 from litestar.testing import TestClient
 from sqlmodel import Session
 
-from server.web.observability import FoldRepeats
+import io
+import threading
+from queue import SimpleQueue
+
+from server.web.observability import FoldRepeats, LogWriter, PlainFormatter
 from tests.support.factories import DEFAULT_PASSWORD, make_geography, make_household, make_user, valid_citizen_id
 from tests.support.servers import server_log, start_server, stop_server
 from tests.sync.helpers import make_area, op, push_ok, sign_in
@@ -97,6 +101,42 @@ def test_the_same_error_is_written_once_then_counted(monkeypatch):
     assert written[-1].folded == 3
     info = logging.LogRecord("sammachip.request", logging.INFO, __file__, 1, "GET / 200", (), None)
     assert all(fold.filter(info) for _ in range(3))  # request lines are never folded
+
+
+class _CountedWrites(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+def test_log_lines_are_written_in_batches_in_order_and_all_of_them_by_the_end():
+    stream = _CountedWrites()
+    output = logging.StreamHandler(stream)
+    output.setFormatter(PlainFormatter())
+    queue: SimpleQueue = SimpleQueue()
+    writer = LogWriter(queue, output, gather=0.2)
+    writer.start()
+
+    def requests(worker: int) -> None:
+        for n in range(200):
+            queue.put(logging.LogRecord("sammachip.request", logging.INFO, __file__, 1, "worker %d line %d",
+                                        (worker, n), None))
+
+    workers = [threading.Thread(target=requests, args=(w,)) for w in range(4)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    writer.stop()  # what is still queued is written before it returns
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 800
+    for worker in range(4):
+        assert [line.split()[-1] for line in lines if f"worker {worker} " in line] == [str(n) for n in range(200)]
+    assert stream.writes < 20  # a write per batch, not per line
 
 
 def test_metrics_for_allowed_callers_only(db_url, engine, monkeypatch):
