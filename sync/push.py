@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 import msgspec
-from sqlalchemy import JSON, Table, bindparam, or_, select, tuple_
+from sqlalchemy import JSON, Table, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from sync.changes import (
@@ -352,22 +352,36 @@ class Batch:
 
     def _load_records(self, spec: EntitySpec, ids: list[str], keys: list[tuple]) -> None:
         """The stored records the ops name, by id or by natural key: in one statement when both lists fit
-        in one (the usual push: a phone's new ids for records the server may hold under its own)."""
+        in one (the usual push: a phone's new ids for records the server may hold under its own).
+
+        A natural key is asked part by part (`session_id IN (..) AND household_id IN (..)`), which reads
+        the key's unique index; the rows that match parts of different keys are then left out here. A
+        list of whole keys (`(session_id, household_id) IN ((..), (..))`) made SQLite read the whole
+        table on every push."""
         table = spec.table
-        columns = tuple_(*(table.c[part] for part in spec.natural_key)) if spec.natural_key else None
-        key_chunk = _IN_CHUNK // max(1, len(spec.natural_key))
-        if len(ids) + len(keys) * len(spec.natural_key) <= _IN_CHUNK:
-            if not keys:
-                self._remember(spec, self.session.execute(rows_with(table, "id"), {"ids": ids}).mappings())
-                return
-            params = {"ids": ids, **{f"key_{n}_{i}": part for n, key in enumerate(keys) for i, part in enumerate(key)}}
-            self._remember(spec, self.session.execute(_records_statement(table, spec.natural_key, bool(ids), len(keys)),
-                                                      params).mappings())
+        if not keys:
+            for chunk in _chunks(ids):
+                self._remember(spec, self.session.execute(rows_with(table, "id"), {"ids": chunk}).mappings())
+            return
+        wanted_ids, wanted_keys = set(ids), set(keys)
+
+        def asked(row) -> bool:
+            return row["id"] in wanted_ids or tuple(row[part] for part in spec.natural_key) in wanted_keys
+
+        def read(id_chunk: list[str], key_chunk: list[tuple]) -> None:
+            parts = {f"key_{i}": sorted({key[i] for key in key_chunk}) for i in range(len(spec.natural_key))}
+            rows = self.session.execute(_records_statement(table, spec.natural_key, bool(id_chunk)),
+                                        {"ids": id_chunk, **parts}).mappings()
+            self._remember(spec, (row for row in rows if asked(row)))
+
+        parts = len(spec.natural_key)
+        if len(ids) + len(keys) * parts <= _IN_CHUNK:
+            read(ids, keys)
             return
         for chunk in _chunks(ids):
             self._remember(spec, self.session.execute(rows_with(table, "id"), {"ids": chunk}).mappings())
-        for chunk in _chunks(keys, key_chunk):
-            self._remember(spec, self.session.execute(select(table).where(columns.in_(chunk))).mappings())
+        for chunk in _chunks(keys, _IN_CHUNK // parts):
+            read([], chunk)
 
     def _owns(self, device_id: str | None, user_id: int | None) -> bool:
         """Whether an op stored for (device, its user) was this actor's own."""
@@ -834,13 +848,13 @@ def apply_push(session: Session, registry: Registry, actor: Actor, ops: list[Op]
     return Batch(session, registry, actor, ops, now=now).run()
 
 
-@lru_cache(maxsize=256)
-def _records_statement(table: Table, natural_key: tuple[str, ...], by_id: bool, keys: int) -> Any:
-    """The records of `table` whose id is one of `:ids` (when `by_id`) or whose natural key is one of
-    `keys` keys (`:key_<n>_<part>`): built once per shape (a push's ops are a few shapes, ten at a time)."""
-    columns = tuple_(*(table.c[part] for part in natural_key))
-    wanted = [columns.in_([tuple_(*(bindparam(f"key_{n}_{i}", type_=table.c[part].type)
-                                    for i, part in enumerate(natural_key))) for n in range(keys)])]
+@lru_cache(maxsize=64)
+def _records_statement(table: Table, natural_key: tuple[str, ...], by_id: bool) -> Any:
+    """The records of `table` whose id is one of `:ids` (when `by_id`) or whose natural key's parts are
+    each one of the values asked for that part (`:key_<part>`; the caller keeps only the keys it asked):
+    built once per table."""
+    wanted = [and_(*(table.c[part].in_(bindparam(f"key_{i}", expanding=True))
+                     for i, part in enumerate(natural_key)))]
     if by_id:
         wanted.insert(0, table.c.id.in_(bindparam("ids", expanding=True)))
     return select(table).where(or_(*wanted))
