@@ -13,7 +13,7 @@ from litestar.params import Parameter
 from sqlmodel import Session
 
 from server.web.guards import device_token
-from server.api.auth import Caller
+from server.api.auth import caller_of
 from server.api.body import push_body_middleware, too_large_body
 from server.api.errors import ApiError
 from server.api.schemas import (
@@ -68,7 +68,8 @@ def cursor_key(settings: Settings, device_id: str) -> bytes:
       responses={**_ERRORS,
                  409: ResponseSpec(data_container=UnsupportedSchemaBody, description="Unsupported schema"),
                  413: ResponseSpec(data_container=TooLargeBody, description="Too many ops or bytes")})
-def push(data: PushRequest, caller: Caller, db: Session, request: Request) -> PushResponse:
+def push(data: PushRequest, db: Session, request: Request) -> PushResponse:
+    caller = caller_of(request, db)
     if data.schema not in SUPPORTED_SCHEMAS:
         raise ApiError(409, "unsupported_schema", "This app is too old or too new for the server; update it",
                        supported=list(SUPPORTED_SCHEMAS))
@@ -97,9 +98,10 @@ def push(data: PushRequest, caller: Caller, db: Session, request: Request) -> Pu
          data_container=ErrorBody,
          description="`resync`: the cursor is ahead of the server (its database was restored from a "
                      "backup): keep the outbox, drop the pulled records and pull from the start")})
-def pull(caller: Caller, db: Session, request: Request,
+def pull(db: Session, request: Request,
          cursor: Annotated[str | None, Parameter(max_length=2000, description="From the previous pull; none: from the start")] = None,
          limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT) -> PullResponse:
+    caller = caller_of(request, db)
     key = cursor_key(request.app.state.settings, caller.device.id)
     try:
         position = Cursor.decode(cursor, key)

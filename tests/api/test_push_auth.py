@@ -1,14 +1,17 @@
-"""A push without a valid token is answered 401 before its body is read, whatever the body."""
+"""A push without a valid token is answered 401 whatever the body; a body that is large, compressed or
+of no declared length is not read before the token is checked."""
 import gzip
 import json
 
 import pytest
 from sqlmodel import Session
 
+from server.models import Household, SyncOp
 from tests.support.factories import make_user
-from tests.sync.helpers import sign_in
+from tests.sync.helpers import count, op, sign_in
 
 BODIES = {
+    "a push": (json.dumps({"schema": 1, "ops": [op("household", fields={"house_no": "9", "head_name": "นางใจดี"})]}).encode(), {}),
     "schema 2": (json.dumps({"schema": 2, "ops": []}).encode(), {}),
     "not json": (b"{garbage", {}),
     "bad gzip": (b"not gzip at all", {"Content-Encoding": "gzip"}),
@@ -36,6 +39,8 @@ def test_anonymous_push_is_401_before_the_body_is_read(client, tokens, token):
         assert response.status_code == 401, (name, response.text)
         assert response.json()["error"] in ("missing_token", "invalid_token")
         assert response.headers["www-authenticate"] == "Bearer"
+    with Session(client.app.state.engine) as db:
+        assert count(db, SyncOp) == 0 and count(db, Household) == 0
 
 
 def test_a_valid_token_still_gets_the_body_checks(client, tokens):
@@ -46,3 +51,23 @@ def test_a_valid_token_still_gets_the_body_checks(client, tokens):
         response = client.post("/api/sync/push", content=content,
                                headers={"Content-Type": "application/json", **phone, **extra})
         assert response.status_code == status, (name, response.text)
+
+
+def test_a_small_plain_push_is_identified_in_the_handlers_thread_and_a_compressed_one_first(client, tokens,
+                                                                                           monkeypatch):
+    """A phone's usual push saves the separate trip to a thread for its token; a gzip body is inflated
+    only for a caller whose token was checked first."""
+    import server.api.body as body
+
+    checks = []
+    check = body.check_request_token
+    monkeypatch.setattr(body, "check_request_token", lambda scope: checks.append(1) or check(scope))
+    phone = sign_in(client, "somchai")
+    ops = json.dumps({"schema": 1, "ops": [op("household", fields={"house_no": "9", "head_name": "นางใจดี"})]})
+    plain = client.post("/api/sync/push", content=ops.encode(), headers={"Content-Type": "application/json", **phone})
+    assert plain.status_code == 200 and len(plain.json()["results"]) == 1  # answered (out of any area: rejected)
+    assert checks == []
+    zipped = client.post("/api/sync/push", content=gzip.compress(ops.replace("นางใจดี", "นางใจงาม").encode()),
+                         headers={"Content-Type": "application/json", "Content-Encoding": "gzip", **phone})
+    assert zipped.status_code == 200 and len(zipped.json()["results"]) == 1
+    assert checks == [1]
