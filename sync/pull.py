@@ -39,6 +39,7 @@ from sqlalchemy import Date, DateTime, Integer, Table, bindparam, literal_column
 from sqlalchemy.orm import Session
 
 from sync.changes import current_seq
+from sync.lists import in_list
 from sync.spec import Registry, to_api
 
 DEFAULT_LIMIT = 500
@@ -156,7 +157,7 @@ def _changes_statement(table: Table, kinds: tuple[str, ...]) -> Any:
     """The records `:ids` of a table with what a change carries (its fields, seq and deleted; not the
     version map and timestamps), built once per table: a page of 200 ids is one expanding parameter."""
     columns = [table.c[name] for name in dict.fromkeys(("id", "seq", "deleted", *kinds)) if name in table.c]
-    return select(*columns).where(table.c.id.in_(bindparam("ids", expanding=True)))
+    return select(*columns).where(in_list(table.c.id, "ids"))
 
 
 @lru_cache(maxsize=256)
@@ -194,9 +195,9 @@ def _departures_statement(feed: Table, departures: Table) -> Any:
     # NOT EXISTS, not a join: SQLite would build a Bloom filter over the whole feed for a join.
     still_here = (select(literal_column("1")).select_from(feed)
                   .where(feed.c.entity == departures.c.entity, feed.c.record_id == departures.c.record_id,
-                         feed.c.village_id.in_(bindparam("here", expanding=True))))
+                         in_list(feed.c.village_id, "here")))
     return (select(departures.c.entity, departures.c.record_id, departures.c.seq)
-            .where(departures.c.seq > bindparam("after", type_=departures.c.seq.type), departures.c.village_id.in_(bindparam("left", expanding=True)),
+            .where(departures.c.seq > bindparam("after", type_=departures.c.seq.type), in_list(departures.c.village_id, "left"),
                    ~still_here.exists())
             .order_by(departures.c.seq).limit(bindparam("limit", type_=Integer())))
 

@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 import msgspec
-from sqlalchemy import JSON, Table, and_, bindparam, or_, select
+from sqlalchemy import JSON, Table, and_, or_, select
 from sqlalchemy.orm import Session
 
 from sync.changes import (
@@ -30,6 +30,7 @@ from sync.changes import (
     record_departures,
     set_counter,
 )
+from sync.lists import in_list
 from sync.spec import EntitySpec, Error, Registry, rows_with, to_api, to_storage, utc_now
 
 SUPPORTED_SCHEMAS = (1,)
@@ -853,10 +854,9 @@ def _records_statement(table: Table, natural_key: tuple[str, ...], by_id: bool) 
     """The records of `table` whose id is one of `:ids` (when `by_id`) or whose natural key's parts are
     each one of the values asked for that part (`:key_<part>`; the caller keeps only the keys it asked):
     built once per table."""
-    wanted = [and_(*(table.c[part].in_(bindparam(f"key_{i}", expanding=True))
-                     for i, part in enumerate(natural_key)))]
+    wanted = [and_(*(in_list(table.c[part], f"key_{i}") for i, part in enumerate(natural_key)))]
     if by_id:
-        wanted.insert(0, table.c.id.in_(bindparam("ids", expanding=True)))
+        wanted.insert(0, in_list(table.c.id, "ids"))
     return select(table).where(or_(*wanted))
 
 
@@ -865,4 +865,4 @@ def _ops_statement(sync_op: Table, device: Table) -> Any:
     """The stored answers of the ops `:ids`, with the user of the device that sent each: built once."""
     return (select(sync_op.c.op_id, sync_op.c.result, sync_op.c.content_hash, sync_op.c.device_id, device.c.user_id)
             .outerjoin(device, device.c.id == sync_op.c.device_id)
-            .where(sync_op.c.op_id.in_(bindparam("ids", expanding=True))))
+            .where(in_list(sync_op.c.op_id, "ids")))

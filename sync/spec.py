@@ -14,6 +14,8 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
+from sync.lists import in_list
+
 
 class Error(Protocol):
     """A field error as the rules module makes them (field, code and the message in two languages)."""
@@ -92,7 +94,7 @@ class EntitySpec:
     check: Checker | None = None
     # Turns typed-in values into their stored form before validation (e.g. citizen-ID dashes).
     prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    # (id, village_id, deleted) of the records `:ids` (an expanding parameter, see `IDS`): how references
+    # (id, village_id, deleted) of the records `:ids` (a list, see `sync.lists`): how references
     # to this entity are resolved. A statement built once: the engine runs it for every push.
     scope_select: Select | None = None
     # Adds derived fields to pulled records (e.g. a team's member ids): enrich(session, {id: fields}).
@@ -159,15 +161,11 @@ class StoredRecords:
 
 # --- values -----------------------------------------------------------------------------------
 
-# The parameter a statement built once takes its list of ids by: `execute(stmt, {"ids": [...]})`.
-IDS = bindparam("ids", expanding=True)
-
-
 @lru_cache(maxsize=256)
 def rows_with(table: Table, column: str) -> Select:
-    """The rows of `table` whose `column` is one of `:ids`, built once per table and column (the engine
-    reads records by id or reference for every push)."""
-    return select(table).where(table.c[column].in_(IDS))
+    """The rows of `table` whose `column` is one of `:ids` (a list: `sync.lists`), built once per table and
+    column (the engine reads records by id or reference for every push)."""
+    return select(table).where(in_list(table.c[column], "ids"))
 
 
 def one_of(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:

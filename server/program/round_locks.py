@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from server.models import Enrollment
+from sync.lists import in_list
 from server.models.signoff import RoundSignoff
 from server.program.field_checks import FieldError, refusal
 
@@ -48,7 +49,7 @@ def _signed_off(records: Any, training_ids: set[str]) -> dict[str, list[str]]:
 # On the table's columns: a plain statement skips the ORM's step on every execution.
 _SIGNOFF = RoundSignoff.__table__.c
 _SIGNED_OFF = (select(_SIGNOFF.training_id, _SIGNOFF.locked_kinds)
-               .where(_SIGNOFF.training_id.in_(bindparam("trainings", expanding=True)),
+               .where(in_list(_SIGNOFF.training_id, "trainings"),
                       _SIGNOFF.status == "signed_off"))
 
 

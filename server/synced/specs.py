@@ -44,28 +44,29 @@ from server.review.task_rules import (
     tasks_following,
 )
 from server.synced import refusals
-from sync.spec import IDS, EntitySpec, ErrorCatalog, Registry
+from sync.lists import in_list
+from sync.spec import EntitySpec, ErrorCatalog, Registry
 
 
 # The engine's reads, on the tables' columns: plain statements, which skip the ORM's step on every
 # execution (a push reads every scope it touches, a pull enriches every page).
 def _own_village(model) -> Select:
     c = model.__table__.c
-    return select(c.id, c.village_id, c.deleted).where(c.id.in_(IDS))
+    return select(c.id, c.village_id, c.deleted).where(in_list(c.id, "ids"))
 
 
 def _via_household(model) -> Select:
     c, household = model.__table__.c, Household.__table__.c
     return (select(c.id, household.village_id, c.deleted)
             .select_from(model.__table__.join(Household.__table__, household.id == c.household_id))
-            .where(c.id.in_(IDS)))
+            .where(in_list(c.id, "ids")))
 
 
 _V, _S, _T = Village.__table__.c, TrainingSession.__table__.c, Training.__table__.c
-_village_scope = select(_V.id, _V.id.label("village_id"), _V.deleted).where(_V.id.in_(IDS))
+_village_scope = select(_V.id, _V.id.label("village_id"), _V.deleted).where(in_list(_V.id, "ids"))
 _session_scope = (select(_S.id, _T.village_id, _S.deleted)
                   .select_from(TrainingSession.__table__.join(Training.__table__, _T.id == _S.training_id))
-                  .where(_S.id.in_(IDS)))
+                  .where(in_list(_S.id, "ids")))
 
 
 def _prepare_citizen_id(fields: dict[str, Any]) -> dict[str, Any]:
@@ -98,14 +99,14 @@ _SUB, _DIS = Subdistrict.__table__.c, District.__table__.c
 _PLACE_NAMES = (select(_SUB.code, _SUB.name_th, _SUB.name_en, _DIS.name_th.label("district_th"),
                        _DIS.name_en.label("district_en"))
                 .select_from(Subdistrict.__table__.join(District.__table__, _DIS.code == _SUB.district_code))
-                .where(_SUB.code.in_(IDS)))
-_TRAINING_VILLAGES = select(_T.id, _T.village_id).where(_T.id.in_(IDS))
+                .where(in_list(_SUB.code, "ids")))
+_TRAINING_VILLAGES = select(_T.id, _T.village_id).where(in_list(_T.id, "ids"))
 _TM, _GM, _C = TeamMember.__table__.c, GroupMember.__table__.c, Conflict.__table__.c
-_TEAM_MEMBERS = select(_TM.team_id, _TM.sage_id).where(_TM.team_id.in_(IDS)).order_by(_TM.id)
+_TEAM_MEMBERS = select(_TM.team_id, _TM.sage_id).where(in_list(_TM.team_id, "ids")).order_by(_TM.id)
 _GROUP_MEMBERS = (select(_GM.group_id, _GM.household_id, _GM.role)
-                  .where(_GM.group_id.in_(IDS)).order_by(_GM.id))
+                  .where(in_list(_GM.group_id, "ids")).order_by(_GM.id))
 _SETTLED = (select(_C.id, _C.record_id, _C.field, _C.resolved_value, _C.other, _C.other_op_id, _C.resolved_at)
-            .where(_C.record_id.in_(IDS), _C.status == "resolved")
+            .where(in_list(_C.record_id, "ids"), _C.status == "resolved")
             .order_by(_C.resolved_at.desc()))
 
 
