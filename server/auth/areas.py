@@ -1,7 +1,7 @@
 """The area a user may see and change: the one place every page and the sync engine ask."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, func, union
 from sqlalchemy.engine import Row
@@ -20,6 +20,17 @@ from server.models import (
     UserArea,
     Village,
 )
+
+
+class AreaHolder(Protocol):
+    """Whose area is asked: a signed-in user (`User`), or the user a device token speaks for."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def district_code(self) -> str | None: ...
 
 
 def district_village_ids(session: Session, district_code: str) -> set[str]:
@@ -46,7 +57,7 @@ _OFFICER_VILLAGES = union(
 AREA_TABLES = (UserArea, Village, Subdistrict, User)
 
 
-def area_village_ids(session: Session, user: User) -> set[str] | None:
+def area_village_ids(session: Session, user: AreaHolder) -> set[str] | None:
     """Village ids in the user's area; None means the whole database (admins). Read once per request
     (server/core/request_memo.py); the caller gets its own copy."""
     ids = answer_once(session, ("area", user.id, user.role, user.district_code), AREA_TABLES,
@@ -54,7 +65,7 @@ def area_village_ids(session: Session, user: User) -> set[str] | None:
     return None if ids is None else set(ids)
 
 
-def _area_village_ids(session: Session, user: User) -> set[str] | None:
+def _area_village_ids(session: Session, user: AreaHolder) -> set[str] | None:
     if user.role == "admin":
         return None
     if user.role == "supervisor":
@@ -76,7 +87,7 @@ def can_see_village(session: Session, user: User, village_id: str | None) -> boo
     return ids is None or (village_id is not None and village_id in ids)
 
 
-def managed_user_ids(session: Session, user: User) -> set[int] | None:
+def managed_user_ids(session: Session, user: AreaHolder) -> set[int] | None:
     """Whose phones `user` may see and revoke: an admin anyone's (None); a supervisor those of every user
     of their district (by the user's district or the subdistricts and villages they cover), their own
     included; anyone else only their own."""

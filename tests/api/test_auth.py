@@ -1,7 +1,7 @@
 """Device tokens: sign in, bearer checks, revoking, the device list and the sign-in limit."""
 from sqlmodel import Session, select
 
-from server.models import Device
+from server.models import Device, User
 from tests.support.factories import make_user
 from tests.sync.helpers import sign_in
 
@@ -52,6 +52,20 @@ def test_missing_wrong_and_revoked_tokens_get_401(client, engine):
     assert client.delete("/api/auth/token", headers=phone).status_code == 204
     revoked = client.post("/api/sync/push", json={"schema": 1, "ops": []}, headers=phone)
     assert revoked.status_code == 401 and revoked.json()["error"] == "invalid_token"
+
+
+def test_a_deactivated_users_phone_gets_401_on_push_and_pull(client, engine):
+    _user(engine)
+    phone = sign_in(client, "somchai")
+    assert client.get("/api/sync/pull", headers=phone).status_code == 200
+    with Session(engine) as db:
+        user = db.exec(select(User).where(User.username == "somchai")).one()
+        user.active = False
+        db.add(user)
+        db.commit()
+    for answer in (client.get("/api/sync/pull", headers=phone),
+                   client.post("/api/sync/push", json={"schema": 1, "ops": []}, headers=phone)):
+        assert answer.status_code == 401 and answer.json()["error"] == "invalid_token"
 
 
 def test_devices_are_listed_to_their_owner_and_revoked_by_owner_or_admin(client, engine):
