@@ -89,7 +89,7 @@ def push_body_middleware(app: ASGIApp) -> ASGIApp:
                     return
             await answer(send, status, body)
 
-        body = await read_body(receive, MAX_BYTES)
+        body = await read_body(receive, MAX_BYTES if checked else READ_BEFORE_CHECK)  # however the body is framed
         if body is None:
             return
         if body is TOO_LARGE:

@@ -71,3 +71,13 @@ def test_a_small_plain_push_is_identified_in_the_handlers_thread_and_a_compresse
                          headers={"Content-Type": "application/json", "Content-Encoding": "gzip", **phone})
     assert zipped.status_code == 200 and len(zipped.json()["results"]) == 1
     assert checks == [1]
+
+
+def test_a_body_longer_than_it_said_is_cut_where_reading_before_the_check_ends(client, tokens):
+    """However the body is framed, no more than `READ_BEFORE_CHECK` bytes are read before the token is checked."""
+    phone = sign_in(client, "somchai")
+    lying = b" " * (100 * 1024)
+    for headers, status in ((tokens["wrong"], 401), (phone, 413)):
+        response = client.post("/api/sync/push", content=lying,
+                               headers={"Content-Type": "application/json", "Content-Length": "100", **headers})
+        assert response.status_code == status, response.text
