@@ -112,14 +112,15 @@ def check_token(db: Session, authorization: str) -> tuple[TokenDevice, TokenUser
     return device, user
 
 
-# Where a request keeps its caller when a middleware identified it before the body was read (the push):
-# the caller dependency then hands it over, with no second look-up and no second trip to a thread.
+# Where a request keeps its caller once identified (by the push's body middleware, before a large or
+# compressed body is read): `caller_of` and the caller dependency then hand it over, with no second
+# look-up and no second trip to a thread.
 _CALLER = "sammachip.caller"
 
 
 def check_request_token(scope: Scope) -> ApiError | None:
     """Identify the request's caller by its bearer token, in the request's session (a read), and keep it
-    for `provide_caller`; the problem (401) if there is none."""
+    for `caller_of`; the problem (401) if there is none."""
     db = session_in(scope)
     authorization = next((v for k, v in scope["headers"] if k.lower() == b"authorization"), b"")
     with write_intent(False):
