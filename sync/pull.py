@@ -155,7 +155,7 @@ def _feed_rows(session: Session, feed: Table, area: set[str] | None, after: int,
 @lru_cache(maxsize=64)
 def _changes_statement(table: Table, kinds: tuple[str, ...]) -> Any:
     """The records `:ids` of a table with what a change carries (its fields, seq and deleted; not the
-    version map and timestamps), built once per table: a page of 200 ids is one expanding parameter."""
+    version map and timestamps), built once per table: a page of ids is one parameter (`sync.lists`)."""
     columns = [table.c[name] for name in dict.fromkeys(("id", "seq", "deleted", *kinds)) if name in table.c]
     return select(*columns).where(in_list(table.c.id, "ids"))
 
@@ -191,7 +191,7 @@ def _departure_rows(session: Session, feed: Table, departures: Table, villages: 
 @lru_cache(maxsize=8)
 def _departures_statement(feed: Table, departures: Table) -> Any:
     """The departures after `:after` from the villages `:left` of records now in none of the villages
-    `:here` (the same list: one expanding parameter used twice is not safe), at most `:limit`: built once."""
+    `:here` (the same list, bound twice), at most `:limit`: built once."""
     # NOT EXISTS, not a join: SQLite would build a Bloom filter over the whole feed for a join.
     still_here = (select(literal_column("1")).select_from(feed)
                   .where(feed.c.entity == departures.c.entity, feed.c.record_id == departures.c.record_id,
@@ -378,12 +378,11 @@ def pull_page(session: Session, registry: Registry, *, area: set[str] | None, cu
         timed = [name for column, name in zip(columns, names)
                  if name in spec.kinds and isinstance(column.type, (Date, DateTime))]
         at_id, at_seq, at_deleted = names.index("id"), names.index("seq"), names.index("deleted")
-        for start in range(0, len(ids), 900):
-            for row in session.execute(statement, {"ids": ids[start:start + 900]}):
-                fields = found[row[at_id]] = {name: row[n] for n, name in carried}
-                for name in timed:
-                    fields[name] = to_api(fields[name])
-                meta[row[at_id]] = (row[at_seq], bool(row[at_deleted]))
+        for row in session.execute(statement, {"ids": ids}):
+            fields = found[row[at_id]] = {name: row[n] for n, name in carried}
+            for name in timed:
+                fields[name] = to_api(fields[name])
+            meta[row[at_id]] = (row[at_seq], bool(row[at_deleted]))
         if spec.enrich and found:
             spec.enrich(session, found)
         for record_id, fields in found.items():

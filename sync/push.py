@@ -39,7 +39,6 @@ MAX_BYTES = 5 * 1024 * 1024
 CLOCK_SKEW = timedelta(minutes=5)
 # Integer columns are 32-bit on PostgreSQL: a number beyond this is refused, never sent to a query.
 MAX_INT = 2_147_483_647
-_IN_CHUNK = 900  # keeps IN lists well under SQLite's bound-parameter limit
 
 
 @dataclass
@@ -91,11 +90,6 @@ class _Rec:
 class _Rejected(Exception):
     def __init__(self, *errors: Error) -> None:
         self.errors = list(errors)
-
-
-def _chunks(items: list, size: int = _IN_CHUNK):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -262,9 +256,8 @@ class _BatchRecords:
             return
         table = registry.entities[entity].table
         found: dict[Any, list[dict[str, Any]]] = {v: [] for v in wanted}
-        for chunk in _chunks(sorted(wanted)):
-            for row in self.session.execute(rows_with(table, column), {"ids": chunk}).mappings():
-                found[row[column]].append(dict(row))
+        for row in self.session.execute(rows_with(table, column), {"ids": sorted(wanted)}).mappings():
+            found[row[column]].append(dict(row))
         for key_value, rows in found.items():
             self._stored.setdefault((entity, ((column, key_value),)), rows)
 
@@ -307,14 +300,13 @@ class Batch:
         op_ids = list({op.op_id for op in self.ops})
         sync_op = _any_table(self.registry, "sync_op")
         device = _any_table(self.registry, "device")
-        for chunk in _chunks(op_ids):
-            for op_id, result, content_hash, device_id, user_id in self.session.execute(
-                    _ops_statement(sync_op, device), {"ids": chunk}):
-                if self._owns(device_id, user_id):
-                    self.seen_ops[op_id] = result
-                    self.op_hashes[op_id] = content_hash
-                else:
-                    self.foreign_ops.add(op_id)
+        for op_id, result, content_hash, device_id, user_id in (
+                self.session.execute(_ops_statement(sync_op, device), {"ids": op_ids}) if op_ids else ()):
+            if self._owns(device_id, user_id):
+                self.seen_ops[op_id] = result
+                self.op_hashes[op_id] = content_hash
+            else:
+                self.foreign_ops.add(op_id)
 
         ids: dict[str, set[str]] = defaultdict(set)
         keys: dict[str, set[tuple]] = defaultdict(set)
@@ -352,8 +344,8 @@ class Batch:
             self._load_scopes(target, wanted)
 
     def _load_records(self, spec: EntitySpec, ids: list[str], keys: list[tuple]) -> None:
-        """The stored records the ops name, by id or by natural key: in one statement when both lists fit
-        in one (the usual push: a phone's new ids for records the server may hold under its own).
+        """The stored records the ops name, by id or by natural key, in one statement (the usual push: a
+        phone's new ids for records the server may hold under its own).
 
         A natural key is asked part by part (`session_id IN (..) AND household_id IN (..)`), which reads
         the key's unique index; the rows that match parts of different keys are then left out here. A
@@ -361,28 +353,13 @@ class Batch:
         table on every push."""
         table = spec.table
         if not keys:
-            for chunk in _chunks(ids):
-                self._remember(spec, self.session.execute(rows_with(table, "id"), {"ids": chunk}).mappings())
+            self._remember(spec, self.session.execute(rows_with(table, "id"), {"ids": ids}).mappings())
             return
         wanted_ids, wanted_keys = set(ids), set(keys)
-
-        def asked(row) -> bool:
-            return row["id"] in wanted_ids or tuple(row[part] for part in spec.natural_key) in wanted_keys
-
-        def read(id_chunk: list[str], key_chunk: list[tuple]) -> None:
-            parts = {f"key_{i}": sorted({key[i] for key in key_chunk}) for i in range(len(spec.natural_key))}
-            rows = self.session.execute(_records_statement(table, spec.natural_key, bool(id_chunk)),
-                                        {"ids": id_chunk, **parts}).mappings()
-            self._remember(spec, (row for row in rows if asked(row)))
-
-        parts = len(spec.natural_key)
-        if len(ids) + len(keys) * parts <= _IN_CHUNK:
-            read(ids, keys)
-            return
-        for chunk in _chunks(ids):
-            self._remember(spec, self.session.execute(rows_with(table, "id"), {"ids": chunk}).mappings())
-        for chunk in _chunks(keys, _IN_CHUNK // parts):
-            read([], chunk)
+        parts = {f"key_{i}": sorted({key[i] for key in keys}) for i in range(len(spec.natural_key))}
+        rows = self.session.execute(_records_statement(table, spec.natural_key), {"ids": ids, **parts}).mappings()
+        self._remember(spec, (row for row in rows if row["id"] in wanted_ids
+                              or tuple(row[part] for part in spec.natural_key) in wanted_keys))
 
     def _owns(self, device_id: str | None, user_id: int | None) -> bool:
         """Whether an op stored for (device, its user) was this actor's own."""
@@ -393,8 +370,8 @@ class Batch:
     def _load_scopes(self, entity: str, wanted: set[str]) -> None:
         spec = self.registry.entities[entity]
         missing = sorted(i for i in wanted if i not in self.scopes[entity])
-        for chunk in _chunks(missing):
-            for rid, village_id, deleted in self.session.execute(spec.scope_select, {"ids": chunk}):
+        if missing:
+            for rid, village_id, deleted in self.session.execute(spec.scope_select, {"ids": missing}):
                 self.scopes[entity][rid] = (village_id, bool(deleted))
 
     def _remember(self, spec: EntitySpec, rows) -> None:
@@ -850,14 +827,12 @@ def apply_push(session: Session, registry: Registry, actor: Actor, ops: list[Op]
 
 
 @lru_cache(maxsize=64)
-def _records_statement(table: Table, natural_key: tuple[str, ...], by_id: bool) -> Any:
-    """The records of `table` whose id is one of `:ids` (when `by_id`) or whose natural key's parts are
-    each one of the values asked for that part (`:key_<part>`; the caller keeps only the keys it asked):
-    built once per table."""
-    wanted = [and_(*(in_list(table.c[part], f"key_{i}") for i, part in enumerate(natural_key)))]
-    if by_id:
-        wanted.insert(0, in_list(table.c.id, "ids"))
-    return select(table).where(or_(*wanted))
+def _records_statement(table: Table, natural_key: tuple[str, ...]) -> Any:
+    """The records of `table` whose id is one of `:ids` or whose natural key's parts are each one of the
+    values asked for that part (`:key_<part>`; the caller keeps only the keys it asked): built once per
+    table."""
+    return select(table).where(or_(in_list(table.c.id, "ids"),
+                                   and_(*(in_list(table.c[part], f"key_{i}") for i, part in enumerate(natural_key)))))
 
 
 @lru_cache(maxsize=8)

@@ -145,8 +145,8 @@ async def provide_caller(request: Request) -> Caller:
     """The `caller` dependency: the device behind `Authorization: Bearer <token>`, or 401. Identified in
     the thread pool (it reads the database), unless the push's body middleware did already."""
     caller = request.scope.get(_CALLER)  # type: ignore[call-overload]
-    if caller is None:
-        caller = await anyio.to_thread.run_sync(_identify, request, session_of(request), None)
+    if caller is None:  # not yet identified: a trip to a thread (it reads the database)
+        caller = await anyio.to_thread.run_sync(caller_of, request, session_of(request))
     return caller
 
 
